@@ -1,0 +1,3 @@
+from reviewclock.cli import main
+
+main()

@@ -1,0 +1,251 @@
+"""Working days and calendar months, as the statutory clock counts them.
+
+This module is pure: it does no I/O and never reads the clock. Every date it
+takes or returns is a plain :class:`datetime.date` (a calendar date in
+Europe/London; time of day plays no part).
+
+Counting conventions
+--------------------
+
+A *working day* is a Monday to Friday that is neither a bank holiday in the
+chosen nation (from the ``holidays`` package, country GB, with the subdivision
+always given) nor one of the unit's own *extra closures* (local closure days,
+and one-off bank holidays announced after the pinned ``holidays`` release).
+
+"Within N working days of X" (``add_working_days(X, N)`` with N > 0):
+    X is day 0 and is not counted. The deadline is the Nth working day after
+    X, and an action on that day is on time. If X is a weekend or a holiday,
+    the next working day is day 1.
+
+"At least N working days before Y" (``add_working_days(Y, -N)``):
+    Y is not counted. The result is the Nth working day before Y, which is
+    the latest date that still leaves N clear working days.
+
+"Within N months of X" (:func:`add_months`):
+    the same day number N calendar months later; when that month is shorter,
+    its last day (31 August + 6 months = 28 or 29 February). The date is not
+    moved off a weekend or holiday.
+
+References:
+    Working Together to Safeguard Children 2023 (HM Government).
+    gov.uk, "Report a serious child safeguarding incident".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable
+
+NATIONS: dict[str, str] = {
+    "ENG": "England",
+    "WLS": "Wales",
+    "SCT": "Scotland",
+    "NIR": "Northern Ireland",
+}
+"""The nations whose bank holidays the calendar knows, by ``holidays`` subdivision code."""
+
+_FIRST_YEAR = 2000
+_LAST_YEAR = 2045
+
+
+class UnknownNationError(ValueError):
+    """The nation is not one of :data:`NATIONS`."""
+
+    def __init__(self, nation: str) -> None:
+        self.nation = nation
+        super().__init__(
+            f"unknown nation {nation!r}; use one of {', '.join(NATIONS)} "
+            "(England, Wales, Scotland, Northern Ireland)"
+        )
+
+
+class WorkingCalendar:
+    """Working-day arithmetic for one nation of the United Kingdom.
+
+    ``nation`` is ``ENG``, ``WLS``, ``SCT`` or ``NIR`` (case does not matter).
+    ``extra_closures`` are further non-working dates: local closure days and
+    one-off bank holidays that the pinned ``holidays`` release does not know.
+
+    Look-ups use a precomputed index over whole years (2000 to 2045 at first,
+    widened on demand), so each call is a few list look-ups rather than a walk
+    day by day: a status of many thousands of cases stays fast.
+    """
+
+    __slots__ = (
+        "_base",
+        "_days",
+        "_extra",
+        "_first_year",
+        "_last_year",
+        "_names",
+        "_upto",
+        "nation",
+    )
+
+    def __init__(self, nation: str = "ENG", extra_closures: Iterable[dt.date] = ()) -> None:
+        code = nation.upper()
+        if code not in NATIONS:
+            raise UnknownNationError(nation)
+        self.nation = code
+        self._extra: frozenset[dt.date] = frozenset(extra_closures)
+        years = [d.year for d in self._extra]
+        self._build(min([_FIRST_YEAR, *years]), max([_LAST_YEAR, *years]))
+
+    def _build(self, first_year: int, last_year: int) -> None:
+        import holidays  # a heavy import, paid only once a calendar is used
+
+        known = holidays.country_holidays(
+            "GB", subdiv=self.nation, years=range(first_year, last_year + 1)
+        )
+        names: dict[dt.date, str] = {d: str(name) for d, name in known.items()}
+        for d in self._extra:
+            names.setdefault(d, "local closure")
+        first = dt.date(first_year, 1, 1)
+        last = dt.date(last_year, 12, 31)
+        base = first.toordinal()
+        span = last.toordinal() - base + 1
+        # _upto[i] is the number of working days strictly before day base + i;
+        # _days lists the working days in order, so _days[_upto[i]] is the
+        # first working day on or after day base + i.
+        upto = [0] * (span + 1)
+        days: list[dt.date] = []
+        count = 0
+        for i in range(span):
+            upto[i] = count
+            day = dt.date.fromordinal(base + i)
+            if day.weekday() < 5 and day not in names:
+                days.append(day)
+                count += 1
+        upto[span] = count
+        self._first_year, self._last_year = first_year, last_year
+        self._base, self._upto, self._days, self._names = base, upto, days, names
+
+    def _widen(self, *dates: dt.date) -> None:
+        """Rebuild the index so that it covers ``dates`` with ten years to spare."""
+        low = min(self._first_year, *(d.year - 10 for d in dates))
+        high = max(self._last_year, *(d.year + 10 for d in dates))
+        self._build(max(low, dt.MINYEAR), min(high, dt.MAXYEAR - 1))
+
+    def _index(self, day: dt.date) -> int:
+        i = day.toordinal() - self._base
+        if 0 <= i < len(self._upto) - 1:
+            return i
+        self._widen(day)
+        return day.toordinal() - self._base
+
+    def _cover(self, *dates: dt.date) -> None:
+        """Widen the index, if need be, so that it covers every one of ``dates``."""
+        for d in dates:
+            self._index(d)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """True if ``day`` is a Monday to Friday that is not a holiday or closure."""
+        i = self._index(day)
+        return self._upto[i + 1] != self._upto[i]
+
+    def add_working_days(self, start: dt.date, n: int) -> dt.date:
+        """Count ``n`` working days from ``start``.
+
+        For ``n > 0``, ``start`` is day 0 and is not counted; the result is the
+        nth working day after it. If ``start`` is not a working day, the next
+        working day is day 1. For ``n < 0``, the result is the |n|th working day
+        before ``start``, again not counting ``start``. For ``n == 0`` the result
+        is ``start`` itself.
+
+        >>> cal = WorkingCalendar("ENG")
+        >>> cal.add_working_days(dt.date(2023, 5, 5), 5)  # the Coronation is skipped
+        datetime.date(2023, 5, 15)
+        """
+        if n == 0:
+            return start
+        i = start.toordinal() - self._base
+        upto = self._upto
+        if not 0 <= i < len(upto) - 1:
+            i = self._index(start)
+            upto = self._upto
+        j = upto[i + 1] + n - 1 if n > 0 else upto[i] + n
+        if 0 <= j < len(self._days):
+            return self._days[j]
+        # Past either end of the index: widen it by the distance asked for.
+        self._widen(start + dt.timedelta(days=2 * n + (14 if n > 0 else -14)))
+        return self.add_working_days(start, n)
+
+    def working_days_between(self, a: dt.date, b: dt.date) -> int:
+        """The signed count of working days from ``a`` to ``b``.
+
+        For ``b >= a`` it counts the working days after ``a`` up to and
+        including ``b``; for ``b < a`` it is minus the count of working days
+        from ``b`` up to but not including ``a``. So it is the inverse of
+        :meth:`add_working_days`: ``working_days_between(a, add_working_days(a, n)) == n``.
+        With ``a`` as today and ``b`` as a due date, it is the working days
+        left (0 when due today, negative when late).
+        """
+        self._cover(a, b)
+        ia, ib = a.toordinal() - self._base, b.toordinal() - self._base
+        upto = self._upto
+        if ib >= ia:
+            return upto[ib + 1] - upto[ia + 1]
+        return upto[ib] - upto[ia]
+
+    def non_working_days(self, a: dt.date, b: dt.date) -> list[tuple[dt.date, str]]:
+        """The holidays and closures on weekdays from ``a`` to ``b`` inclusive, with names."""
+        self._cover(a, b)
+        lo, hi = min(a, b), max(a, b)
+        return sorted(
+            (d, name) for d, name in self._names.items() if lo <= d <= hi and d.weekday() < 5
+        )
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """The name of the bank holiday or closure on ``day``, if there is one."""
+        self._index(day)
+        return self._names.get(day)
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """``day`` itself if it is a working day, or else the first working day after it."""
+        i = self._index(day)
+        j = self._upto[i]
+        if j >= len(self._days):
+            self._widen(day + dt.timedelta(days=30))
+            return self.next_working_day(day)
+        return self._days[j]
+
+    def working_days_in(self, a: dt.date, b: dt.date) -> list[dt.date]:
+        """The working days from ``a`` to ``b`` inclusive, in order."""
+        self._cover(a, b)
+        i, k = a.toordinal() - self._base, b.toordinal() - self._base
+        return self._days[self._upto[i] : self._upto[k + 1]]
+
+    def __repr__(self) -> str:
+        return f"WorkingCalendar(nation={self.nation!r}, extra_closures={sorted(self._extra)!r})"
+
+
+@functools.lru_cache(maxsize=65536)
+def add_months(start: dt.date, months: int) -> dt.date:
+    """The same day number ``months`` calendar months after ``start`` (before, if negative).
+
+    When the target month is shorter, the result is its last day:
+    ``add_months(date(2023, 8, 31), 6) == date(2024, 2, 29)``. The result is
+    never moved off a weekend or holiday; :func:`weekend_note` says when it
+    lands on one.
+    """
+    import pendulum
+
+    moved = pendulum.Date(start.year, start.month, start.day).add(months=months)
+    return dt.date(moved.year, moved.month, moved.day)
+
+
+def weekend_note(day: dt.date) -> str | None:
+    """``"falls on a Saturday"`` or ``"falls on a Sunday"`` for a weekend date, else None."""
+    if day.weekday() >= 5:
+        return f"falls on a {day.strftime('%A')}"
+    return None
+
+
+__all__ = [
+    "NATIONS",
+    "UnknownNationError",
+    "WorkingCalendar",
+    "add_months",
+    "weekend_note",
+]

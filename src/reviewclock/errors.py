@@ -1,0 +1,41 @@
+"""Errors written for the people who get them.
+
+Each carries a one-line message that names the value at fault and says how to
+put it right. The command line prints the message on stderr and exits with
+``exit_code``: 1 when the register refuses something, 2 when the command was
+used wrongly. Domain modules raise these; none of them imports the CLI.
+"""
+
+from __future__ import annotations
+
+
+class ReviewclockError(Exception):
+    """A problem the user can fix; ``str(error)`` is the whole message."""
+
+    exit_code = 1
+
+
+class UsageProblem(ReviewclockError):
+    """The command line asked for something impossible (a bad date, two units at once)."""
+
+    exit_code = 2
+
+
+class ConfigError(ReviewclockError):
+    """The configuration file or an environment variable holds a bad value."""
+
+
+class RegisterError(ReviewclockError):
+    """The register cannot be opened or used (missing, not a register, unreadable)."""
+
+
+class CaseNotFound(ReviewclockError):
+    """No case with that reference."""
+
+
+class DuplicateCase(ReviewclockError):
+    """A case with that reference is already in the register."""
+
+
+class EventRefused(ReviewclockError):
+    """The event contradicts what is recorded (out of order, in the future, a repeat)."""

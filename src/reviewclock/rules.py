@@ -1,0 +1,221 @@
+"""The rulebook, as data: every stage of the case-review chain and every event.
+
+Each stage is declared once, with the event that starts it, its length and
+unit, the event that meets it, whose duty it is and the public source of the
+rule. The clock, the CLI, the reports and the exports all read these
+declarations; none of them repeats a rule. A new stage or event is a change to
+this module alone.
+
+This module is pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Unit(enum.StrEnum):
+    WORKING_DAYS = "working days"
+    MONTHS = "months"
+
+
+class Direction(enum.StrEnum):
+    AFTER = "after"
+    """The deadline falls ``length`` units after the start event ("within N of X")."""
+    BEFORE = "before"
+    """The deadline falls ``length`` units before the anchor event ("at least N before Y")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happens to a case and is recorded with a date."""
+
+    name: str
+    summary: str
+    repeatable: bool = False
+    """May be recorded more than once (proceedings, plans, delay notices)."""
+    may_be_future: bool = False
+    """A plan rather than a fact, so it may be dated after today."""
+    requires: tuple[str, ...] = ()
+    """Events that must already be recorded, on or before this one's date."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One deadline in the chain."""
+
+    name: str
+    title: str
+    starts_on: tuple[str, ...]
+    """Start events, in order of preference: the first one recorded is used."""
+    length: int
+    unit: Unit
+    direction: Direction
+    met_by: str
+    owed_by: str
+    owed_to: str
+    duty: bool
+    """True for a duty on the partnership; False for a target someone else sets
+    (the Panel's own response time), where lateness means "chase", not "breach"."""
+    source: str
+    late_action: str
+    """What the officer should do when the stage is past due and still open."""
+
+    @property
+    def rule(self) -> str:
+        """The rule in words, e.g. ``5 working days after aware``."""
+        text = f"{self.length} {self.unit} {self.direction} {self.starts_on[0]}"
+        for fallback in self.starts_on[1:]:
+            text += f" (until then, {fallback})"
+        return text
+
+
+AWARE = "aware"
+
+EVENTS: dict[str, Event] = {
+    e.name: e
+    for e in (
+        Event(AWARE, "the local authority became aware of the incident"),
+        Event("notified", "serious incident notification sent to the Panel", requires=(AWARE,)),
+        Event(
+            "rapid-review-sent",
+            "rapid review sent to the Panel",
+            requires=("notified",),
+        ),
+        Event(
+            "panel-response",
+            "the Panel's response to the rapid review received",
+            requires=("rapid-review-sent",),
+        ),
+        Event("lcspr-commissioned", "the partners decided to commission a local review"),
+        Event(
+            "lcspr-completed",
+            "final local review report signed off",
+            requires=("lcspr-commissioned",),
+        ),
+        Event(
+            "publication-planned",
+            "planned publication date of the local review",
+            repeatable=True,
+            may_be_future=True,
+            requires=("lcspr-commissioned",),
+        ),
+        Event(
+            "report-sent",
+            "final report sent to the Panel and the Secretary of State",
+            requires=("lcspr-commissioned",),
+        ),
+        Event("published", "local review published", requires=("lcspr-commissioned",)),
+        Event(
+            "proceedings-started", "proceedings started (criminal, inquest, ...)", repeatable=True
+        ),
+        Event("proceedings-ended", "proceedings ended", repeatable=True),
+        Event(
+            "delay-notified",
+            "the Panel and the Secretary of State were told of a delay and its reasons",
+            repeatable=True,
+        ),
+    )
+}
+"""Every event, by name. ``aware`` is recorded by ``add-sin``; the rest by ``record``."""
+
+RECORDABLE_EVENTS: tuple[str, ...] = tuple(name for name in EVENTS if name != AWARE)
+
+PROCEEDING_KINDS: tuple[str, ...] = ("criminal", "inquest", "disciplinary", "other")
+
+_WT2023 = "Working Together to Safeguard Children 2023"
+
+
+def stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
+    """The chain of stages, in order.
+
+    ``rapid_review_from`` is the rapid review's start event: ``notified`` (the
+    Panel's 2025 practice guidance; until a notification is recorded the clock
+    runs from awareness, the earliest and so most cautious date) or ``aware``
+    (older local procedures).
+    """
+    if rapid_review_from not in ("notified", AWARE):
+        raise ValueError(
+            f"rapid_review_from must be 'notified' or 'aware', not {rapid_review_from!r}"
+        )
+    rr_start = ("notified", AWARE) if rapid_review_from == "notified" else (AWARE,)
+    return (
+        Stage(
+            name="sin",
+            title="Serious incident notification",
+            starts_on=(AWARE,),
+            length=5,
+            unit=Unit.WORKING_DAYS,
+            direction=Direction.AFTER,
+            met_by="notified",
+            owed_by="local authority",
+            owed_to="Child Safeguarding Practice Review Panel",
+            duty=True,
+            source="Children Act 2004 s16C; " + _WT2023 + "; gov.uk 'Report a serious child "
+            "safeguarding incident'",
+            late_action="notify the Panel now",
+        ),
+        Stage(
+            name="rapid-review",
+            title="Rapid review",
+            starts_on=rr_start,
+            length=15,
+            unit=Unit.WORKING_DAYS,
+            direction=Direction.AFTER,
+            met_by="rapid-review-sent",
+            owed_by="safeguarding partners",
+            owed_to="Child Safeguarding Practice Review Panel",
+            duty=True,
+            source=_WT2023 + "; Panel practice guidance",
+            late_action="send the rapid review",
+        ),
+        Stage(
+            name="panel-response",
+            title="Panel's response",
+            starts_on=("rapid-review-sent",),
+            length=15,
+            unit=Unit.WORKING_DAYS,
+            direction=Direction.AFTER,
+            met_by="panel-response",
+            owed_by="the Panel",
+            owed_to="safeguarding partners",
+            duty=False,
+            source="The Panel's own target: it endeavours to respond within 15 working days",
+            late_action="chase the Panel",
+        ),
+        Stage(
+            name="lcspr",
+            title="Local child safeguarding practice review",
+            starts_on=("lcspr-commissioned",),
+            length=6,
+            unit=Unit.MONTHS,
+            direction=Direction.AFTER,
+            met_by="published",
+            owed_by="safeguarding partners",
+            owed_to="the public",
+            duty=True,
+            source=_WT2023 + " (complete and publish within 6 months of the decision)",
+            late_action="publish, or notify the delay with reasons",
+        ),
+        Stage(
+            name="publication-notice",
+            title="Final report to the Panel and Secretary of State",
+            starts_on=("publication-planned",),
+            length=7,
+            unit=Unit.WORKING_DAYS,
+            direction=Direction.BEFORE,
+            met_by="report-sent",
+            owed_by="safeguarding partners",
+            owed_to="Panel and Secretary of State",
+            duty=True,
+            source=_WT2023 + " (send the final report at least 7 working days before publication)",
+            late_action="send the final report, or move the publication date",
+        ),
+    )
+
+
+STAGES: tuple[Stage, ...] = stages()
+"""The default chain (rapid review counted from the notification)."""
+
+STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)

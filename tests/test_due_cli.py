@@ -1,0 +1,189 @@
+"""`reviewclock due`, the configuration file, and what --help and `due` import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import assert_refused, run, run_process
+
+
+def test_due_worked_examples() -> None:
+    r = run("due", "2023-05-05", "--working-days", "5")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "2023-05-15"
+    assert "Coronation of Charles III" in r.stdout
+    r = run("due", "2023-08-31", "--months", "6")
+    assert r.stdout.splitlines()[0] == "2024-02-29"
+
+
+def test_due_says_when_a_date_is_at_the_weekend() -> None:
+    r = run("due", "2026-08-28", "--months", "6")
+    assert r.stdout.splitlines()[0] == "2027-02-28"
+    assert "falls on a Sunday" in r.stdout
+    assert "weekend" not in run("due", "2023-08-31", "--months", "6").stdout
+
+
+def test_due_counts_back() -> None:
+    assert run("due", "2024-04-15", "-w", "-7", "-q").stdout == "2024-04-04\n"
+    assert run("due", "2024-04-15", "--working-days=-7", "-q").stdout == "2024-04-04\n"
+
+
+def test_due_json() -> None:
+    r = run("due", "2022-12-24", "--working-days", "5", "--json")
+    data = json.loads(r.stdout)
+    assert data["due"] == "2023-01-04" and data["weekend"] is False
+    assert [s["date"] for s in data["skipped"]] == ["2022-12-26", "2022-12-27", "2023-01-02"]
+
+
+def test_due_nation() -> None:
+    assert run("due", "2023-12-29", "-w", "1", "-q").stdout == "2024-01-02\n"
+    assert run("due", "2023-12-29", "-w", "1", "-q", "--nation", "SCT").stdout == "2024-01-03\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["2023-02-30", "-w", "5"], ["'2023-02-30'", "February 2023 has 28 days", "YYYY-MM-DD"]),
+        (["2023-13-01", "-w", "5"], ["'2023-13-01'", "no month 13"]),
+        (["tomorrow", "-w", "5"], ["'tomorrow'", "YYYY-MM-DD"]),
+        (["03/01/2024", "-w", "5"], ["'03/01/2024'"]),
+        (["2023-05-05", "--working-days", "x"], ["'x'", "whole number"]),
+        (["2023-05-05", "-w", "5", "-m", "6"], ["exactly one of"]),
+        (["2023-05-05"], ["exactly one of"]),
+        (["2023-05-05", "-w", "5", "--nation", "XYZ"], ["'XYZ'", "ENG, WLS, SCT, NIR"]),
+        ([], ["Missing argument 'DATE'"]),
+    ],
+)
+def test_due_bad_input(args: list[str], fragments: list[str]) -> None:
+    assert_refused(run("due", *args), 2, *fragments)
+
+
+def write_config(tmp_path: Path, text: str) -> dict[str, str]:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return {"REVIEWCLOCK_CONFIG": str(path)}
+
+
+def test_config_sets_nation_and_closures(tmp_path: Path) -> None:
+    env = write_config(tmp_path, 'nation = "SCT"\nextra_closures = [2024-01-03, "2024-01-04"]\n')
+    assert run("due", "2023-12-29", "-w", "1", "-q", env=env).stdout == "2024-01-05\n"
+    # The command line's --nation wins over the file's; the closures still apply.
+    assert (
+        run("due", "2023-12-29", "-w", "1", "-q", "--nation", "ENG", env=env).stdout
+        == "2024-01-02\n"
+    )
+    assert (
+        run("due", "2024-01-02", "-w", "1", "-q", "--nation", "ENG", env=env).stdout
+        == "2024-01-05\n"
+    )
+
+
+def test_config_in_the_platform_directory(_isolated_home: Path) -> None:
+    path = _isolated_home / "config" / "reviewclock" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("extra_closures = [2024-01-02]\n")
+    assert run("due", "2023-12-29", "-w", "1", "-q").stdout == "2024-01-03\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("nation = [", ["not valid TOML"]),
+        ('nation = "FR"', ["key 'nation'", "'FR'"]),
+        ("due_soon_days = -1", ["key 'due_soon_days'", "-1"]),
+        ('due_soon_days = "two"', ["key 'due_soon_days'"]),
+        ('extra_closures = ["2024-02-30"]', ["key 'extra_closures'", "'2024-02-30'"]),
+        ("extra_closures = 2024-01-01", ["key 'extra_closures'"]),
+        ('rapid_review_from = "decision"', ["key 'rapid_review_from'", "'decision'"]),
+        ('delay_kinds = ["civil"]', ["key 'delay_kinds'", "'civil'"]),
+        ('natoin = "ENG"', ["unknown key 'natoin'"]),
+    ],
+)
+def test_malformed_config(tmp_path: Path, text: str, fragments: list[str]) -> None:
+    env = write_config(tmp_path, text)
+    r = run("due", "2024-01-02", "-w", "1", env=env)
+    assert_refused(r, 1, "config.toml", *fragments)
+
+
+def test_config_named_but_missing(tmp_path: Path) -> None:
+    r = run("due", "2024-01-02", "-w", "1", env={"REVIEWCLOCK_CONFIG": str(tmp_path / "nope.toml")})
+    assert_refused(r, 1, "nope.toml", "does not exist")
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    from typer.main import get_group
+
+    from reviewclock.cli import app
+
+    group = get_group(app)
+    for name, command in group.commands.items():
+        assert command.help, name
+        r = run(name, "--help")
+        assert r.exit_code == 0
+        assert "reviewclock " + name in r.stdout, f"{name} --help shows no example"
+
+
+def _imported_modules(*args: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:
+    """Run reviewclock in a fresh interpreter with -X importtime: what it imported, and its output."""
+    code = (
+        "import sys; from reviewclock.cli import main; "
+        "sys.argv = ['reviewclock', *sys.argv[1:]]; main()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "100", **(env or {})},
+        timeout=60,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    modules = {
+        line.split("|")[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "typer" in modules  # the measurement itself works
+    return modules, proc.stdout
+
+
+STORAGE = {"sqlmodel", "sqlalchemy", "alembic"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["due", "--help"],
+        ["due", "2023-05-05", "-w", "5"],
+        ["due", "2023-08-31", "-m", "6"],
+    ],
+)
+def test_help_and_due_do_not_import_the_storage_stack(args: list[str]) -> None:
+    modules, _ = _imported_modules(*args)
+    assert not {m for m in modules if m.split(".")[0] in STORAGE}
+
+
+def test_completion_does_not_import_the_storage_stack() -> None:
+    env = {
+        "_REVIEWCLOCK_COMPLETE": "complete_bash",
+        "COMP_WORDS": "reviewclock d",
+        "COMP_CWORD": "1",
+    }
+    modules, out = _imported_modules(env=env)
+    assert "due" in out
+    assert not {m for m in modules if m.split(".")[0] in STORAGE}
+
+
+def test_entry_point_runs_in_a_subprocess() -> None:
+    proc = run_process("due", "2024-03-28", "--working-days", "5", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "2024-04-08\n"
+    bad = run_process("due", "2023-02-30", "-w", "5")
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
