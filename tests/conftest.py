@@ -17,6 +17,7 @@ def _isolated_home(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("HOME", str(home))
     for var in ("REVIEWCLOCK_CONFIG", "REVIEWCLOCK_DB", "REVIEWCLOCK_DEBUG", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)

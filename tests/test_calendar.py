@@ -255,3 +255,36 @@ def test_extra_closures_match_numpy(start: dt.date, n: int, closures: set[dt.dat
     roll = "backward" if n > 0 else "forward"
     want = np.busday_offset(np.datetime64(start, "D"), n, roll=roll, holidays=hols)
     assert cal.add_working_days(start, n) == dt.date.fromisoformat(str(want))
+
+
+# --- the bank-holiday cache -------------------------------------------------------------
+
+
+def test_cache_gives_the_same_table_and_is_repaired(_isolated_home: object) -> None:
+    from reviewclock.calendar import FIRST_YEAR, LAST_YEAR, bank_holidays
+    from reviewclock.holidaycache import cache_path, cached_bank_holidays
+
+    direct = bank_holidays("ENG", FIRST_YEAR, LAST_YEAR)
+    path = cache_path("ENG")
+    assert not path.exists()
+    assert cached_bank_holidays("ENG") == direct
+    assert path.exists()
+    assert cached_bank_holidays("eng") == direct  # read back from the file
+    path.write_text("{not json")
+    assert cached_bank_holidays("ENG") == direct
+    path.write_text('{"2023-05-08": "Coronation", "1066-10-14": "Hastings"}')
+    assert cached_bank_holidays("ENG") == direct  # a table out of range is not trusted
+    assert cached_bank_holidays("SCT") != direct
+    cal = WorkingCalendar("ENG", bank_holidays=cached_bank_holidays("ENG"))
+    assert cal.add_working_days(D("2023-05-05"), 5) == D("2023-05-15")
+
+
+def test_unwritable_cache_still_works(
+    _isolated_home: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reviewclock.holidaycache import cached_bank_holidays
+
+    blocker = tmp = __import__("pathlib").Path(str(_isolated_home)) / "cache-file"
+    blocker.write_text("a file where the cache directory should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp))
+    assert D("2022-09-19") in cached_bank_holidays("ENG")

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 NATIONS: dict[str, str] = {
     "ENG": "England",
@@ -45,8 +45,9 @@ NATIONS: dict[str, str] = {
 }
 """The nations whose bank holidays the calendar knows, by ``holidays`` subdivision code."""
 
-_FIRST_YEAR = 2000
-_LAST_YEAR = 2045
+FIRST_YEAR = 2000
+LAST_YEAR = 2045
+"""The years the calendar's index covers at first; it widens itself for dates outside them."""
 
 
 class UnknownNationError(ValueError):
@@ -60,12 +61,30 @@ class UnknownNationError(ValueError):
         )
 
 
+def bank_holidays(nation: str, first_year: int, last_year: int) -> dict[dt.date, str]:
+    """The bank holidays of ``nation`` (ENG, WLS, SCT, NIR) from the ``holidays`` package.
+
+    The subdivision is always given: without it, the package leaves out Easter
+    Monday and the August bank holiday in England.
+    """
+    import holidays  # loads every country's rules: done once, and cached by the caller
+
+    known = holidays.country_holidays(
+        "GB", subdiv=nation.upper(), years=range(first_year, last_year + 1)
+    )
+    return {d: str(name) for d, name in known.items()}
+
+
 class WorkingCalendar:
     """Working-day arithmetic for one nation of the United Kingdom.
 
     ``nation`` is ``ENG``, ``WLS``, ``SCT`` or ``NIR`` (case does not matter).
     ``extra_closures`` are further non-working dates: local closure days and
     one-off bank holidays that the pinned ``holidays`` release does not know.
+
+    ``bank_holidays`` may give the nation's holidays for :data:`FIRST_YEAR` to
+    :data:`LAST_YEAR` ready-made (from a cache of :func:`bank_holidays`), which
+    spares loading the ``holidays`` package's rules for every country.
 
     Look-ups use a precomputed index over whole years (2000 to 2045 at first,
     widened on demand), so each call is a few list look-ups rather than a walk
@@ -83,22 +102,31 @@ class WorkingCalendar:
         "nation",
     )
 
-    def __init__(self, nation: str = "ENG", extra_closures: Iterable[dt.date] = ()) -> None:
+    def __init__(
+        self,
+        nation: str = "ENG",
+        extra_closures: Iterable[dt.date] = (),
+        *,
+        bank_holidays: Mapping[dt.date, str] | None = None,
+    ) -> None:
         code = nation.upper()
         if code not in NATIONS:
             raise UnknownNationError(nation)
         self.nation = code
         self._extra: frozenset[dt.date] = frozenset(extra_closures)
         years = [d.year for d in self._extra]
-        self._build(min([_FIRST_YEAR, *years]), max([_LAST_YEAR, *years]))
+        first, last = min([FIRST_YEAR, *years]), max([LAST_YEAR, *years])
+        if bank_holidays is not None and (first, last) == (FIRST_YEAR, LAST_YEAR):
+            self._build(first, last, bank_holidays)
+        else:
+            self._build(first, last)
 
-    def _build(self, first_year: int, last_year: int) -> None:
-        import holidays  # a heavy import, paid only once a calendar is used
-
-        known = holidays.country_holidays(
-            "GB", subdiv=self.nation, years=range(first_year, last_year + 1)
-        )
-        names: dict[dt.date, str] = {d: str(name) for d, name in known.items()}
+    def _build(
+        self, first_year: int, last_year: int, known: Mapping[dt.date, str] | None = None
+    ) -> None:
+        if known is None:
+            known = bank_holidays(self.nation, first_year, last_year)
+        names = dict(known)
         for d in self._extra:
             names.setdefault(d, "local closure")
         first = dt.date(first_year, 1, 1)
@@ -247,5 +275,6 @@ __all__ = [
     "UnknownNationError",
     "WorkingCalendar",
     "add_months",
+    "bank_holidays",
     "weekend_note",
 ]

@@ -7,10 +7,11 @@ This is the only module that knows what "today" is (:func:`london_today`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -113,12 +114,19 @@ def _root(
     """
 
 
-def london_today() -> dt.date:
-    """Today's calendar date in Europe/London: the one place that reads the clock."""
+def london_now() -> dt.datetime:
+    """The time now in Europe/London: the one place that reads the clock."""
     import pendulum
 
     now = pendulum.now("Europe/London")
-    return dt.date(now.year, now.month, now.day)
+    return dt.datetime.fromtimestamp(now.timestamp(), tz=dt.UTC)
+
+
+def london_today() -> dt.date:
+    """Today's calendar date in Europe/London."""
+    import pendulum
+
+    return pendulum.instance(london_now()).in_timezone("Europe/London").date()
 
 
 def _date(text: str) -> dt.date:
@@ -139,6 +147,24 @@ def _settings() -> Any:
     from reviewclock.config import load_settings
 
     return load_settings()
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while a large register is read and evaluated.
+
+    Reading builds hundreds of thousands of small tuples and none of them form
+    cycles; the collector would otherwise re-scan them over and over.
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _emit_json(data: object) -> None:
@@ -253,6 +279,314 @@ def due(
         print(f"This date {note}; it is not moved off the weekend.")
     for day, name in skipped:
         print(f"  skipped {describe(day)}: {name}")
+
+
+# -- the register ---------------------------------------------------------------------
+
+DB_ENV = "REVIEWCLOCK_DB"
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar=DB_ENV,
+        metavar="PATH",
+        show_default=False,
+        help="The register: a file path or a SQLAlchemy URL [default: from REVIEWCLOCK_DB, "
+        "the config file's 'register', or the user data directory].",
+    ),
+]
+AsOfOption = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--as-of",
+        parser=_date,
+        metavar="DATE",
+        show_default=False,
+        help="Evaluate as if today were DATE (YYYY-MM-DD) [default: today in London].",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see the README).")]
+NoteOption = Annotated[
+    str | None,
+    typer.Option(help="A short note. Never a child's name or other identifying details."),
+]
+
+
+def _default_register() -> str:
+    import platformdirs
+
+    return str(platformdirs.user_data_path(PROG) / "register.db")
+
+
+def _location(db: str | None, settings: Any) -> tuple[str, bool]:
+    """Where the register is, and whether it is the default (whose directory may be made)."""
+    if db:
+        return db, False
+    if settings.register:
+        return settings.register, False
+    return _default_register(), True
+
+
+def _open(db: str | None, settings: Any, *, create: bool = False) -> Any:
+    from reviewclock.store import Register
+
+    location, is_default = _location(db, settings)
+    return Register(location, create=create, make_dirs=is_default)
+
+
+def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Case references for shell completion, read with sqlite3 alone so completion stays fast."""
+    import sqlite3
+
+    try:
+        location, _ = _location(ctx.params.get("db") or os.environ.get(DB_ENV), _settings())
+        path = location.split("sqlite:///", 1)[-1]
+        with contextlib.closing(
+            sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        ) as conn:
+            rows = conn.execute(
+                "SELECT ref FROM cases WHERE ref LIKE ? ORDER BY ref", (incomplete + "%",)
+            ).fetchall()
+        return [r[0] for r in rows]
+    except Exception:
+        return []
+
+
+def _complete_events(incomplete: str) -> list[str]:
+    from reviewclock.rules import RECORDABLE_EVENTS
+
+    return [e for e in RECORDABLE_EVENTS if e.startswith(incomplete)]
+
+
+def _complete_kinds(incomplete: str) -> list[str]:
+    from reviewclock.rules import PROCEEDING_KINDS
+
+    return [k for k in PROCEEDING_KINDS if k.startswith(incomplete)]
+
+
+RefArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="REF",
+        autocompletion=_complete_refs,
+        help="The partnership's case reference, e.g. BSCP-2024-07 (never a child's name).",
+    ),
+]
+
+HARMS = ("death", "serious-harm")
+
+
+def _harm(text: str) -> str:
+    if text not in HARMS:
+        raise typer.BadParameter(f"{text!r} is not a kind of harm; use death or serious-harm")
+    return text
+
+
+@app.command(
+    "add-sin",
+    epilog=_examples(
+        "reviewclock add-sin BSCP-2024-07 --aware 2024-03-28",
+        "reviewclock add-sin BSCP-2024-08 --aware 2024-04-02 --notified 2024-04-05 \\",
+        "    --authority 'Northshire County Council' --harm serious-harm",
+    ),
+)
+def add_sin(
+    ref: RefArgument,
+    aware: Annotated[
+        dt.date,
+        typer.Option(
+            parser=_date,
+            metavar="DATE",
+            help="The date the local authority became aware of the incident (day 0).",
+        ),
+    ],
+    notified: Annotated[
+        dt.date | None,
+        typer.Option(
+            parser=_date, metavar="DATE", help="The date the Panel was notified, if it has been."
+        ),
+    ] = None,
+    authority: Annotated[
+        str | None, typer.Option(help="The local authority, e.g. 'Northshire County Council'.")
+    ] = None,
+    harm: Annotated[
+        str | None,
+        typer.Option(parser=_harm, metavar="death|serious-harm", help="What happened."),
+    ] = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+) -> None:
+    """Add a serious incident to the register and print its deadlines.
+
+    REF is the partnership's own case reference. Do not put a child's name,
+    or anything else that identifies a child, in the reference or a note: the
+    register holds references and dates only.
+    """
+    from reviewclock.checks import looks_like_a_name
+    from reviewclock.render.terminal import print_case
+
+    settings = _settings()
+    now = london_now()
+    today = london_today()
+    with _open(db, settings, create=True) as register:
+        case = register.add_case(
+            ref,
+            aware=aware,
+            notified=notified,
+            authority=authority,
+            harm=harm,
+            note=note,
+            today=today,
+            now=now,
+        )
+    print(f"Added {ref}.")
+    if looks_like_a_name(ref):
+        print(
+            f"{PROG}: warning: {ref!r} looks like a person's name; the register should hold "
+            "case references only (see 'reviewclock add-sin --help')",
+            file=sys.stderr,
+        )
+    print_case(case, settings.clock().evaluate(case.events, today), events=False)
+
+
+@app.command(
+    epilog=_examples(
+        "reviewclock record BSCP-2024-07 notified --on 2024-04-05",
+        "reviewclock record BSCP-2024-07 rapid-review-sent      # dated today",
+        "reviewclock record BSCP-2024-07 proceedings-started --on 2024-05-01 --kind criminal",
+        "reviewclock record BSCP-2024-07 publication-planned --on 2025-03-03",
+    ),
+)
+def record(
+    ref: RefArgument,
+    event: Annotated[
+        str,
+        typer.Argument(
+            metavar="EVENT",
+            autocompletion=_complete_events,
+            help="notified, rapid-review-sent, panel-response, lcspr-commissioned, "
+            "lcspr-completed, publication-planned, report-sent, published, "
+            "proceedings-started, proceedings-ended or delay-notified.",
+        ),
+    ],
+    on: Annotated[
+        dt.date | None,
+        typer.Option(
+            parser=_date,
+            metavar="DATE",
+            show_default=False,
+            help="When it happened (YYYY-MM-DD) [default: today in London].",
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            autocompletion=_complete_kinds,
+            metavar="criminal|inquest|disciplinary|other",
+            help="The kind of proceedings (proceedings events only).",
+        ),
+    ] = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record that something happened to a case.
+
+    Each event is recorded once (proceedings, publication plans and delay
+    notices may repeat). A recorded date is never overwritten. Events cannot
+    be dated in the future, except publication-planned, which is a plan.
+    """
+    from reviewclock.render.terminal import print_case
+
+    settings = _settings()
+    today = london_today()
+    when = on or today
+    with _open(db, settings) as register:
+        case = register.record(
+            ref, event, when, kind=kind, note=note, today=today, now=london_now()
+        )
+    print(f"Recorded {event} on {when.isoformat()} for {ref}.")
+    print_case(case, settings.clock().evaluate(case.events, today), events=False)
+
+
+@app.command(
+    epilog=_examples(
+        "reviewclock show BSCP-2024-07",
+        "reviewclock show BSCP-2024-07 --as-of 2024-04-10 --json",
+    ),
+)
+def show(
+    ref: RefArgument,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show a case's timeline: each stage's start, due date, state and source, and its events."""
+    from reviewclock.render.terminal import print_case
+
+    settings = _settings()
+    today = as_of or london_today()
+    with _open(db, settings) as register:
+        case = register.get(ref)
+    clock = settings.clock().evaluate(case.events, today)
+    if as_json:
+        from reviewclock.render.data import case_dict
+
+        _emit_json(case_dict(case, clock))
+        return
+    print_case(case, clock)
+
+
+@app.command(
+    epilog=_examples(
+        "reviewclock status",
+        "reviewclock status --overdue",
+        "reviewclock status --due-within 5 --as-of 2024-04-02",
+        "reviewclock status --all --json",
+    ),
+)
+def status(
+    as_of: AsOfOption = None,
+    include_all: Annotated[
+        bool, typer.Option("--all", help="Include cases whose every stage is met.")
+    ] = False,
+    overdue: Annotated[
+        bool,
+        typer.Option("--overdue", help="Only cases with a stage past due (overdue or delayed)."),
+    ] = False,
+    due_within: Annotated[
+        int | None,
+        typer.Option(
+            parser=_whole_number,
+            metavar="N",
+            help="Only cases with a stage due within N working days (late ones included).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """What is due and what is late: one row per open case, the most urgent first."""
+    from reviewclock.report import select_cases, summary_line
+
+    settings = _settings()
+    today = as_of or london_today()
+    clock = settings.clock()
+    with _gc_paused(), _open(db, settings) as register:
+        cases = register.cases(audit=as_json)
+        shown = select_cases(
+            ((c, clock.evaluate(c.events, today)) for c in cases),
+            include_closed=include_all,
+            overdue=overdue,
+            due_within=due_within,
+        )
+    if as_json:
+        from reviewclock.render.data import case_dict
+
+        _emit_json([case_dict(c, cc) for c, cc in shown])
+        return
+    from reviewclock.render.terminal import print_status
+
+    print_status(shown, summary_line(shown) + f" (as of {today.isoformat()})")
 
 
 def main() -> None:

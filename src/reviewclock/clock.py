@@ -28,6 +28,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from reviewclock.calendar import WorkingCalendar, add_months
 from reviewclock.rules import STAGES, Direction, Stage, Unit
@@ -57,14 +58,30 @@ URGENCY: dict[State, int] = {
 """How urgently each state needs the officer, most urgent first."""
 
 
-@dataclass(frozen=True, slots=True)
-class EventRecord:
-    """One recorded event of a case, as the clock needs it."""
+class EventRecord(NamedTuple):
+    """One recorded event of a case. A tuple: immutable, and cheap to make by the hundred thousand."""
 
     name: str
     on: dt.date
     kind: str | None = None
     note: str | None = None
+    recorded_by: str | None = None
+    recorded_at: dt.datetime | None = None
+    """When it was written to the register (UTC)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    """A case as the register holds it: its reference, descriptive fields and events."""
+
+    ref: str
+    authority: str | None
+    harm: str | None
+    events: tuple[EventRecord, ...]
+
+    @property
+    def aware(self) -> dt.date | None:
+        return next((e.on for e in self.events if e.name == "aware"), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +113,9 @@ class Delay:
         return " and ".join(kinds) + " proceedings"
 
 
-@dataclass(frozen=True, slots=True)
-class StageStatus:
+class StageStatus(NamedTuple):
+    """One stage of one case on one date."""
+
     stage: Stage
     starts: dt.date
     due: dt.date
@@ -126,11 +144,13 @@ class CaseClock:
     def is_open(self) -> bool:
         return any(s.state.is_open for s in self.stages)
 
+    def by_urgency(self) -> list[StageStatus]:
+        """The stages, the one that most needs the officer first (then the earliest due)."""
+        return sorted(self.stages, key=lambda s: (URGENCY[s.state], s.due))
+
     @property
     def most_urgent(self) -> StageStatus | None:
-        if not self.stages:
-            return None
-        return min(self.stages, key=lambda s: (URGENCY[s.state], s.due))
+        return min(self.stages, key=lambda s: (URGENCY[s.state], s.due), default=None)
 
 
 def proceedings_of(events: Iterable[EventRecord]) -> tuple[Proceeding, ...]:
@@ -181,26 +201,55 @@ class Clock:
             return add_months(start, sign * stage.length)
         return self.calendar.add_working_days(start, sign * stage.length)
 
-    def evaluate(self, events: Iterable[EventRecord], today: dt.date) -> CaseClock:
+    def _delay(
+        self,
+        stage: Stage,
+        start: dt.date,
+        due: dt.date,
+        today: dt.date,
+        proceedings: Sequence[Proceeding],
+        events: Sequence[EventRecord],
+    ) -> Delay | None:
+        """Why a past-due stage is late, if proceedings of a counting kind explain it."""
+        lo, hi = min(start, due), max(start, due)
+        causes = tuple(p for p in proceedings if p.kind in self.delay_kinds and p.overlaps(lo, hi))
+        if not causes:
+            return None
+        ends = [p.ended for p in causes]
+        last_end = None if None in ends else max(e for e in ends if e is not None)
+        return Delay(
+            proceedings=causes,
+            panel_told=any(e.name == "delay-notified" and e.on >= due for e in events),
+            working_days_since_ended=(
+                None if last_end is None else self.calendar.working_days_between(last_end, today)
+            ),
+        )
+
+    def evaluate(self, events: Sequence[EventRecord], today: dt.date) -> CaseClock:
         """Each stage whose start event is recorded, with its due date and state on ``today``.
 
         Repeatable start events (a re-planned publication) count from the
         latest record; the done date is the first record of the meeting event.
         """
-        events = list(events)
         first: dict[str, dt.date] = {}
         latest: dict[str, dt.date] = {}
         for e in events:
-            if e.name not in first or e.on < first[e.name]:
-                first[e.name] = e.on
-            if e.name not in latest or e.on >= latest[e.name]:
-                latest[e.name] = e.on
+            name, on = e.name, e.on
+            if name not in first:
+                first[name] = latest[name] = on
+            elif on < first[name]:
+                first[name] = on
+            elif on > latest[name]:
+                latest[name] = on
         proceedings = proceedings_of(events) if "proceedings-started" in first else ()
-        notices = sorted(e.on for e in events if e.name == "delay-notified")
         cal = self.calendar
         out: list[StageStatus] = []
         for stage in self.stages:
-            start = next((latest[n] for n in stage.starts_on if n in latest), None)
+            start = None
+            for name in stage.starts_on:
+                if name in latest:
+                    start = latest[name]
+                    break
             if start is None:
                 continue
             due = self.due_date(stage, start)
@@ -215,31 +264,11 @@ class Clock:
                 out.append(StageStatus(stage, start, due, done, state, None, taken))
                 continue
             left = cal.working_days_between(today, due)
-            delay = None
             if today <= due:
                 state = State.DUE_SOON if left <= self.due_soon_days else State.ON_TRACK
-            else:
-                window_start = min(start, due)
-                window_end = max(start, due)
-                causes = tuple(
-                    p
-                    for p in proceedings
-                    if p.kind in self.delay_kinds and p.overlaps(window_start, window_end)
-                )
-                if causes:
-                    state = State.DELAYED_PROCEEDINGS
-                    running = any(p.ended is None for p in causes)
-                    last_end = (
-                        max(p.ended for p in causes if p.ended is not None) if not running else None
-                    )
-                    delay = Delay(
-                        proceedings=causes,
-                        panel_told=any(n >= due for n in notices),
-                        working_days_since_ended=(
-                            None if last_end is None else cal.working_days_between(last_end, today)
-                        ),
-                    )
-                else:
-                    state = State.OVERDUE
+                out.append(StageStatus(stage, start, due, None, state, left))
+                continue
+            delay = self._delay(stage, start, due, today, proceedings, events)
+            state = State.OVERDUE if delay is None else State.DELAYED_PROCEEDINGS
             out.append(StageStatus(stage, start, due, None, state, left, None, delay))
         return CaseClock(tuple(out), proceedings)

@@ -58,9 +58,13 @@ class Settings:
     """The file the settings came from, if any."""
 
     def calendar(self, nation: str | None = None) -> WorkingCalendar:
-        from reviewclock.calendar import WorkingCalendar
+        from reviewclock.calendar import NATIONS, UnknownNationError, WorkingCalendar
+        from reviewclock.holidaycache import cached_bank_holidays
 
-        return WorkingCalendar(nation or self.nation, self.extra_closures)
+        code = (nation or self.nation).upper()
+        if code not in NATIONS:
+            raise UnknownNationError(code if nation is None else nation)
+        return WorkingCalendar(code, self.extra_closures, bank_holidays=cached_bank_holidays(code))
 
     def clock(self) -> Clock:
         from reviewclock.clock import Clock

@@ -1,0 +1,121 @@
+"""What the register refuses to record, and what it records with a warning.
+
+Pure functions over a case's events; the register calls them inside the
+same transaction as the write, so a check and its write cannot be split.
+
+Refused (exit 1, nothing written):
+    an unknown event; a date in the future (except ``publication-planned``,
+    which is a plan); a date before awareness; an event that is already
+    recorded and cannot repeat; an event before one it depends on (a rapid
+    review before the notification); proceedings that end before they
+    started, or with none running; a kind that is not a kind of proceedings.
+
+Recorded with a warning:
+    a delay notice on a case with no stage delayed or overdue (the Panel may
+    be told ahead of a delay, so the notice is kept).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from reviewclock.clock import EventRecord, proceedings_of
+from reviewclock.dates import describe
+from reviewclock.errors import EventRefused, UsageProblem
+from reviewclock.rules import AWARE, EVENTS, PROCEEDING_KINDS, RECORDABLE_EVENTS
+
+_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}$")
+_NAME_LIKE = re.compile(r"^[A-Z][a-z]+[ _.-]+[A-Z][a-z]+$")
+
+
+def check_ref(ref: str) -> None:
+    """A case reference: 1 to 64 letters, digits and ``/ _ . : -``, starting with a letter or digit."""
+    if not _REF.match(ref):
+        raise UsageProblem(
+            f"case reference {ref!r} is not valid; use 1 to 64 letters, digits and / _ . : - "
+            "(for example BSCP-2024-07), and never a child's name"
+        )
+
+
+def looks_like_a_name(ref: str) -> bool:
+    """True for references such as ``Jane Smith`` or ``Jane-Smith``: two capitalised words."""
+    return bool(_NAME_LIKE.match(ref))
+
+
+def check_kind(event: str, kind: str | None) -> None:
+    """Only proceedings events take a kind, and it must be a known one."""
+    if kind is None:
+        if event == "proceedings-started":
+            raise UsageProblem(
+                f"proceedings-started needs --kind, one of {', '.join(PROCEEDING_KINDS)}"
+            )
+        return
+    if not event.startswith("proceedings-"):
+        raise UsageProblem(f"--kind applies to proceedings events only, not to {event!r}")
+    if kind not in PROCEEDING_KINDS:
+        raise UsageProblem(
+            f"{kind!r} is not a kind of proceedings; use one of {', '.join(PROCEEDING_KINDS)}"
+        )
+
+
+def check_new_event(
+    ref: str, events: Sequence[EventRecord], new: EventRecord, today: dt.date
+) -> None:
+    """Raise :class:`EventRefused` if ``new`` contradicts the case's recorded ``events``."""
+    rule = EVENTS.get(new.name)
+    if rule is None or (new.name == AWARE and any(e.name == AWARE for e in events)):
+        raise UsageProblem(
+            f"{new.name!r} is not an event that can be recorded; use one of "
+            f"{', '.join(RECORDABLE_EVENTS)}"
+        )
+    check_kind(new.name, new.kind)
+    if new.on > today and not rule.may_be_future:
+        raise EventRefused(
+            f"{new.name} on {describe(new.on)} is in the future (today is {today.isoformat()}); "
+            "record events on or after the day they happen"
+        )
+    aware = next((e.on for e in events if e.name == AWARE), None)
+    if aware is not None and new.on < aware:
+        raise EventRefused(
+            f"{new.name} on {new.on.isoformat()} is before {ref} became known on "
+            f"{aware.isoformat()}; check the date"
+        )
+    if not rule.repeatable:
+        done = next((e for e in events if e.name == new.name), None)
+        if done is not None:
+            raise EventRefused(
+                f"{new.name} is already recorded for {ref} on {done.on.isoformat()}; "
+                "a recorded date is never overwritten by recording it again"
+            )
+    for needed in rule.requires:
+        dates = [e.on for e in events if e.name == needed]
+        if not dates:
+            raise EventRefused(
+                f"{new.name} needs {needed} to be recorded first for {ref}; "
+                f"record {needed} before {new.name}"
+            )
+        if new.on < min(dates):
+            raise EventRefused(
+                f"{new.name} on {new.on.isoformat()} would be before {needed} on "
+                f"{min(dates).isoformat()} for {ref}; check the date"
+            )
+    if new.name == "proceedings-ended":
+        running = [p for p in proceedings_of(events) if p.ended is None]
+        if new.kind is not None:
+            running = [p for p in running if p.kind == new.kind]
+        what = f"{new.kind} proceedings" if new.kind else "proceedings"
+        if not running:
+            raise EventRefused(f"no {what} are running for {ref}; record proceedings-started first")
+        if new.kind is None and len({p.kind for p in running}) > 1:
+            kinds = ", ".join(sorted({p.kind for p in running}))
+            raise UsageProblem(
+                f"{ref} has {kinds} proceedings running; say which ended with --kind"
+            )
+        first = min(running, key=lambda p: p.started)
+        if new.on < first.started:
+            raise EventRefused(
+                f"{what} cannot end on {new.on.isoformat()}, before they started on "
+                f"{first.started.isoformat()}; check the date"
+            )

@@ -1,0 +1,41 @@
+"""The register's tables.
+
+A case is its reference and a few descriptive fields. Everything that happens
+to it, awareness included, is a row in the append-only ``events`` table: a
+case's deadlines and states are always derived from its events and never
+stored twice. The schema is created and changed only by the Alembic
+revisions in ``reviewclock/migrations``; these classes must match the latest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field, SQLModel
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, max_length=64)
+    """The partnership's own case reference. Never a child's name."""
+    authority: str | None = Field(default=None, max_length=200)
+    harm: str | None = Field(default=None, max_length=20)
+    created_at: dt.datetime
+    created_by: str = Field(max_length=100)
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    name: str = Field(max_length=40)
+    on: dt.date = Field(sa_column_kwargs={"name": "on_date"})
+    kind: str | None = Field(default=None, max_length=20)
+    """The kind of proceedings, for proceedings-started and proceedings-ended."""
+    note: str | None = Field(default=None)
+    recorded_by: str = Field(max_length=100)
+    recorded_at: dt.datetime
+    """When the row was written, in UTC."""

@@ -1,0 +1,5 @@
+"""Renderers: turn stage statuses into JSON-ready data, terminal tables and plain text.
+
+None of them computes a deadline or lists stage names; they read the clock's
+results and the rulebook.
+"""

@@ -1,0 +1,74 @@
+"""The JSON contract: plain dictionaries for ``show --json`` and ``status --json``.
+
+Stage names and states are exactly those of the rulebook and the clock. Dates
+are ISO strings; ``done`` is null while a stage is open, and
+``working_days_left`` is null once it is done. Other programs (and the cron
+job) rely on these keys: add keys if need be, never rename or remove one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from reviewclock.clock import CaseClock, CaseRecord, Delay, Proceeding, StageStatus
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def delay_dict(delay: Delay | None) -> dict[str, Any] | None:
+    if delay is None:
+        return None
+    return {
+        "cause": delay.cause,
+        "proceedings": [proceeding_dict(p) for p in delay.proceedings],
+        "panel_told": delay.panel_told,
+        "working_days_since_ended": delay.working_days_since_ended,
+    }
+
+
+def proceeding_dict(p: Proceeding) -> dict[str, Any]:
+    return {"kind": p.kind, "started": _iso(p.started), "ended": _iso(p.ended)}
+
+
+def stage_dict(s: StageStatus) -> dict[str, Any]:
+    return {
+        "stage": s.stage.name,
+        "starts": _iso(s.starts),
+        "due": _iso(s.due),
+        "done": _iso(s.done),
+        "state": str(s.state),
+        "working_days_left": s.working_days_left,
+        "source": s.stage.source,
+        "title": s.stage.title,
+        "rule": s.stage.rule,
+        "owed_by": s.stage.owed_by,
+        "duty": s.stage.duty,
+        "working_days_taken": s.working_days_taken,
+        "due_on_weekend": s.due_on_weekend,
+        "delay": delay_dict(s.delay),
+    }
+
+
+def case_dict(case: CaseRecord, clock: CaseClock) -> dict[str, Any]:
+    return {
+        "ref": case.ref,
+        "aware": _iso(case.aware),
+        "authority": case.authority,
+        "harm": case.harm,
+        "stages": [stage_dict(s) for s in clock.stages],
+        "proceedings": [proceeding_dict(p) for p in clock.proceedings],
+        "events": [
+            {
+                "event": e.name,
+                "on": _iso(e.on),
+                "kind": e.kind,
+                "note": e.note,
+                "recorded_by": e.recorded_by,
+                "recorded_at": None if e.recorded_at is None else e.recorded_at.isoformat(),
+            }
+            for e in case.events
+        ],
+    }

@@ -1,0 +1,207 @@
+"""Tables for people: Rich with colours on a terminal, plain aligned text elsewhere.
+
+Plain text (no colour, no boxes) is used when stdout is not a terminal, when
+``NO_COLOR`` is set, or when ``TERM`` is ``dumb``, so cron mail and pipes get
+clean columns. Red is overdue, amber due soon, green on track; a delay caused
+by proceedings has a colour of its own, so it is never mistaken for a lapse.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reviewclock.clock import CaseClock, CaseRecord, StageStatus, State
+from reviewclock.dates import describe
+
+STATE_STYLE: dict[State, str] = {
+    State.OVERDUE: "bold red",
+    State.DELAYED_PROCEEDINGS: "bold magenta",
+    State.DUE_SOON: "bold dark_orange",
+    State.ON_TRACK: "green",
+    State.MET: "dim green",
+    State.MET_LATE: "yellow",
+}
+
+
+WRAPPING_COLUMNS = frozenset({"Note", "Also open", "Source"})
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str
+    style: str | None = None
+
+
+def use_rich() -> bool:
+    """Colours and boxes only for a person at a terminal that wants them."""
+    return (
+        sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+        and os.environ.get("TERM", "") != "dumb"
+    )
+
+
+def days_text(s: StageStatus) -> str:
+    """``3 left``, ``due today``, ``2 late``; for a done stage, the working days it took."""
+    if s.done is not None:
+        return "" if s.working_days_taken is None else f"took {s.working_days_taken}"
+    left = s.working_days_left
+    assert left is not None
+    if left > 0:
+        return f"{left} left"
+    if left == 0:
+        return "due today" if s.state is not State.OVERDUE else "late"
+    return f"{-left} late"
+
+
+def note_for(s: StageStatus) -> str:
+    """What the officer should know or do about a stage, in a few words."""
+    parts: list[str] = []
+    if s.delay is not None:
+        parts.append(f"delayed by {s.delay.cause}")
+        since = s.delay.working_days_since_ended
+        parts.append("still running" if since is None else f"ended {since} working days ago")
+        parts.append(
+            "Panel told" if s.delay.panel_told else "Panel not yet told: record delay-notified"
+        )
+    elif s.state is State.OVERDUE:
+        parts.append(s.stage.late_action)
+    if s.state.is_open and s.due_on_weekend:
+        parts.append(f"due date is a {s.due:%A}")
+    return "; ".join(parts)
+
+
+def stage_rows(stages: Sequence[StageStatus]) -> list[list[Cell]]:
+    rows = []
+    for s in stages:
+        style = STATE_STYLE[s.state]
+        rows.append(
+            [
+                Cell(s.stage.name),
+                Cell(describe(s.starts)),
+                Cell(describe(s.due), style if s.state.is_open else None),
+                Cell(describe(s.done) if s.done else "-"),
+                Cell(str(s.state), style),
+                Cell(days_text(s)),
+                Cell(note_for(s) or s.stage.rule),
+                Cell(s.stage.source, "dim"),
+            ]
+        )
+    return rows
+
+
+STAGE_HEADERS = ["Stage", "Starts", "Due", "Done", "State", "Working days", "Note", "Source"]
+
+
+def print_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    *,
+    title: str | None = None,
+    footer: str | None = None,
+) -> None:
+    """Print a table to stdout, with Rich on a terminal and as aligned text elsewhere."""
+    if use_rich():
+        from rich import box
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
+        for h in headers:
+            # Dates, states and references never break; the free text wraps.
+            wraps = h in WRAPPING_COLUMNS
+            table.add_column(h, no_wrap=not wraps, overflow="fold", ratio=1 if wraps else None)
+        for row in rows:
+            table.add_row(*(Text(c.text, style=c.style or "") for c in row))
+        console = Console()
+        console.print(table)
+        if footer:
+            console.print(footer)
+        return
+    out = []
+    if title:
+        out.append(title)
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, c in enumerate(row):
+            widths[i] = max(widths[i], len(c.text))
+    last = len(headers) - 1
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c if i == last else c.ljust(widths[i]) for i, c in enumerate(cells)
+        ).rstrip()
+
+    out.append(line(headers))
+    out.extend(line([c.text for c in row]) for row in rows)
+    if footer:
+        out.append(footer)
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+def print_case(case: CaseRecord, clock: CaseClock, *, events: bool = True) -> None:
+    """The timeline of one case: its stages, its proceedings and its recorded events."""
+    facts = [f"aware {describe(case.aware)}" if case.aware else "awareness not recorded"]
+    if case.authority:
+        facts.append(case.authority)
+    if case.harm:
+        facts.append(case.harm)
+    print_table(STAGE_HEADERS, stage_rows(clock.stages), title=f"{case.ref}: " + ", ".join(facts))
+    if clock.proceedings:
+        rows = [
+            [
+                Cell(p.kind),
+                Cell(describe(p.started)),
+                Cell(describe(p.ended) if p.ended else "running"),
+            ]
+            for p in clock.proceedings
+        ]
+        sys.stdout.write("\n")
+        print_table(["Proceedings", "Started", "Ended"], rows)
+    if events:
+        rows = [
+            [
+                Cell(describe(e.on)),
+                Cell(e.name),
+                Cell(e.kind or ""),
+                Cell(e.recorded_by or ""),
+                Cell(e.note or ""),
+            ]
+            for e in case.events
+        ]
+        sys.stdout.write("\n")
+        print_table(["On", "Event", "Kind", "Recorded by", "Note"], rows)
+
+
+STATUS_HEADERS = ["Case", "Stage", "State", "Due", "Working days", "Note", "Also open"]
+
+
+def print_status(cases: Sequence[tuple[CaseRecord, CaseClock]], summary: str) -> None:
+    """One row per case, its most urgent stage first, and the counts at the bottom."""
+    rows = []
+    for case, clock in cases:
+        ordered = clock.by_urgency()
+        first = ordered[0] if ordered else None
+        if first is None:
+            rows.append([Cell(case.ref), Cell("-"), Cell("no stage started"), *[Cell("")] * 4])
+            continue
+        style = STATE_STYLE[first.state]
+        also = ", ".join(
+            f"{s.stage.name} {s.state} {s.due.isoformat()}" for s in ordered[1:] if s.state.is_open
+        )
+        rows.append(
+            [
+                Cell(case.ref, "bold"),
+                Cell(first.stage.name),
+                Cell(str(first.state), style),
+                Cell(describe(first.due), style),
+                Cell(days_text(first)),
+                Cell(note_for(first)),
+                Cell(also, "dim"),
+            ]
+        )
+    print_table(STATUS_HEADERS, rows, footer=summary)

@@ -1,0 +1,59 @@
+"""The example register and the README's commands really run."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import run
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "register.db"
+
+
+def stage_view(db: Path | str) -> list[tuple[str, list[tuple[str, str, str | None, str]]]]:
+    r = run("status", "--all", "--json", "--db", str(db), "--as-of", "2025-02-03")
+    assert r.exit_code == 0, r.stderr
+    return [
+        (c["ref"], [(s["stage"], s["due"], s["done"], s["state"]) for s in c["stages"]])
+        for c in json.loads(r.stdout)
+    ]
+
+
+def test_the_build_script_makes_the_committed_example(tmp_path: Path) -> None:
+    built = tmp_path / "example.db"
+    env = {**os.environ, "REVIEWCLOCK": str(Path(sys.executable).parent / "reviewclock")}
+    proc = subprocess.run(
+        ["sh", str(ROOT / "examples" / "build-register.sh"), str(built)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert stage_view(built) == stage_view(EXAMPLE)
+
+
+def test_the_example_shows_every_open_state() -> None:
+    r = run("status", "--json", "--db", str(EXAMPLE), "--as-of", "2025-02-03")
+    states = {s["state"] for c in json.loads(r.stdout) for s in c["stages"]}
+    assert states >= {"overdue", "delayed-proceedings", "due-soon", "on-track", "met", "met-late"}
+
+
+def test_readme_first_command_runs_the_example() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+    first, second = blocks[0].strip(), blocks[1].strip()
+    assert "examples/register.db" in first and "reviewclock status" in first
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert second in ci.splitlines(), "CI must run exactly the README's test command"
+    # Run the part after the install, as the README gives it.
+    status_cmd = first.split("&& ")[-1].split()
+    assert status_cmd[0].endswith("reviewclock")
+    r = run(*status_cmd[1:])
+    assert r.exit_code == 0, r.stderr
+    assert "BSCP-2024-05" in r.stdout and "delayed-proceedings" in r.stdout

@@ -1,0 +1,341 @@
+"""The register through its commands: add-sin, record, show and status on real SQLite files."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import assert_refused, run, run_process
+
+AS_OF = "2025-02-03"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "register.db")
+
+
+def ok(*args: str) -> str:
+    r = run(*args)
+    assert r.exit_code == 0, (args, r.stdout, r.stderr)
+    assert r.stderr == "" or r.stderr.startswith("reviewclock: warning:"), r.stderr
+    return r.stdout
+
+
+def show(db: str, ref: str, as_of: str) -> dict[str, Any]:
+    return json.loads(ok("show", ref, "--db", db, "--as-of", as_of, "--json"))
+
+
+def stages(db: str, ref: str, as_of: str) -> dict[str, tuple[str, str | None, str]]:
+    return {s["stage"]: (s["due"], s["done"], s["state"]) for s in show(db, ref, as_of)["stages"]}
+
+
+def snapshot(db: str) -> str:
+    return run("status", "--all", "--json", "--db", db, "--as-of", AS_OF).stdout
+
+
+def test_a_case_through_its_whole_life(db: str) -> None:
+    ok(
+        "add-sin",
+        "BSCP-2024-07",
+        "--aware",
+        "2023-12-22",
+        "--db",
+        db,
+        "--authority",
+        "Northshire",
+        "--harm",
+        "death",
+    )
+    # Day after Christmas week: notification due 3 January, rapid review from awareness until then.
+    assert stages(db, "BSCP-2024-07", "2024-01-02") == {
+        "sin": ("2024-01-03", None, "due-soon"),
+        "rapid-review": ("2024-01-17", None, "on-track"),
+    }
+    assert stages(db, "BSCP-2024-07", "2024-01-04")["sin"] == ("2024-01-03", None, "overdue")
+
+    ok("record", "BSCP-2024-07", "notified", "--on", "2024-01-02", "--db", db)
+    st = stages(db, "BSCP-2024-07", "2024-01-04")
+    assert st["sin"] == ("2024-01-03", "2024-01-02", "met")
+    assert st["rapid-review"] == ("2024-01-23", None, "on-track")
+
+    # The rapid review goes a day late.
+    assert stages(db, "BSCP-2024-07", "2024-01-24")["rapid-review"][2] == "overdue"
+    ok("record", "BSCP-2024-07", "rapid-review-sent", "--on", "2024-01-24", "--db", db)
+    st = stages(db, "BSCP-2024-07", "2024-01-25")
+    assert st["rapid-review"] == ("2024-01-23", "2024-01-24", "met-late")
+    assert st["panel-response"] == ("2024-02-14", None, "on-track")
+    assert stages(db, "BSCP-2024-07", "2024-02-13")["panel-response"][2] == "due-soon"
+    ok("record", "BSCP-2024-07", "panel-response", "--on", "2024-02-12", "--db", db)
+
+    ok("record", "BSCP-2024-07", "lcspr-commissioned", "--on", "2024-02-29", "--db", db)
+    st = stages(db, "BSCP-2024-07", "2024-03-01")
+    assert st["panel-response"] == ("2024-02-14", "2024-02-12", "met")
+    assert st["lcspr"] == ("2024-08-29", None, "on-track")
+    # Six months pass with no publication: the review is overdue.
+    assert stages(db, "BSCP-2024-07", "2024-08-30")["lcspr"] == ("2024-08-29", None, "overdue")
+
+    ok("record", "BSCP-2024-07", "publication-planned", "--on", "2024-12-02", "--db", db)
+    assert stages(db, "BSCP-2024-07", "2024-09-02")["publication-notice"] == (
+        "2024-11-21",
+        None,
+        "on-track",
+    )
+    ok("record", "BSCP-2024-07", "report-sent", "--on", "2024-11-20", "--db", db)
+    ok("record", "BSCP-2024-07", "lcspr-completed", "--on", "2024-11-15", "--db", db)
+    ok("record", "BSCP-2024-07", "published", "--on", "2024-12-02", "--db", db)
+    final = show(db, "BSCP-2024-07", "2024-12-03")
+    assert {s["stage"]: s["state"] for s in final["stages"]} == {
+        "sin": "met",
+        "rapid-review": "met-late",
+        "panel-response": "met",
+        "lcspr": "met-late",
+        "publication-notice": "met",
+    }
+    assert final["aware"] == "2023-12-22" and final["harm"] == "death"
+    assert [e["event"] for e in final["events"]][:3] == ["aware", "notified", "rapid-review-sent"]
+    assert all(e["recorded_by"] for e in final["events"])
+    # A closed case leaves status unless --all is given.
+    assert json.loads(ok("status", "--db", db, "--as-of", "2024-12-03", "--json")) == []
+    assert (
+        len(json.loads(ok("status", "--all", "--db", db, "--as-of", "2024-12-03", "--json"))) == 1
+    )
+
+
+def test_json_contract(db: str) -> None:
+    ok("add-sin", "R-1", "--aware", "2024-03-28", "--db", db)
+    data = show(db, "R-1", "2024-04-02")
+    assert set(data) >= {"ref", "aware", "authority", "harm", "stages", "events"}
+    for s in data["stages"]:
+        assert set(s) >= {"stage", "starts", "due", "done", "state", "working_days_left", "source"}
+    sin = data["stages"][0]
+    assert sin == {
+        **sin,
+        "stage": "sin",
+        "starts": "2024-03-28",
+        "due": "2024-04-08",
+        "done": None,
+        "state": "on-track",
+        "working_days_left": 4,
+    }
+    assert "Children Act 2004" in sin["source"]
+    listed = json.loads(ok("status", "--db", db, "--as-of", "2024-04-02", "--json"))
+    assert listed == [data]
+
+
+def test_show_and_status_text(db: str) -> None:
+    ok("add-sin", "R-1", "--aware", "2024-03-28", "--db", db)
+    ok("add-sin", "R-2", "--aware", "2024-04-02", "--notified", "2024-04-03", "--db", db)
+    out = ok("status", "--db", db, "--as-of", "2024-04-09")
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["Case", "Stage", "State"]
+    assert lines[1].split()[:3] == ["R-1", "sin", "overdue"]  # the most urgent first
+    assert lines[2].split()[:3] == ["R-2", "rapid-review", "on-track"]
+    assert lines[-1] == (
+        "2 cases; open stages: 1 overdue, 0 delayed by proceedings, 0 due soon, 2 on track "
+        "(as of 2024-04-09)"
+    )
+    assert "\x1b[" not in out and "│" not in out and "─" not in out  # plain when not a terminal
+    shown = ok("show", "R-1", "--db", db, "--as-of", "2024-04-09")
+    assert "Children Act 2004 s16C" in shown and "notify the Panel now" in shown
+
+
+def test_status_filters(db: str) -> None:
+    ok("add-sin", "LATE", "--aware", "2024-03-28", "--db", db)
+    ok("add-sin", "SOON", "--aware", "2024-04-03", "--db", db)
+    ok("add-sin", "LATER", "--aware", "2024-04-05", "--notified", "2024-04-05", "--db", db)
+
+    def refs(*flags: str) -> list[str]:
+        out = ok("status", "--db", db, "--as-of", "2024-04-09", "--json", *flags)
+        return [c["ref"] for c in json.loads(out)]
+
+    assert refs() == ["LATE", "SOON", "LATER"]
+    assert refs("--overdue") == ["LATE"]
+    assert refs("--due-within", "0") == ["LATE"]
+    assert refs("--due-within", "1") == ["LATE", "SOON"]
+    assert refs("--due-within", "15") == ["LATE", "SOON", "LATER"]
+    assert refs("--overdue", "--due-within", "1") == ["LATE"]
+
+
+def test_new_register_is_private(db: str) -> None:
+    ok("add-sin", "R-1", "--aware", "2024-03-28", "--db", db)
+    assert stat.S_IMODE(Path(db).stat().st_mode) == 0o600
+
+
+def test_default_register_lives_in_the_user_data_directory(_isolated_home: Path) -> None:
+    ok("add-sin", "R-1", "--aware", "2024-03-28")
+    path = _isolated_home / "data" / "reviewclock" / "register.db"
+    assert path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert "R-1" in ok("status", "--as-of", "2024-04-01")
+
+
+def test_register_from_environment_and_config(tmp_path: Path) -> None:
+    env_db = str(tmp_path / "env.db")
+    r = run("add-sin", "R-ENV", "--aware", "2024-03-28", env={"REVIEWCLOCK_DB": env_db})
+    assert r.exit_code == 0, r.stderr
+    assert Path(env_db).exists()
+    conf = tmp_path / "config.toml"
+    conf_db = tmp_path / "conf.db"
+    conf.write_text(f'register = "{conf_db}"\n')
+    r = run("add-sin", "R-CONF", "--aware", "2024-03-28", env={"REVIEWCLOCK_CONFIG": str(conf)})
+    assert r.exit_code == 0, r.stderr
+    assert "R-CONF" in run("status", "--all", env={"REVIEWCLOCK_CONFIG": str(conf)}).stdout
+    # A SQLAlchemy URL works as well as a path.
+    assert "R-ENV" in ok("status", "--all", "--db", f"sqlite:///{env_db}")
+
+
+# -- bad input: refused, one line, no traceback, and the register unchanged --------------
+
+
+@pytest.fixture
+def populated(db: str) -> str:
+    ok("add-sin", "BSCP-1", "--aware", "2024-03-28", "--db", db)
+    ok("record", "BSCP-1", "notified", "--on", "2024-04-03", "--db", db)
+    ok("add-sin", "BSCP-2", "--aware", "2024-05-01", "--db", db)
+    return db
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragments"),
+    [
+        (["add-sin", "BSCP-3", "--aware", "2024-02-30"], 2, ["'2024-02-30'", "29 days"]),
+        (["add-sin", "BSCP-3", "--aware", "28/03/2024"], 2, ["'28/03/2024'", "YYYY-MM-DD"]),
+        (["add-sin", "BSCP-3"], 2, ["--aware"]),
+        (["add-sin", "BSCP-1", "--aware", "2024-03-28"], 1, ["BSCP-1", "already in the register"]),
+        (["add-sin", "BSCP-3", "--aware", "2099-01-05"], 1, ["in the future"]),
+        (
+            ["add-sin", "BSCP-3", "--aware", "2024-03-28", "--notified", "2024-03-27"],
+            1,
+            ["before BSCP-3 became known"],
+        ),
+        (["add-sin", "BSCP 3", "--aware", "2024-03-28"], 2, ["'BSCP 3'", "never a child's name"]),
+        (["add-sin", "BSCP-3", "--aware", "2024-03-28", "--harm", "bad"], 2, ["'bad'"]),
+        (["record", "BSCP-9", "notified", "--on", "2024-04-03"], 1, ["no case 'BSCP-9'"]),
+        (["record", "BSCP-2", "notifed", "--on", "2024-05-02"], 2, ["'notifed'", "notified"]),
+        (["record", "BSCP-2", "aware", "--on", "2024-05-02"], 2, ["'aware'"]),
+        (["record", "BSCP-2", "notified", "--on", "2024-04-30"], 1, ["before BSCP-2 became known"]),
+        (["record", "BSCP-2", "notified", "--on", "2099-01-01"], 1, ["in the future"]),
+        (["record", "BSCP-2", "notified", "--on", "2024-13-01"], 2, ["'2024-13-01'"]),
+        (
+            ["record", "BSCP-1", "notified", "--on", "2024-04-04"],
+            1,
+            ["notified is already recorded for BSCP-1 on 2024-04-03"],
+        ),
+        (
+            ["record", "BSCP-1", "rapid-review-sent", "--on", "2024-04-02"],
+            1,
+            ["before notified on 2024-04-03"],
+        ),
+        (
+            ["record", "BSCP-2", "rapid-review-sent", "--on", "2024-05-02"],
+            1,
+            ["needs notified to be recorded first"],
+        ),
+        (
+            ["record", "BSCP-2", "notified", "--on", "2024-05-02", "--kind", "criminal"],
+            2,
+            ["--kind applies to proceedings events only"],
+        ),
+        (["show", "BSCP-9"], 1, ["no case 'BSCP-9'"]),
+        (["show", "BSCP-1", "--as-of", "yesterday"], 2, ["'yesterday'"]),
+        (["status", "--due-within", "soon"], 2, ["'soon'"]),
+        (["status", "--as-of", "2024-02-30"], 2, ["'2024-02-30'"]),
+    ],
+)
+def test_bad_input_is_refused_and_changes_nothing(
+    populated: str, args: list[str], code: int, fragments: list[str]
+) -> None:
+    before = snapshot(populated)
+    assert_refused(run(*args, "--db", populated), code, *fragments)
+    assert snapshot(populated) == before
+
+
+def test_db_is_a_directory(tmp_path: Path) -> None:
+    assert_refused(run("status", "--db", str(tmp_path)), 1, "is a directory")
+    assert_refused(
+        run("add-sin", "R-1", "--aware", "2024-03-28", "--db", str(tmp_path)), 1, "is a directory"
+    )
+
+
+def test_db_is_not_a_register(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database at all, but long enough to have a header\n")
+    assert_refused(run("status", "--db", str(text)), 1, "not a reviewclock register")
+    assert_refused(
+        run("add-sin", "R-1", "--aware", "2024-03-28", "--db", str(text)), 1, "not a reviewclock"
+    )
+    assert text.read_text().startswith("not a database")
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE things (x)")
+    assert_refused(run("status", "--db", str(other)), 1, "not a reviewclock register")
+    with sqlite3.connect(other) as conn:  # left exactly as it was
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert tables == {"things"}
+
+
+def test_missing_register_is_not_created_by_reading(tmp_path: Path) -> None:
+    path = tmp_path / "none.db"
+    assert_refused(run("status", "--db", str(path)), 1, "no register at", "add-sin")
+    assert not path.exists()
+    assert_refused(
+        run(
+            "add-sin",
+            "R-1",
+            "--aware",
+            "2024-03-28",
+            "--db",
+            str(tmp_path / "no-such-dir" / "r.db"),
+        ),
+        1,
+        "does not exist",
+    )
+
+
+def test_name_like_reference_gets_a_warning(db: str) -> None:
+    r = run("add-sin", "Jane-Smith", "--aware", "2024-03-28", "--db", db)
+    assert r.exit_code == 0
+    assert "looks like a person's name" in r.stderr and "--help" in r.stderr
+
+
+def test_add_sin_help_warns_against_names() -> None:
+    assert "child's name" in run("add-sin", "--help").stdout
+
+
+def test_entry_point_end_to_end(tmp_path: Path) -> None:
+    env = {"REVIEWCLOCK_DB": str(tmp_path / "r.db")}
+    p = run_process("add-sin", "E2E-1", "--aware", "2024-03-28", env=env)
+    assert p.returncode == 0, p.stderr
+    assert "Added E2E-1." in p.stdout and "2024-04-08" in p.stdout
+    p = run_process("record", "E2E-1", "notified", "--on", "2024-04-05", env=env)
+    assert p.returncode == 0, p.stderr
+    p = run_process("status", "--as-of", "2024-04-26", "--json", env=env)
+    [case] = json.loads(p.stdout)
+    assert [(s["stage"], s["state"]) for s in case["stages"]] == [
+        ("sin", "met"),
+        ("rapid-review", "due-soon"),
+    ]
+    p = run_process("record", "E2E-1", "notified", "--on", "2024-04-05", env=env)
+    assert p.returncode == 1 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+
+
+def test_completion_lists_case_references(tmp_path: Path) -> None:
+    env = {"REVIEWCLOCK_DB": str(tmp_path / "r.db")}
+    for ref in ("BSCP-1", "BSCP-2", "OTHER-1"):
+        assert run_process("add-sin", ref, "--aware", "2024-03-28", env=env).returncode == 0
+    comp = {
+        "_REVIEWCLOCK_COMPLETE": "complete_bash",
+        "COMP_WORDS": "reviewclock show BS",
+        "COMP_CWORD": "2",
+        **env,
+    }
+    assert run_process(env=comp).stdout.split() == ["BSCP-1", "BSCP-2"]
+    comp["COMP_WORDS"], comp["COMP_CWORD"] = "reviewclock record BSCP-1 rapid", "3"
+    assert run_process(env=comp).stdout.split() == ["rapid-review-sent"]
