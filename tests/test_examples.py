@@ -57,3 +57,11 @@ def test_readme_first_command_runs_the_example() -> None:
     r = run(*status_cmd[1:])
     assert r.exit_code == 0, r.stderr
     assert "BSCP-2024-05" in r.stdout and "delayed-proceedings" in r.stdout
+
+
+def test_readme_digest_is_what_report_prints_for_the_example() -> None:
+    readme = (ROOT / "README.md").read_text()
+    [shown] = re.findall(r"```text\n(reviewclock digest for .*?)```", readme, re.S)
+    r = run("report", "--db", str(EXAMPLE), "--as-of", "2025-02-03")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == shown

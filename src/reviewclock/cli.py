@@ -497,6 +497,7 @@ def record(
     be dated in the future, except publication-planned, which is a plan.
     """
     from reviewclock.render.terminal import print_case
+    from reviewclock.report import PAST_DUE
 
     settings = _settings()
     today = london_today()
@@ -506,7 +507,16 @@ def record(
             ref, event, when, kind=kind, note=note, today=today, now=london_now()
         )
     print(f"Recorded {event} on {when.isoformat()} for {ref}.")
-    print_case(case, settings.clock().evaluate(case.events, today), events=False)
+    evaluated = settings.clock().evaluate(case.events, today)
+    print_case(case, evaluated, events=False)
+    if event == "delay-notified" and not any(
+        s.state in PAST_DUE for s in settings.clock().evaluate(case.events, when).stages
+    ):
+        print(
+            f"{PROG}: warning: no stage of {ref} was overdue or delayed on {when.isoformat()}; "
+            "the notice is kept, and counts for a stage that fell due on or before that date",
+            file=sys.stderr,
+        )
 
 
 @app.command(
@@ -587,6 +597,63 @@ def status(
     from reviewclock.render.terminal import print_status
 
     print_status(shown, summary_line(shown) + f" (as of {today.isoformat()})")
+
+
+REPORT_FORMATS = ("text",)
+
+
+def _report_format(text: str) -> str:
+    if text not in REPORT_FORMATS:
+        raise typer.BadParameter(
+            f"{text!r} is not a report format; use {', '.join(REPORT_FORMATS)}"
+        )
+    return text
+
+
+@app.command(
+    epilog=_examples(
+        "reviewclock report",
+        "reviewclock report --as-of 2025-02-03",
+        "reviewclock report --due-within 5     # due soon = within 5 working days",
+    ),
+)
+def report(
+    as_of: AsOfOption = None,
+    report_format: Annotated[
+        str,
+        typer.Option("--format", parser=_report_format, metavar="text", help="The output format."),
+    ] = "text",
+    due_within: Annotated[
+        int | None,
+        typer.Option(
+            parser=_whole_number,
+            metavar="N",
+            show_default=False,
+            help="Count as due soon what is due within N working days "
+            "[default: the due-soon window, 2 unless configured].",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """The digest: what is overdue, what is delayed by proceedings, and what is due soon.
+
+    Overdue and delayed-by-proceedings stages are kept apart: a delay caused by
+    proceedings, notified to the Panel, is not a lapse. Each line gives the
+    case, the stage, the due date and the working days late or left.
+    """
+    from reviewclock.render.text import digest_text
+    from reviewclock.report import build_digest
+
+    settings = _settings()
+    today = as_of or london_today()
+    clock = settings.clock()
+    with _gc_paused(), _open(db, settings) as register:
+        digest = build_digest(
+            ((c, clock.evaluate(c.events, today)) for c in register.cases(audit=False)),
+            today,
+            due_within=due_within,
+        )
+    sys.stdout.write(digest_text(digest))
 
 
 def main() -> None:

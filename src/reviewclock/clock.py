@@ -91,6 +91,9 @@ class Proceeding:
     kind: str
     started: dt.date
     ended: dt.date | None = None
+    working_days: int | None = None
+    """Working days from the start to the end (or to the evaluation date while running);
+    set by :meth:`Clock.evaluate`."""
 
     def overlaps(self, start: dt.date, end: dt.date) -> bool:
         """True if the proceedings ran at some point from ``start`` to ``end`` inclusive."""
@@ -111,6 +114,15 @@ class Delay:
     def cause(self) -> str:
         kinds = sorted({p.kind for p in self.proceedings})
         return " and ".join(kinds) + " proceedings"
+
+    @property
+    def since(self) -> dt.date:
+        """When the earliest of the causing proceedings began."""
+        return min(p.started for p in self.proceedings)
+
+    @property
+    def running(self) -> bool:
+        return any(p.ended is None for p in self.proceedings)
 
 
 class StageStatus(NamedTuple):
@@ -241,8 +253,13 @@ class Clock:
                 first[name] = on
             elif on > latest[name]:
                 latest[name] = on
-        proceedings = proceedings_of(events) if "proceedings-started" in first else ()
         cal = self.calendar
+        proceedings: tuple[Proceeding, ...] = ()
+        if "proceedings-started" in first:
+            proceedings = tuple(
+                replace(p, working_days=cal.working_days_between(p.started, p.ended or today))
+                for p in proceedings_of(events)
+            )
         out: list[StageStatus] = []
         for stage in self.stages:
             start = None

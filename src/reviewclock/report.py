@@ -1,11 +1,17 @@
-"""Summaries over many cases: the status counts and the filters. Pure: no I/O, no clock."""
+"""Summaries over many cases: the status counts, the filters and the digest.
+
+Pure: no I/O, no clock. The digest is data (:func:`build_digest`); the
+renderers turn it into text, and the other formats can reuse it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from reviewclock.clock import URGENCY, CaseClock, CaseRecord, State
+from reviewclock.clock import URGENCY, CaseClock, CaseRecord, StageStatus, State
 
 PAST_DUE = frozenset({State.OVERDUE, State.DELAYED_PROCEEDINGS})
 
@@ -64,3 +70,74 @@ def summary_line(cases: Sequence[tuple[CaseRecord, CaseClock]]) -> str:
     ]
     noun = "case" if len(cases) == 1 else "cases"
     return f"{len(cases)} {noun}; open stages: " + ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLine:
+    """One stage that needs the officer, as the digest states it."""
+
+    ref: str
+    stage: StageStatus
+
+    @property
+    def working_days(self) -> int:
+        """Working days left (negative: late)."""
+        left = self.stage.working_days_left
+        assert left is not None
+        return left
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What needs attention on one date, in the three groups an officer acts on."""
+
+    as_of: dt.date
+    overdue: tuple[DigestLine, ...]
+    delayed: tuple[DigestLine, ...]
+    due_soon: tuple[DigestLine, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.overdue or self.delayed or self.due_soon)
+
+    @property
+    def panel_not_told(self) -> int:
+        return sum(
+            1 for line in self.delayed if line.stage.delay and not line.stage.delay.panel_told
+        )
+
+
+def build_digest(
+    evaluated: Iterable[tuple[CaseRecord, CaseClock]],
+    as_of: dt.date,
+    *,
+    due_within: int | None = None,
+) -> Digest:
+    """Group every open stage that needs attention: overdue, delayed by proceedings, due soon.
+
+    ``due_within`` widens or narrows "due soon" to stages due within that many
+    working days; by default it is the clock's own due-soon window (the
+    ``due-soon`` state). Each group is ordered by due date, then case.
+    """
+    overdue: list[DigestLine] = []
+    delayed: list[DigestLine] = []
+    soon: list[DigestLine] = []
+    for case, clock in evaluated:
+        for s in clock.stages:
+            if s.state is State.OVERDUE:
+                overdue.append(DigestLine(case.ref, s))
+            elif s.state is State.DELAYED_PROCEEDINGS:
+                delayed.append(DigestLine(case.ref, s))
+            elif s.state.is_open and (
+                s.state is State.DUE_SOON
+                if due_within is None
+                else s.working_days_left is not None and s.working_days_left <= due_within
+            ):
+                soon.append(DigestLine(case.ref, s))
+
+    def ordered(lines: list[DigestLine]) -> tuple[DigestLine, ...]:
+        return tuple(
+            sorted(lines, key=lambda line: (line.stage.due, line.ref, line.stage.stage.name))
+        )
+
+    return Digest(as_of, ordered(overdue), ordered(delayed), ordered(soon))

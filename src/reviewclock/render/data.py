@@ -23,6 +23,8 @@ def delay_dict(delay: Delay | None) -> dict[str, Any] | None:
         return None
     return {
         "cause": delay.cause,
+        "since": _iso(delay.since),
+        "running": delay.running,
         "proceedings": [proceeding_dict(p) for p in delay.proceedings],
         "panel_told": delay.panel_told,
         "working_days_since_ended": delay.working_days_since_ended,
@@ -30,7 +32,12 @@ def delay_dict(delay: Delay | None) -> dict[str, Any] | None:
 
 
 def proceeding_dict(p: Proceeding) -> dict[str, Any]:
-    return {"kind": p.kind, "started": _iso(p.started), "ended": _iso(p.ended)}
+    return {
+        "kind": p.kind,
+        "started": _iso(p.started),
+        "ended": _iso(p.ended),
+        "working_days": p.working_days,
+    }
 
 
 def stage_dict(s: StageStatus) -> dict[str, Any]:

@@ -57,13 +57,24 @@ def days_text(s: StageStatus) -> str:
     return f"{-left} late"
 
 
+def delay_text(s: StageStatus) -> str:
+    """``criminal proceedings since Mon 2024-09-02, still running (105 working days)``."""
+    delay = s.delay
+    if delay is None:
+        return ""
+    longest = max(p.working_days or 0 for p in delay.proceedings)
+    text = f"{delay.cause} since {describe(delay.since)}"
+    if delay.running:
+        return text + f", still running ({longest} working days)"
+    since = delay.working_days_since_ended
+    return text + f", ended {since} working days ago after {longest} working days"
+
+
 def note_for(s: StageStatus) -> str:
     """What the officer should know or do about a stage, in a few words."""
     parts: list[str] = []
     if s.delay is not None:
-        parts.append(f"delayed by {s.delay.cause}")
-        since = s.delay.working_days_since_ended
-        parts.append("still running" if since is None else f"ended {since} working days ago")
+        parts.append("delayed by " + delay_text(s))
         parts.append(
             "Panel told" if s.delay.panel_told else "Panel not yet told: record delay-notified"
         )
@@ -157,11 +168,12 @@ def print_case(case: CaseRecord, clock: CaseClock, *, events: bool = True) -> No
                 Cell(p.kind),
                 Cell(describe(p.started)),
                 Cell(describe(p.ended) if p.ended else "running"),
+                Cell(str(p.working_days)),
             ]
             for p in clock.proceedings
         ]
         sys.stdout.write("\n")
-        print_table(["Proceedings", "Started", "Ended"], rows)
+        print_table(["Proceedings", "Started", "Ended", "Working days"], rows)
     if events:
         rows = [
             [

@@ -1,0 +1,68 @@
+"""The digest as plain text: what a manager reads in a terminal, a log or an email."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reviewclock.dates import describe
+from reviewclock.render.terminal import delay_text
+from reviewclock.report import Digest, DigestLine
+
+
+def counts_line(digest: Digest) -> str:
+    """``2 overdue, 1 delayed by proceedings, 3 due soon``."""
+    return (
+        f"{len(digest.overdue)} overdue, {len(digest.delayed)} delayed by proceedings, "
+        f"{len(digest.due_soon)} due soon"
+    )
+
+
+def _days(n: int) -> str:
+    unit = "working day" if abs(n) == 1 else "working days"
+    if n < 0:
+        return f"{-n} {unit} late"
+    return "due today" if n == 0 else f"{n} {unit} left"
+
+
+def _action(line: DigestLine) -> str:
+    s = line.stage
+    if s.delay is not None:
+        told = "Panel told" if s.delay.panel_told else "PANEL NOT YET TOLD: record delay-notified"
+        return f"{delay_text(s)}; {told}"
+    if (s.working_days_left or 0) < 0:
+        if not s.stage.duty:
+            return f"{s.stage.late_action} (the Panel's own target, not a breach)"
+        return s.stage.late_action
+    return s.stage.title
+
+
+def _rows(lines: Sequence[DigestLine]) -> list[list[str]]:
+    return [
+        [
+            line.ref,
+            line.stage.stage.name,
+            "due " + describe(line.stage.due),
+            _days(line.working_days),
+            _action(line),
+        ]
+        for line in lines
+    ]
+
+
+def digest_text(digest: Digest) -> str:
+    """The digest in three groups, each line aligned: case, stage, due date, days, action."""
+    groups = [
+        ("Overdue", digest.overdue),
+        ("Delayed by proceedings", digest.delayed),
+        ("Due soon", digest.due_soon),
+    ]
+    all_rows = [row for _, lines in groups for row in _rows(lines)]
+    widths = [max((len(r[i]) for r in all_rows), default=0) for i in range(5)]
+    out = [f"reviewclock digest for {describe(digest.as_of)}: {counts_line(digest)}"]
+    for title, lines in groups:
+        out.append("")
+        out.append(f"{title} ({len(lines)})" if lines else f"{title}: none")
+        for row in _rows(lines):
+            cells = [c.ljust(widths[i]) for i, c in enumerate(row[:-1])] + [row[-1]]
+            out.append("  " + "  ".join(cells).rstrip())
+    return "\n".join(out) + "\n"

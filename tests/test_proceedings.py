@@ -1,0 +1,335 @@
+"""Proceedings and delays: flagged and explained, never confused with lapses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import assert_refused, run
+from reviewclock.calendar import WorkingCalendar
+from reviewclock.clock import Clock, EventRecord, State
+from reviewclock.report import build_digest
+
+D = dt.date.fromisoformat
+
+# A review commissioned on 31 August 2023 is due on 29 February 2024.
+REVIEW = [
+    EventRecord("aware", D("2023-06-01")),
+    EventRecord("notified", D("2023-06-02")),
+    EventRecord("rapid-review-sent", D("2023-06-20")),
+    EventRecord("panel-response", D("2023-07-05")),
+    EventRecord("lcspr-commissioned", D("2023-08-31")),
+]
+CLOCK = Clock(WorkingCalendar("ENG"))
+
+
+def lcspr(events: list[EventRecord], today: str, clock: Clock = CLOCK) -> Any:
+    return next(s for s in clock.evaluate(events, D(today)).stages if s.stage.name == "lcspr")
+
+
+def started(on: str, kind: str = "criminal") -> EventRecord:
+    return EventRecord("proceedings-started", D(on), kind)
+
+
+def ended(on: str, kind: str | None = "criminal") -> EventRecord:
+    return EventRecord("proceedings-ended", D(on), kind)
+
+
+def test_overdue_review_with_criminal_proceedings_is_delayed() -> None:
+    s = lcspr([*REVIEW, started("2023-11-01")], "2024-03-05")
+    assert s.state is State.DELAYED_PROCEEDINGS
+    assert s.working_days_left == -3
+    assert s.delay.cause == "criminal proceedings"
+    assert s.delay.since == D("2023-11-01") and s.delay.running
+    assert not s.delay.panel_told
+
+
+def test_the_same_case_without_proceedings_is_overdue() -> None:
+    s = lcspr(REVIEW, "2024-03-05")
+    assert s.state is State.OVERDUE and s.delay is None
+
+
+def test_proceedings_that_start_after_the_due_date_leave_it_overdue() -> None:
+    s = lcspr([*REVIEW, started("2024-03-01")], "2024-03-05")
+    assert s.state is State.OVERDUE
+    # Starting on the due date itself counts: they were running by then.
+    assert lcspr([*REVIEW, started("2024-02-29")], "2024-03-05").state is State.DELAYED_PROCEEDINGS
+
+
+def test_proceedings_that_ended_before_the_stage_started_do_not_count() -> None:
+    events = [*REVIEW, started("2023-06-05"), ended("2023-08-30")]
+    assert lcspr(events, "2024-03-05").state is State.OVERDUE
+
+
+def test_after_proceedings_end_the_delay_stays_explained_and_counts_days() -> None:
+    events = [*REVIEW, started("2023-11-01"), ended("2024-03-28")]
+    s = lcspr(events, "2024-04-05")
+    assert s.state is State.DELAYED_PROCEEDINGS
+    assert not s.delay.running
+    # 28 March (Thu) to 5 April: Good Friday and Easter Monday do not count.
+    assert s.delay.working_days_since_ended == 4
+    [p] = CLOCK.evaluate(events, D("2024-04-05")).proceedings
+    assert p.working_days == CLOCK.calendar.working_days_between(D("2023-11-01"), D("2024-03-28"))
+
+
+def test_a_delay_notice_since_the_due_date_clears_panel_not_told() -> None:
+    events = [*REVIEW, started("2023-11-01")]
+    early = [*events, EventRecord("delay-notified", D("2024-02-28"))]
+    assert not lcspr(early, "2024-03-05").delay.panel_told  # before it fell due
+    told = [*events, EventRecord("delay-notified", D("2024-02-29"))]
+    assert lcspr(told, "2024-03-05").delay.panel_told
+
+
+def test_inquests_count_only_when_the_setting_widens_them() -> None:
+    events = [*REVIEW, started("2023-11-01", "inquest")]
+    assert lcspr(events, "2024-03-05").state is State.OVERDUE
+    wide = Clock(WorkingCalendar("ENG"), delay_kinds=("criminal", "inquest"))
+    s = lcspr(events, "2024-03-05", wide)
+    assert s.state is State.DELAYED_PROCEEDINGS and s.delay.cause == "inquest proceedings"
+
+
+def test_several_proceedings_pair_by_kind() -> None:
+    events = [
+        *REVIEW,
+        started("2023-10-02", "inquest"),
+        started("2023-11-01"),
+        ended("2023-12-01", "criminal"),
+        started("2024-01-08"),
+    ]
+    spans = CLOCK.evaluate(events, D("2024-03-05")).proceedings
+    assert [(p.kind, p.started, p.ended) for p in spans] == [
+        ("inquest", D("2023-10-02"), None),
+        ("criminal", D("2023-11-01"), D("2023-12-01")),
+        ("criminal", D("2024-01-08"), None),
+    ]
+    assert lcspr(events, "2024-03-05").delay.running
+
+
+def test_digest_keeps_overdue_and_delayed_apart() -> None:
+    from reviewclock.clock import CaseRecord
+
+    cases = [
+        CaseRecord("DELAYED", None, None, (*REVIEW, started("2023-11-01"))),
+        CaseRecord("LATE", None, None, tuple(REVIEW)),
+        CaseRecord("SOON", None, None, (EventRecord("aware", D("2024-02-29")),)),
+        CaseRecord("FINE", None, None, (EventRecord("aware", D("2024-03-04")),)),
+    ]
+    digest = build_digest(
+        ((c, CLOCK.evaluate(c.events, D("2024-03-05"))) for c in cases), D("2024-03-05")
+    )
+    assert [(line.ref, line.stage.stage.name) for line in digest.overdue] == [("LATE", "lcspr")]
+    assert [(line.ref, line.stage.stage.name) for line in digest.delayed] == [("DELAYED", "lcspr")]
+    assert [(line.ref, line.stage.stage.name) for line in digest.due_soon] == [("SOON", "sin")]
+    assert digest.panel_not_told == 1
+    wider = build_digest(
+        ((c, CLOCK.evaluate(c.events, D("2024-03-05"))) for c in cases),
+        D("2024-03-05"),
+        due_within=5,
+    )
+    assert [line.ref for line in wider.due_soon] == ["SOON", "FINE"]
+
+
+# --- through the command line -------------------------------------------------------------
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = str(tmp_path / "r.db")
+    steps = [
+        ["add-sin", "CRIM-1", "--aware", "2023-06-01", "--notified", "2023-06-02"],
+        ["record", "CRIM-1", "rapid-review-sent", "--on", "2023-06-20"],
+        ["record", "CRIM-1", "panel-response", "--on", "2023-07-05"],
+        ["record", "CRIM-1", "lcspr-commissioned", "--on", "2023-08-31"],
+        [
+            "record",
+            "CRIM-1",
+            "proceedings-started",
+            "--on",
+            "2023-11-01",
+            "--kind",
+            "criminal",
+            "--note",
+            "trial listed",
+        ],
+        ["add-sin", "LATE-1", "--aware", "2023-06-01", "--notified", "2023-06-02"],
+        ["record", "LATE-1", "rapid-review-sent", "--on", "2023-06-20"],
+        ["record", "LATE-1", "panel-response", "--on", "2023-07-05"],
+        ["record", "LATE-1", "lcspr-commissioned", "--on", "2023-08-31"],
+        ["add-sin", "SOON-1", "--aware", "2024-02-29"],
+    ]
+    for step in steps:
+        r = run(*step, "--db", path)
+        assert r.exit_code == 0, (step, r.stderr)
+    return path
+
+
+def snapshot(db: str) -> str:
+    return run("status", "--all", "--json", "--db", db, "--as-of", "2024-03-05").stdout
+
+
+def test_report_groups_overdue_delayed_and_due_soon(db: str) -> None:
+    r = run("report", "--db", db, "--as-of", "2024-03-05")
+    assert r.exit_code == 0, r.stderr
+    text = r.stdout
+    assert text.splitlines()[0] == (
+        "reviewclock digest for Tue 2024-03-05: 1 overdue, 1 delayed by proceedings, 1 due soon"
+    )
+    overdue = text[text.index("Overdue (1)") : text.index("Delayed by proceedings (1)")]
+    delayed = text[text.index("Delayed by proceedings (1)") : text.index("Due soon (1)")]
+    soon = text[text.index("Due soon (1)") :]
+    assert "LATE-1" in overdue and "CRIM-1" not in overdue
+    assert "CRIM-1" in delayed and "LATE-1" not in delayed
+    assert "due Thu 2024-02-29  3 working days late" in delayed
+    assert "criminal proceedings since Wed 2023-11-01, still running" in delayed
+    assert "PANEL NOT YET TOLD" in delayed
+    assert "SOON-1" in soon and "due Thu 2024-03-07  2 working days left" in soon
+
+
+def test_delay_notice_clears_the_mark_everywhere(db: str) -> None:
+    r = run(
+        "record",
+        "CRIM-1",
+        "delay-notified",
+        "--on",
+        "2024-03-01",
+        "--db",
+        db,
+        "--note",
+        "trial in May; publication after verdict",
+    )
+    assert r.exit_code == 0 and r.stderr == ""
+    report = run("report", "--db", db, "--as-of", "2024-03-05").stdout
+    assert "PANEL NOT YET TOLD" not in report and "Panel told" in report
+    [case] = [c for c in json.loads(snapshot(db)) if c["ref"] == "CRIM-1"]
+    lcspr_stage = next(s for s in case["stages"] if s["stage"] == "lcspr")
+    assert lcspr_stage["state"] == "delayed-proceedings"
+    assert lcspr_stage["delay"] == {
+        "cause": "criminal proceedings",
+        "since": "2023-11-01",
+        "running": True,
+        "proceedings": [
+            {"kind": "criminal", "started": "2023-11-01", "ended": None, "working_days": 86}
+        ],
+        "panel_told": True,
+        "working_days_since_ended": None,
+    }
+
+
+def test_status_and_show_mark_the_delay(db: str) -> None:
+    status = run("status", "--db", db, "--as-of", "2024-03-05").stdout
+    row = next(line for line in status.splitlines() if line.startswith("CRIM-1"))
+    assert "delayed-proceedings" in row and "Panel not yet told" in row
+    assert "1 overdue, 1 delayed by proceedings" in status.splitlines()[-1]
+    shown = run("show", "CRIM-1", "--db", db, "--as-of", "2024-03-05").stdout
+    assert "delayed by criminal proceedings since Wed 2023-11-01" in shown
+    proceedings = shown[shown.index("Proceedings") :]
+    assert "criminal" in proceedings and "running" in proceedings and "86" in proceedings
+
+
+def test_proceedings_end_and_stay_explained(db: str) -> None:
+    r = run("record", "CRIM-1", "proceedings-ended", "--on", "2024-03-28", "--db", db)
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(run("show", "CRIM-1", "--db", db, "--as-of", "2024-04-05", "--json").stdout)
+    stage = next(s for s in data["stages"] if s["stage"] == "lcspr")
+    assert stage["state"] == "delayed-proceedings"
+    assert stage["delay"]["working_days_since_ended"] == 4
+    assert data["proceedings"][0]["ended"] == "2024-03-28"
+
+
+def test_publication_replanned_keeps_every_plan(db: str) -> None:
+    for on in ("2024-04-05", "2024-06-03"):
+        assert run("record", "CRIM-1", "publication-planned", "--on", on, "--db", db).exit_code == 0
+    data = json.loads(run("show", "CRIM-1", "--db", db, "--as-of", "2024-03-05", "--json").stdout)
+    plans = [e["on"] for e in data["events"] if e["event"] == "publication-planned"]
+    assert plans == ["2024-04-05", "2024-06-03"]
+    notice = next(s for s in data["stages"] if s["stage"] == "publication-notice")
+    assert (notice["starts"], notice["due"]) == ("2024-06-03", "2024-05-22")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragments"),
+    [
+        (["proceedings-ended", "--on", "2024-01-02"], 1, ["no proceedings are running for LATE-1"]),
+        (
+            ["proceedings-ended", "--on", "2024-01-02", "--kind", "inquest"],
+            1,
+            ["no inquest proceedings are running"],
+        ),
+        (["proceedings-started", "--on", "2024-01-02"], 2, ["needs --kind"]),
+        (
+            ["proceedings-started", "--on", "2024-01-02", "--kind", "civil"],
+            2,
+            ["'civil' is not a kind of proceedings", "criminal, inquest"],
+        ),
+    ],
+)
+def test_bad_proceedings_on_a_case_without_them(
+    db: str, args: list[str], code: int, fragments: list[str]
+) -> None:
+    before = snapshot(db)
+    assert_refused(run("record", "LATE-1", *args, "--db", db), code, *fragments)
+    assert snapshot(db) == before
+
+
+def test_proceedings_ending_before_they_started_or_twice(db: str) -> None:
+    before = snapshot(db)
+    assert_refused(
+        run("record", "CRIM-1", "proceedings-ended", "--on", "2023-10-31", "--db", db),
+        1,
+        "before they started on 2023-11-01",
+    )
+    assert snapshot(db) == before
+    assert (
+        run("record", "CRIM-1", "proceedings-ended", "--on", "2024-01-10", "--db", db).exit_code
+        == 0
+    )
+    after_end = snapshot(db)
+    assert_refused(
+        run("record", "CRIM-1", "proceedings-ended", "--on", "2024-01-11", "--db", db),
+        1,
+        "no proceedings are running for CRIM-1",
+    )
+    assert snapshot(db) == after_end
+
+
+def test_which_proceedings_ended_must_be_said_when_two_kinds_run(db: str) -> None:
+    assert (
+        run(
+            "record",
+            "CRIM-1",
+            "proceedings-started",
+            "--on",
+            "2023-12-01",
+            "--kind",
+            "inquest",
+            "--db",
+            db,
+        ).exit_code
+        == 0
+    )
+    before = snapshot(db)
+    assert_refused(
+        run("record", "CRIM-1", "proceedings-ended", "--on", "2024-01-10", "--db", db),
+        2,
+        "criminal, inquest",
+        "--kind",
+    )
+    assert snapshot(db) == before
+
+
+def test_delay_notice_with_nothing_delayed_is_kept_with_a_warning(db: str) -> None:
+    r = run("record", "SOON-1", "delay-notified", "--on", "2024-03-01", "--db", db)
+    assert r.exit_code == 0
+    assert r.stderr.startswith("reviewclock: warning:") and "SOON-1" in r.stderr
+    assert r.stderr.count("\n") == 1
+
+
+def test_report_bad_input(db: str) -> None:
+    assert_refused(run("report", "--format", "pdf", "--db", db), 2, "'pdf'", "text")
+    assert_refused(run("report", "--as-of", "2024-02-30", "--db", db), 2, "'2024-02-30'")
+    assert_refused(run("report", "--due-within", "x", "--db", db), 2, "'x'")
+    assert_refused(run("report", "--db", str(Path(db).parent / "none.db")), 1, "no register")
