@@ -65,3 +65,52 @@ def test_readme_digest_is_what_report_prints_for_the_example() -> None:
     r = run("report", "--db", str(EXAMPLE), "--as-of", "2025-02-03")
     assert r.exit_code == 0, r.stderr
     assert r.stdout == shown
+
+
+def test_example_register_is_at_the_newest_schema() -> None:
+    """So that running the README's first command does not migrate a tracked file."""
+    import sqlite3
+
+    from reviewclock.migrations import HEAD
+
+    with sqlite3.connect(f"file:{EXAMPLE}?mode=ro", uri=True) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+
+
+def _cron_commands() -> list[list[str]]:
+    cron = ROOT / "examples" / "cron"
+    lines = [
+        line
+        for line in (cron / "crontab").read_text().splitlines()
+        if line and not line.startswith("#") and "reviewclock" in line and "report" in line
+    ]
+    lines += [
+        line.split("=", 1)[1]
+        for line in (cron / "reviewclock-digest.service").read_text().splitlines()
+        if line.startswith("ExecStart=")
+    ]
+    assert len(lines) == 2
+    return [line[line.index("report") :].split() for line in lines]
+
+
+def test_cron_examples_use_real_options(tmp_path: Path) -> None:
+    for args in _cron_commands():
+        # Without mail settings the command is refused for that reason, not for its options.
+        r = run(*args, "--db", str(EXAMPLE), "--as-of", "2025-02-03")
+        assert r.exit_code == 1, r.stderr
+        assert "no mail server is configured" in r.stderr
+
+
+def test_timer_schedule_is_valid() -> None:
+    import shutil
+
+    import pytest
+
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    timer = (ROOT / "examples" / "cron" / "reviewclock-digest.timer").read_text()
+    [spec] = [
+        line.split("=", 1)[1] for line in timer.splitlines() if line.startswith("OnCalendar=")
+    ]
+    proc = subprocess.run(["systemd-analyze", "calendar", spec], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -599,29 +599,50 @@ def status(
     print_status(shown, summary_line(shown) + f" (as of {today.isoformat()})")
 
 
-REPORT_FORMATS = ("text",)
+REPORT_FORMATS = ("text", "markdown", "html", "json", "csv")
 
 
 def _report_format(text: str) -> str:
     if text not in REPORT_FORMATS:
         raise typer.BadParameter(
-            f"{text!r} is not a report format; use {', '.join(REPORT_FORMATS)}"
+            f"{text!r} is not a report format; use one of {', '.join(REPORT_FORMATS)}"
         )
     return text
+
+
+def _address(text: str) -> str:
+    from reviewclock.config import check_address
+
+    try:
+        return check_address(text)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def _tell(message: str) -> None:
+    """A progress line for a person at a terminal; cron stays silent unless something fails."""
+    if sys.stdout.isatty():
+        print(message)
 
 
 @app.command(
     epilog=_examples(
         "reviewclock report",
-        "reviewclock report --as-of 2025-02-03",
+        "reviewclock report --format html > digest.html",
         "reviewclock report --due-within 5     # due soon = within 5 working days",
+        "reviewclock report --email manager@northshire.gov.uk --skip-non-working-days",
     ),
 )
 def report(
     as_of: AsOfOption = None,
     report_format: Annotated[
         str,
-        typer.Option("--format", parser=_report_format, metavar="text", help="The output format."),
+        typer.Option(
+            "--format",
+            parser=_report_format,
+            metavar="text|markdown|html|json|csv",
+            help="The output format (an email always carries text and HTML).",
+        ),
     ] = "text",
     due_within: Annotated[
         int | None,
@@ -633,6 +654,26 @@ def report(
             "[default: the due-soon window, 2 unless configured].",
         ),
     ] = None,
+    email: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--email",
+            parser=_address,
+            metavar="ADDRESS",
+            help="Email the digest to ADDRESS (repeat for more) instead of printing it. "
+            "The server comes from the config file and REVIEWCLOCK_SMTP_* variables.",
+        ),
+    ] = None,
+    always: Annotated[
+        bool, typer.Option(help="Email even when nothing is overdue, delayed or due soon.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option(help="Email even if the same digest was already sent today.")
+    ] = False,
+    skip_non_working_days: Annotated[
+        bool,
+        typer.Option(help="Do nothing at weekends and on bank holidays (for cron)."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """The digest: what is overdue, what is delayed by proceedings, and what is due soon.
@@ -640,12 +681,27 @@ def report(
     Overdue and delayed-by-proceedings stages are kept apart: a delay caused by
     proceedings, notified to the Panel, is not a lapse. Each line gives the
     case, the stage, the due date and the working days late or left.
+
+    With --email, one message is sent (plain text and HTML), and only when
+    there is something to say, unless --always is given. The same digest is
+    not sent twice on one day, unless --force is given. A failure to send
+    exits with status 1 and a one-line reason, and the next run tries again.
     """
-    from reviewclock.render.text import digest_text
     from reviewclock.report import build_digest
 
     settings = _settings()
     today = as_of or london_today()
+    if skip_non_working_days:
+        calendar = settings.calendar()
+        if not calendar.is_working_day(today):
+            why = calendar.holiday_name(today) or today.strftime("%A")
+            _tell(f"{today.isoformat()} is not a working day ({why}); no digest.")
+            return
+    mail = None
+    if email:
+        from reviewclock.config import mail_settings
+
+        mail = mail_settings(settings)  # refuse bad mail settings before reading anything
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
         digest = build_digest(
@@ -653,7 +709,30 @@ def report(
             today,
             due_within=due_within,
         )
-    sys.stdout.write(digest_text(digest))
+        if mail is None or not email:
+            from reviewclock.render.formats import RENDERERS
+
+            sys.stdout.write(RENDERERS[report_format](digest))
+            return
+        from reviewclock import mail as mailer
+
+        if digest.is_empty and not always:
+            _tell("Nothing is overdue, delayed or due soon; no digest sent.")
+            return
+        recipients = list(dict.fromkeys(email))
+        msg = mailer.compose(digest, mail.sender, recipients)
+        fingerprint = mailer.fingerprint(msg, recipients)
+        if not force:
+            sent = register.digest_sent(today, fingerprint)
+            if sent is not None:
+                _tell(
+                    f"This digest was already sent for {today.isoformat()} (at {sent[0]} UTC, "
+                    f"to {sent[1]}); not sent again. Use --force to send it anyway."
+                )
+                return
+        mailer.send(msg, recipients, mail)
+        register.record_digest(today, fingerprint, recipients, str(msg["Subject"]), london_now())
+    _tell(f'Sent "{msg["Subject"]}" to {", ".join(recipients)}.')
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ class Settings:
     rapid_review_from: str = "notified"
     delay_kinds: tuple[str, ...] = ("criminal",)
     register: str | None = None
+    mail: Mapping[str, Any] = field(default_factory=dict)
+    """The ``[mail]`` table as written; :func:`mail_settings` validates it."""
     path: Path | None = field(default=None, compare=False)
     """The file the settings came from, if any."""
 
@@ -114,6 +117,7 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         "rapid_review_from",
         "delay_kinds",
         "register",
+        "mail",
     }
     for key in data:
         if key not in known:
@@ -169,4 +173,133 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
             raise bad("register", reg, "use the path of the register file")
         values["register"] = reg
 
+    if "mail" in data:
+        mail = data["mail"]
+        if not isinstance(mail, dict):
+            raise bad("mail", mail, "use a [mail] table with host, port, user, tls and from")
+        unknown = set(mail) - set(MAIL_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key 'mail.{sorted(unknown)[0]}'; the [mail] keys are "
+                + ", ".join(MAIL_KEYS)
+            )
+        values["mail"] = dict(mail)
+
     return Settings(**values)
+
+
+# -- mail ----------------------------------------------------------------------------------
+
+MAIL_KEYS = ("host", "port", "user", "password", "tls", "from", "timeout")
+TLS_MODES = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """How to reach the mail server. ``password`` is never printed, not even in ``repr``."""
+
+    host: str
+    port: int
+    tls: str
+    sender: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+
+
+def mail_settings(settings: Settings, env: Mapping[str, str] | None = None) -> MailSettings:
+    """The mail server settings: the config file's ``[mail]`` table, each key overridden by
+    its environment variable (``REVIEWCLOCK_SMTP_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``,
+    ``_TLS``, ``_TIMEOUT`` and ``REVIEWCLOCK_MAIL_FROM``)."""
+    env = os.environ if env is None else env
+    env_names = {
+        "host": "REVIEWCLOCK_SMTP_HOST",
+        "port": "REVIEWCLOCK_SMTP_PORT",
+        "user": "REVIEWCLOCK_SMTP_USER",
+        "password": "REVIEWCLOCK_SMTP_PASSWORD",
+        "tls": "REVIEWCLOCK_SMTP_TLS",
+        "timeout": "REVIEWCLOCK_SMTP_TIMEOUT",
+        "from": "REVIEWCLOCK_MAIL_FROM",
+    }
+    raw: dict[str, tuple[object, str]] = {}
+    file_where = f"config file {settings.path}" if settings.path else "config"
+    for key, value in settings.mail.items():
+        raw[key] = (value, f"{file_where}: key 'mail.{key}'")
+    for key, name in env_names.items():
+        if env.get(name):
+            raw[key] = (env[name], f"environment variable {name}")
+
+    def text(key: str) -> str | None:
+        if key not in raw:
+            return None
+        value, where = raw[key]
+        if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\0"):
+            shown = "(hidden)" if key == "password" else repr(value)
+            raise ConfigError(f"{where} has the bad value {shown}; use a single line of text")
+        return value.strip() if key != "password" else value
+
+    host = text("host")
+    if host is None:
+        raise ConfigError(
+            "no mail server is configured; set REVIEWCLOCK_SMTP_HOST, or host in the [mail] "
+            "table of the config file"
+        )
+    sender = text("from")
+    if sender is None or not _is_address(sender):
+        where = raw["from"][1] if "from" in raw else "REVIEWCLOCK_MAIL_FROM"
+        raise ConfigError(
+            f"{where} must be the sender's address, such as bsu@northshire.gov.uk"
+            + ("" if sender is None else f" (not {sender!r})")
+        )
+    tls = (text("tls") or "starttls").lower()
+    if tls not in TLS_MODES:
+        raise ConfigError(f"{raw['tls'][1]} has the bad value {tls!r}; use none, starttls or ssl")
+    default_port = {"none": 25, "starttls": 587, "ssl": 465}[tls]
+    port = _number(raw.get("port"), default_port, int, "a port number from 1 to 65535", 1, 65535)
+    timeout = _number(raw.get("timeout"), 30.0, float, "a number of seconds", 0.1, 600)
+    user, password = text("user"), text("password")
+    if password is not None and user is None:
+        raise ConfigError("a mail password is set but no user; set REVIEWCLOCK_SMTP_USER as well")
+    return MailSettings(host, int(port), tls, sender, user, password, float(timeout))
+
+
+def _number(
+    item: tuple[object, str] | None,
+    default: float,
+    kind: type[int] | type[float],
+    what: str,
+    low: float,
+    high: float,
+) -> float:
+    if item is None:
+        return default
+    value, where = item
+    problem = ConfigError(f"{where} has the bad value {value!r}; use {what}")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise problem
+    try:
+        number = kind(value)
+    except ValueError:
+        raise problem from None
+    if number != float(value) or not low <= number <= high:
+        raise problem
+    return number
+
+
+_ADDRESS = re.compile(r"^[^@\s<>,;\\\"()\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def _is_address(text: str) -> bool:
+    """A plain address (``name@example.org``): nothing that could smuggle a header or a second
+    recipient into a message."""
+    return bool(_ADDRESS.match(text))
+
+
+def check_address(text: str) -> str:
+    """Return ``text`` if it is a plain email address, else raise ValueError saying so."""
+    if not _is_address(text):
+        raise ValueError(
+            f"{text!r} is not an email address; give one plain address per --email, "
+            "such as manager@northshire.gov.uk"
+        )
+    return text

@@ -39,3 +39,19 @@ class Event(SQLModel, table=True):
     recorded_by: str = Field(max_length=100)
     recorded_at: dt.datetime
     """When the row was written, in UTC."""
+
+
+class SentDigest(SQLModel, table=True):
+    """A digest that was emailed, so that the same one is not sent twice in a day."""
+
+    __tablename__ = "sent_digests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest_date: dt.date = Field(index=True)
+    """The date the digest describes (today in London, or --as-of)."""
+    fingerprint: str = Field(max_length=64)
+    """SHA-256 of the recipients, the subject and the text body."""
+    recipients: str
+    subject: str
+    sent_at: dt.datetime
+    sent_by: str = Field(max_length=100)

@@ -237,6 +237,39 @@ class Register:
             for case_id, ref, authority, harm in heads
         ]
 
+    def digest_sent(self, digest_date: dt.date, fingerprint: str) -> tuple[str, str] | None:
+        """When and to whom this exact digest was already sent for ``digest_date``, if it was."""
+        with self._read() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT sent_at, recipients FROM sent_digests"
+                " WHERE digest_date = ? AND fingerprint = ? ORDER BY id LIMIT 1",
+                (digest_date.isoformat(), fingerprint),
+            ).first()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    def record_digest(
+        self,
+        digest_date: dt.date,
+        fingerprint: str,
+        recipients: list[str],
+        subject: str,
+        now: dt.datetime,
+    ) -> None:
+        """Note that a digest was sent. Called only after the mail server accepted it."""
+        from reviewclock.models import SentDigest
+
+        with self._write() as conn:
+            conn.execute(
+                insert(SentDigest.__table__).values(  # type: ignore[attr-defined]
+                    digest_date=digest_date,
+                    fingerprint=fingerprint,
+                    recipients=", ".join(recipients),
+                    subject=subject,
+                    sent_at=now.astimezone(dt.UTC),
+                    sent_by=current_user(),
+                )
+            )
+
     def refs(self) -> list[str]:
         with self._read() as conn:
             return [r[0] for r in conn.exec_driver_sql("SELECT ref FROM cases ORDER BY ref")]

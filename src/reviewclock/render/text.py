@@ -17,14 +17,16 @@ def counts_line(digest: Digest) -> str:
     )
 
 
-def _days(n: int) -> str:
+def days_phrase(n: int) -> str:
+    """``3 working days left``, ``due today``, ``1 working day late``."""
     unit = "working day" if abs(n) == 1 else "working days"
     if n < 0:
         return f"{-n} {unit} late"
     return "due today" if n == 0 else f"{n} {unit} left"
 
 
-def _action(line: DigestLine) -> str:
+def action_for(line: DigestLine) -> str:
+    """What to do about a digest line, or why it is late."""
     s = line.stage
     if s.delay is not None:
         told = "Panel told" if s.delay.panel_told else "PANEL NOT YET TOLD: record delay-notified"
@@ -42,24 +44,29 @@ def _rows(lines: Sequence[DigestLine]) -> list[list[str]]:
             line.ref,
             line.stage.stage.name,
             "due " + describe(line.stage.due),
-            _days(line.working_days),
-            _action(line),
+            days_phrase(line.working_days),
+            action_for(line),
         ]
         for line in lines
     ]
 
 
+def groups(digest: Digest) -> list[tuple[str, str, tuple[DigestLine, ...]]]:
+    """The digest's groups in reading order: (state name, heading, lines)."""
+    return [
+        ("overdue", "Overdue", digest.overdue),
+        ("delayed-proceedings", "Delayed by proceedings", digest.delayed),
+        ("due-soon", "Due soon", digest.due_soon),
+    ]
+
+
 def digest_text(digest: Digest) -> str:
     """The digest in three groups, each line aligned: case, stage, due date, days, action."""
-    groups = [
-        ("Overdue", digest.overdue),
-        ("Delayed by proceedings", digest.delayed),
-        ("Due soon", digest.due_soon),
-    ]
-    all_rows = [row for _, lines in groups for row in _rows(lines)]
+    groups_ = [(title, lines) for _, title, lines in groups(digest)]
+    all_rows = [row for _, lines in groups_ for row in _rows(lines)]
     widths = [max((len(r[i]) for r in all_rows), default=0) for i in range(5)]
     out = [f"reviewclock digest for {describe(digest.as_of)}: {counts_line(digest)}"]
-    for title, lines in groups:
+    for title, lines in groups_:
         out.append("")
         out.append(f"{title} ({len(lines)})" if lines else f"{title}: none")
         for row in _rows(lines):

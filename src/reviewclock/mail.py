@@ -1,0 +1,139 @@
+"""Compose the digest as a multipart email and send it with the standard library.
+
+A failure to send is never silent: every way it can fail (no server, refused
+login, TLS, a slow server) becomes a :class:`MailError` with a one-line
+reason. The password is used to log in and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import smtplib
+import socket
+import ssl
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from reviewclock.config import MailSettings
+from reviewclock.errors import ReviewclockError
+from reviewclock.render.formats import digest_html
+from reviewclock.render.text import counts_line, digest_text
+from reviewclock.report import Digest
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class MailError(ReviewclockError):
+    """The digest could not be sent."""
+
+
+def header_safe(text: str) -> str:
+    """Text fit for a header: control characters (CR and LF above all) become spaces."""
+    return _UNSAFE.sub(" ", text).strip()
+
+
+def subject_for(digest: Digest) -> str:
+    """``reviewclock: 2 overdue, 1 delayed by proceedings, 3 due soon``."""
+    return header_safe(f"reviewclock: {counts_line(digest)}")
+
+
+def compose(digest: Digest, sender: str, recipients: Sequence[str]) -> EmailMessage:
+    """One message, plain text with an HTML alternative."""
+    msg = EmailMessage()
+    msg["Subject"] = subject_for(digest)
+    msg["From"] = header_safe(sender)
+    msg["To"] = ", ".join(header_safe(r) for r in recipients)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(digest_text(digest))
+    msg.add_alternative(digest_html(digest), subtype="html")
+    return msg
+
+
+def fingerprint(msg: EmailMessage, recipients: Sequence[str]) -> str:
+    """What makes two digests the same: the recipients, the subject and the text body."""
+    body = msg.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    data = "\n".join([",".join(sorted(recipients)), str(msg["Subject"]), text])
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def send(msg: EmailMessage, recipients: Sequence[str], settings: MailSettings) -> None:
+    """Hand the message to the mail server, or raise :class:`MailError` saying why not."""
+    where = f"{settings.host}:{settings.port}"
+    try:
+        context = ssl.create_default_context()
+        server: smtplib.SMTP
+        if settings.tls == "ssl":
+            server = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=settings.timeout, context=context
+            )
+        else:
+            server = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        with server:
+            if settings.tls == "starttls":
+                server.starttls(context=context)
+            if settings.user:
+                server.login(settings.user, settings.password or "")
+            refused = server.send_message(msg, from_addr=settings.sender, to_addrs=list(recipients))
+    except smtplib.SMTPAuthenticationError as e:
+        raise MailError(
+            f"the mail server {where} refused the login for {settings.user!r} "
+            f"({e.smtp_code}); check REVIEWCLOCK_SMTP_USER and REVIEWCLOCK_SMTP_PASSWORD"
+        ) from None
+    except smtplib.SMTPNotSupportedError as e:
+        raise MailError(
+            f"the mail server {where} does not support what was asked ({_first_line(e)}); "
+            "check REVIEWCLOCK_SMTP_TLS (none, starttls or ssl)"
+        ) from None
+    except smtplib.SMTPRecipientsRefused as e:
+        who = ", ".join(sorted(e.recipients))
+        raise MailError(f"the mail server {where} refused every recipient: {who}") from None
+    except smtplib.SMTPResponseException as e:
+        raise MailError(
+            f"the mail server {where} answered {e.smtp_code}: {_first_line(e.smtp_error)}"
+        ) from None
+    except (ssl.SSLError, ssl.CertificateError) as e:
+        raise MailError(
+            f"TLS with the mail server {where} failed ({_first_line(e)}); check "
+            "REVIEWCLOCK_SMTP_TLS, and that the server's certificate is trusted"
+        ) from None
+    except smtplib.SMTPServerDisconnected as e:
+        if isinstance(e.__context__, TimeoutError):
+            raise MailError(_timed_out(where, settings)) from None
+        raise MailError(
+            f"the mail server {where} closed the connection ({_first_line(e)}); "
+            "nothing was sent, and the next run will try again"
+        ) from None
+    except TimeoutError:
+        raise MailError(_timed_out(where, settings)) from None
+    except ConnectionRefusedError:
+        raise MailError(
+            f"could not connect to the mail server {where}: connection refused; "
+            "check REVIEWCLOCK_SMTP_HOST and REVIEWCLOCK_SMTP_PORT"
+        ) from None
+    except socket.gaierror:
+        raise MailError(
+            f"the mail server name {settings.host!r} could not be found; check "
+            "REVIEWCLOCK_SMTP_HOST"
+        ) from None
+    except (smtplib.SMTPException, OSError) as e:
+        raise MailError(f"sending to the mail server {where} failed: {_first_line(e)}") from None
+    if refused:
+        who = ", ".join(sorted(refused))
+        raise MailError(f"the mail server {where} accepted the digest but refused {who}")
+
+
+def _timed_out(where: str, settings: MailSettings) -> str:
+    return (
+        f"the mail server {where} did not answer within {settings.timeout:g} s; "
+        "nothing was sent, and the next run will try again"
+    )
+
+
+def _first_line(e: object) -> str:
+    text = e.decode(errors="replace") if isinstance(e, bytes) else str(e)
+    return " ".join(text.split()) or type(e).__name__
