@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, inspect
 
 from helpers import assert_refused, run
 from reviewclock.migrations import HEAD
-from reviewclock.models import Case, Event, SentDigest
+from reviewclock.models import Case, Deletion, Event, SentDigest
 from reviewclock.store import Register, known_revisions
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "src" / "reviewclock" / "migrations"
@@ -39,7 +39,7 @@ def test_blank_register_matches_the_models(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     Register(str(path), create=True).close()
     inspector = inspect(create_engine(f"sqlite:///{path}"))
-    for model in (Case, Event, SentDigest):
+    for model in (Case, Event, SentDigest, Deletion):
         table = model.__table__  # type: ignore[attr-defined]
         expected = {c.name: c.nullable for c in table.columns}
         actual = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}

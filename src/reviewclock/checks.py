@@ -87,7 +87,8 @@ def check_new_event(
         if done is not None:
             raise EventRefused(
                 f"{new.name} is already recorded for {ref} on {done.on.isoformat()}; "
-                "a recorded date is never overwritten by recording it again"
+                f"a recorded date is never overwritten; to correct it, use "
+                f"'reviewclock amend {ref} {new.name} --on DATE --reason TEXT'"
             )
     for needed in rule.requires:
         dates = [e.on for e in events if e.name == needed]
@@ -119,3 +120,33 @@ def check_new_event(
                 f"{what} cannot end on {new.on.isoformat()}, before they started on "
                 f"{first.started.isoformat()}; check the date"
             )
+
+
+def check_case(ref: str, events: Sequence[EventRecord], today: dt.date) -> None:
+    """Raise :class:`EventRefused` unless every event agrees with the others.
+
+    Each event is checked as if it were being recorded, against awareness and
+    the events dated on or before it. An amendment is checked this way before
+    it is written, and ``reviewclock doctor`` checks every case.
+    """
+    awares = [e for e in events if e.name == AWARE]
+    if len(awares) != 1:
+        raise EventRefused(f"{ref} has {len(awares)} awareness dates; it must have exactly one")
+    aware = awares[0]
+    if aware.on > today:
+        raise EventRefused(
+            f"{ref} became known on {aware.on.isoformat()}, which is in the future "
+            f"(today is {today.isoformat()})"
+        )
+    for e in events:
+        if e is aware:
+            continue
+        for needed in EVENTS[e.name].requires if e.name in EVENTS else ():
+            dates = [x.on for x in events if x.name == needed]
+            if dates and e.on < min(dates):
+                raise EventRefused(
+                    f"that would put {e.name} ({e.on.isoformat()}) before {needed} "
+                    f"({min(dates).isoformat()}) for {ref}; check the dates"
+                )
+        context = [aware, *(x for x in events if x is not e and x is not aware and x.on <= e.on)]
+        check_new_event(ref, context, e, today)

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -597,6 +598,178 @@ def status(
     from reviewclock.render.terminal import print_status
 
     print_status(shown, summary_line(shown) + f" (as of {today.isoformat()})")
+
+
+EventArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="EVENT",
+        autocompletion=_complete_events,
+        help="The recorded event to correct, e.g. notified (aware is the awareness date).",
+    ),
+]
+ReasonOption = Annotated[
+    str,
+    typer.Option(
+        help="Why (kept in the history for anyone who later asks). No names of children.",
+    ),
+]
+
+
+def _london(moment: dt.datetime) -> str:
+    import pendulum
+
+    return pendulum.instance(moment).in_timezone("Europe/London").format("YYYY-MM-DD HH:mm")
+
+
+@app.command(
+    epilog=_examples(
+        "reviewclock amend BSCP-2024-07 notified --on 2024-04-04 --reason 'typed 5th, sent 4th'",
+        "reviewclock amend BSCP-2024-07 publication-planned --was 2025-03-03 --on 2025-03-10 \\",
+        "    --reason 'date on the plan was wrong'",
+    ),
+)
+def amend(
+    ref: RefArgument,
+    event: EventArgument,
+    on: Annotated[
+        dt.date,
+        typer.Option(parser=_date, metavar="DATE", help="The correct date (YYYY-MM-DD)."),
+    ],
+    reason: ReasonOption,
+    was: Annotated[
+        dt.date | None,
+        typer.Option(
+            parser=_date,
+            metavar="DATE",
+            help="For an event recorded more than once: the date of the record to correct.",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Correct the date of a recorded event: the only way to change a date.
+
+    The old date is kept and the correction is added beside it, with who made
+    it, when and why; 'reviewclock history REF' shows both. The deadlines are
+    worked out again, and the ones that moved are listed.
+    """
+    settings = _settings()
+    today = london_today()
+    with _open(db, settings) as register:
+        before, after = register.amend(
+            ref, event, on, reason=reason, was=was, today=today, now=london_now()
+        )
+    clock = settings.clock()
+    old = {s.stage.name: s for s in clock.evaluate(before.events, today).stages}
+    new = {s.stage.name: s for s in clock.evaluate(after.events, today).stages}
+    print(f"Amended {event} for {ref}: now {on.isoformat()}.")
+    moved = [
+        f"  {name}: due {old[name].due.isoformat()} -> {s.due.isoformat()}"
+        if name in old
+        else f"  {name}: now due {s.due.isoformat()}"
+        for name, s in new.items()
+        if name not in old or old[name].due != s.due or old[name].state != s.state
+    ]
+    print("Deadlines that moved:" if moved else "No deadline moved.")
+    for line in moved:
+        print(line)
+
+
+@app.command(epilog=_examples("reviewclock history BSCP-2024-07"))
+def history(ref: RefArgument, db: DbOption = None) -> None:
+    """Every recorded and amended event of a case: old and new date, who, when and why.
+
+    Times are London times. A deleted case still shows its deletion.
+    """
+    from reviewclock.render.terminal import Cell, print_table
+
+    with _open(db, _settings()) as register:
+        entries = register.history(ref)
+    rows = [
+        [
+            Cell(_london(h.at)),
+            Cell(h.action),
+            Cell(h.event),
+            Cell("" if h.old is None else h.old.isoformat()),
+            Cell("" if h.new is None else h.new.isoformat()),
+            Cell(h.by),
+            Cell(h.reason or h.note or ""),
+        ]
+        for h in entries
+    ]
+    print_table(
+        ["When (London)", "Action", "Event", "Was", "Now", "By", "Reason or note"],
+        rows,
+        title=f"History of {ref}",
+    )
+
+
+@app.command(
+    epilog=_examples(
+        "reviewclock delete BSCP-2024-99 --reason 'entered twice; the case is BSCP-2024-98'",
+        "reviewclock delete BSCP-2024-99 --reason 'test entry' --yes    # no question, for scripts",
+    ),
+)
+def delete(
+    ref: RefArgument,
+    reason: ReasonOption,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a case and all its events, after a confirmation.
+
+    The deletion itself (reference, reason, who and when) stays in the history.
+    """
+    if not reason.strip():
+        raise UsageProblem("give the reason for the deletion with --reason TEXT")
+    settings = _settings()
+    with _open(db, settings) as register:
+        case = register.get(ref)
+        if not yes:
+            typer.confirm(
+                f"Delete {ref} and its {len(case.events)} events? This cannot be undone",
+                abort=True,
+            )
+        count = register.delete(ref, reason=reason, now=london_now())
+    print(f"Deleted {ref} and its {count} recorded events. The deletion is in its history.")
+
+
+@app.command(epilog=_examples("reviewclock backup /srv/backups/reviewclock-2025-02-03.db"))
+def backup(
+    dest: Annotated[
+        Path,
+        typer.Argument(metavar="DEST", help="The new backup file (it must not exist yet)."),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Copy the register to DEST, safely while others are using it.
+
+    The copy is readable by you alone (mode 0600) and must pass SQLite's
+    integrity check. To restore, point --db (or REVIEWCLOCK_DB) at the copy.
+    """
+    with _open(db, _settings()) as register:
+        cases = register.backup(dest)
+    noun = "case" if cases == 1 else "cases"
+    print(f"Backed up {cases} {noun} to {dest} (integrity check: ok).")
+
+
+@app.command(
+    epilog=_examples("reviewclock doctor", "reviewclock doctor --db /srv/bsu/reviewclock.db")
+)
+def doctor(db: DbOption = None) -> None:
+    """Check the register: integrity, schema revision, file modes and contradictory events.
+
+    Exits 1 with a list of what is wrong; prints one line and exits 0 when all is well.
+    """
+    with _open(db, _settings()) as register:
+        problems = register.problems(london_today())
+        where = register.location
+    if problems:
+        for problem in problems:
+            print(f"problem: {problem}")
+        print(f"{len(problems)} problems in {where}", file=sys.stderr)
+        raise typer.Exit(1)
+    print(f"{where}: integrity ok, schema current, private, no contradictory events.")
 
 
 REPORT_FORMATS = ("text", "markdown", "html", "json", "csv")

@@ -39,6 +39,10 @@ class Event(SQLModel, table=True):
     recorded_by: str = Field(max_length=100)
     recorded_at: dt.datetime
     """When the row was written, in UTC."""
+    amends: int | None = Field(default=None, foreign_key="events.id", index=True)
+    """The row this one corrects. A corrected row is kept, and no longer counts."""
+    reason: str | None = Field(default=None)
+    """Why the correction was made (amendments only)."""
 
 
 class SentDigest(SQLModel, table=True):
@@ -55,3 +59,16 @@ class SentDigest(SQLModel, table=True):
     subject: str
     sent_at: dt.datetime
     sent_by: str = Field(max_length=100)
+
+
+class Deletion(SQLModel, table=True):
+    """A case deleted from the register: who, when, why, and how many events went with it."""
+
+    __tablename__ = "deletions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=64, index=True)
+    reason: str
+    events: int
+    deleted_by: str = Field(max_length=100)
+    deleted_at: dt.datetime

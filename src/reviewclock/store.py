@@ -17,6 +17,7 @@ import datetime as dt
 import getpass
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -25,10 +26,37 @@ from sqlalchemy.engine import Connection, make_url
 
 from reviewclock.checks import check_new_event, check_ref
 from reviewclock.clock import CaseRecord, EventRecord
-from reviewclock.errors import CaseNotFound, DuplicateCase, RegisterError
+from reviewclock.errors import (
+    CaseNotFound,
+    DuplicateCase,
+    EventRefused,
+    RegisterError,
+    ReviewclockError,
+    UsageProblem,
+)
 from reviewclock.migrations import HEAD
 
-BUSY_TIMEOUT_S = 30.0
+LOCK_TIMEOUT_ENV = "REVIEWCLOCK_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_S = 30.0
+
+
+def lock_timeout() -> float:
+    """How long to wait for another user's write to finish: ``REVIEWCLOCK_LOCK_TIMEOUT``
+    seconds, or 30."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV)
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise RegisterError(
+            f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds from 0 to 3600; fix or unset it"
+        )
+    return value
+
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -63,7 +91,8 @@ class Register:
         if self.path is not None:
             _prepare_file(self.path, create=create, make_dirs=make_dirs)
         url = location if "://" in location else f"sqlite:///{self.path}"
-        self.engine = _engine(url)
+        self.timeout = lock_timeout()
+        self.engine = _engine(url, self.timeout)
         try:
             with _translated(self):
                 self._ensure_schema()
@@ -105,6 +134,8 @@ class Register:
 
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
+        # Holding the write lock, Alembic reads the revision afresh: if another process
+        # created or upgraded the register a moment ago, there is nothing left to do.
         with self._write() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
@@ -205,6 +236,205 @@ class Register:
             conn.execute(insert(events_table).values(**_event_row(case_id, new, user, now)))
             return self._load(conn, ref)
 
+    def amend(
+        self,
+        ref: str,
+        name: str,
+        on: dt.date,
+        *,
+        reason: str,
+        today: dt.date,
+        now: dt.datetime,
+        was: dt.date | None = None,
+    ) -> tuple[CaseRecord, CaseRecord]:
+        """Correct the date of a recorded event, keeping the old row; returns (before, after).
+
+        ``was`` picks which record to correct when the event is recorded more than
+        once (proceedings, publication plans, delay notices).
+        """
+        from reviewclock.checks import check_case
+
+        if not reason.strip():
+            raise UsageProblem("give the reason for the correction with --reason TEXT")
+        _, events_table = _tables()
+        with self._write() as conn:
+            before = self._load(conn, ref)
+            rows = conn.exec_driver_sql(
+                f"SELECT e.id, e.on_date, e.kind, e.note FROM events e JOIN cases c"
+                f" ON c.id = e.case_id WHERE c.ref = ? AND e.name = ? AND e.{_CURRENT}"
+                " ORDER BY e.on_date, e.id",
+                (ref, name),
+            ).fetchall()
+            if was is not None:
+                rows = [r for r in rows if r[1] == was.isoformat()]
+            if not rows:
+                what = f"{name} on {was.isoformat()}" if was else name
+                raise EventRefused(
+                    f"{ref} has no {what} recorded to amend; 'reviewclock show {ref}' lists "
+                    "its events"
+                )
+            if len(rows) > 1:
+                dates = ", ".join(r[1] for r in rows)
+                raise UsageProblem(
+                    f"{ref} has {name} recorded on {dates}; say which to correct with --was DATE"
+                )
+            row_id, old_on, kind, note = rows[0]
+            if old_on == on.isoformat():
+                raise EventRefused(
+                    f"{name} for {ref} is already recorded on {old_on}; nothing to amend"
+                )
+            old = dt.date.fromisoformat(old_on)
+            changed = list(before.events)
+            index = next(
+                i
+                for i, e in enumerate(changed)
+                if e.name == name and e.on == old and e.kind == kind
+            )
+            changed[index] = changed[index]._replace(on=on)
+            check_case(ref, changed, today)
+            case_id = conn.exec_driver_sql(
+                "SELECT id FROM cases WHERE ref = ?", (ref,)
+            ).scalar_one()
+            row = _event_row(case_id, EventRecord(name, on, kind, note), current_user(), now)
+            conn.execute(insert(events_table).values(**row, amends=row_id, reason=reason.strip()))
+            return before, self._load(conn, ref)
+
+    def delete(self, ref: str, *, reason: str, now: dt.datetime) -> int:
+        """Delete a case and its events, leaving an audit row; returns the events removed."""
+        from reviewclock.models import Deletion
+
+        if not reason.strip():
+            raise UsageProblem("give the reason for the deletion with --reason TEXT")
+        with self._write() as conn:
+            self._load(conn, ref)
+            case_id = conn.exec_driver_sql(
+                "SELECT id FROM cases WHERE ref = ?", (ref,)
+            ).scalar_one()
+            count = conn.exec_driver_sql(
+                "SELECT count(*) FROM events WHERE case_id = ?", (case_id,)
+            ).scalar_one()
+            # Amendments point at the rows they correct, so remove the newest rows first.
+            conn.exec_driver_sql(
+                "DELETE FROM events WHERE case_id = ? AND amends IS NOT NULL", (case_id,)
+            )
+            conn.exec_driver_sql("DELETE FROM events WHERE case_id = ?", (case_id,))
+            conn.exec_driver_sql("DELETE FROM cases WHERE id = ?", (case_id,))
+            conn.execute(
+                insert(Deletion.__table__).values(  # type: ignore[attr-defined]
+                    ref=ref,
+                    reason=reason.strip(),
+                    events=count,
+                    deleted_by=current_user(),
+                    deleted_at=now.astimezone(dt.UTC),
+                )
+            )
+            return int(count)
+
+    def history(self, ref: str) -> list[HistoryEntry]:
+        """Every record, correction and deletion for ``ref``, oldest first."""
+        with self._read() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by, e.recorded_at,"
+                " e.amends, e.reason FROM events e JOIN cases c ON c.id = e.case_id"
+                " WHERE c.ref = ? ORDER BY e.recorded_at, e.id",
+                (ref,),
+            ).fetchall()
+            deletions = conn.exec_driver_sql(
+                "SELECT reason, events, deleted_by, deleted_at FROM deletions WHERE ref = ?"
+                " ORDER BY id",
+                (ref,),
+            ).fetchall()
+        if not rows and not deletions:
+            raise CaseNotFound(
+                f"no case {ref!r} in the register {self.location}, and none was deleted; "
+                "'reviewclock status --all' lists the cases"
+            )
+        dates = {r[0]: r[2] for r in rows}
+        out = [
+            HistoryEntry(
+                action="amended" if amends else "recorded",
+                event=name,
+                old=None if amends is None else _day(dates.get(amends)),
+                new=_day(on),
+                kind=kind,
+                note=note,
+                by=by,
+                at=_utc(at),
+                reason=reason,
+            )
+            for _, name, on, kind, note, by, at, amends, reason in rows
+        ]
+        out += [
+            HistoryEntry("deleted", "case", None, None, None, f"{count} events", by, _utc(at), why)
+            for why, count, by, at in deletions
+        ]
+        return sorted(out, key=lambda h: h.at)
+
+    def backup(self, dest: Path) -> int:
+        """Copy the register to ``dest`` with SQLite's online backup, safe while others write.
+
+        The copy is made private (0600) before anything is written to it, and must
+        pass the integrity check. Returns the number of cases copied.
+        """
+        import sqlite3
+
+        if self.path is None:
+            raise RegisterError("backup works on SQLite registers only")
+        if dest.exists():
+            raise RegisterError(
+                f"{dest} already exists; choose a new name (a backup never overwrites a file)"
+            )
+        try:
+            fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except OSError as e:
+            raise RegisterError(f"cannot create the backup {dest}: {e.strerror}") from None
+        os.close(fd)
+        try:
+            with self._read() as conn:
+                source = conn.connection.dbapi_connection
+                target = sqlite3.connect(dest)
+                try:
+                    source.backup(target)  # type: ignore[union-attr]
+                    target.execute("PRAGMA journal_mode = DELETE")
+                    ok = target.execute("PRAGMA integrity_check").fetchone()[0]
+                    cases = target.execute("SELECT count(*) FROM cases").fetchone()[0]
+                finally:
+                    target.close()
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
+        if ok != "ok":
+            dest.unlink(missing_ok=True)
+            raise RegisterError(f"the copy failed its integrity check ({ok}); nothing was kept")
+        return int(cases)
+
+    def problems(self, today: dt.date) -> list[str]:
+        """What is wrong with the register, for ``reviewclock doctor``; empty when all is well."""
+        from reviewclock.checks import check_case
+
+        found: list[str] = []
+        with self._read() as conn:
+            checks = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+            version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        if checks != ["ok"]:
+            found += [f"integrity check: {c}" for c in checks[:20]]
+        if version != HEAD:
+            found.append(f"schema revision {version}, expected {HEAD}")
+        if self.path is not None:
+            for path in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                if path.exists():
+                    mode = path.stat().st_mode & 0o777
+                    if mode & 0o077:
+                        found.append(
+                            f"{path} has mode {mode:04o}: others can read it; run: chmod 600 {path}"
+                        )
+        for case in self.cases(audit=False):
+            try:
+                check_case(case.ref, case.events, today)
+            except ReviewclockError as e:
+                found.append(f"{case.ref}: {e}")
+        return found
+
     # -- reading -------------------------------------------------------------------------
 
     def get(self, ref: str) -> CaseRecord:
@@ -226,7 +456,7 @@ class Register:
                 columns = _AUDIT_COLUMNS if audit else ""
                 cursor.execute(
                     f"SELECT case_id, name, on_date, kind{columns} FROM events"
-                    " ORDER BY case_id, on_date, id"
+                    f" WHERE {_CURRENT} ORDER BY case_id, on_date, id"
                 )
                 by_case = _events_by_case(cast(Iterable[Any], cursor), audit=audit)
             finally:
@@ -285,7 +515,7 @@ class Register:
             )
         rows = conn.exec_driver_sql(
             f"SELECT case_id, name, on_date, kind{_AUDIT_COLUMNS} FROM events"
-            " WHERE case_id = ? ORDER BY on_date, id",
+            f" WHERE case_id = ? AND {_CURRENT} ORDER BY on_date, id",
             (head[0],),
         )
         events = _events_by_case(rows, audit=True).get(head[0], ())
@@ -293,6 +523,32 @@ class Register:
 
 
 _AUDIT_COLUMNS = ", note, recorded_by, recorded_at"
+_CURRENT = "id NOT IN (SELECT amends FROM events WHERE amends IS NOT NULL)"
+"""The events that count: those no amendment has corrected."""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One line of a case's history."""
+
+    action: str
+    """``recorded``, ``amended`` or ``deleted``."""
+    event: str
+    old: dt.date | None
+    new: dt.date | None
+    kind: str | None
+    note: str | None
+    by: str
+    at: dt.datetime
+    reason: str | None
+
+
+def _day(text: str | None) -> dt.date | None:
+    return None if text is None else dt.date.fromisoformat(text)
+
+
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
 
 
 def _event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dict[str, Any]:
@@ -345,7 +601,10 @@ def _sqlite_path(location: str) -> Path | None:
         return None
     if not url.database or url.database == ":memory:":
         raise RegisterError(f"{location!r} names no file; a register must be kept in a file")
-    return Path(url.database).expanduser()
+    database = url.database
+    if url.query.get("uri") == "true" and database.startswith("file:"):
+        database = database.removeprefix("file:")  # sqlite:///file:PATH?mode=ro&uri=true
+    return Path(database).expanduser()
 
 
 def _prepare_file(path: Path, *, create: bool, make_dirs: bool) -> None:
@@ -387,8 +646,8 @@ def _prepare_file(path: Path, *, create: bool, make_dirs: bool) -> None:
     os.close(fd)
 
 
-def _engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+def _engine(url: str, timeout: float) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": timeout})
     if engine.dialect.name != "sqlite":
         return engine
 
@@ -397,8 +656,11 @@ def _engine(url: str) -> Engine:
         # Let SQLAlchemy's "begin" hook below start every transaction itself.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cur.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         cur.execute("PRAGMA foreign_keys = ON")
+        # Every acknowledged write is on disk before the command says so, even if the
+        # power goes a moment later.
+        cur.execute("PRAGMA synchronous = FULL")
         # A read-only register still opens without WAL; its writes are refused with a message.
         with contextlib.suppress(Exception):
             cur.execute("PRAGMA journal_mode = WAL")
@@ -423,16 +685,16 @@ def _translated(register: Register) -> Iterator[None]:
         if "locked" in text or "busy" in text:
             raise RegisterError(
                 f"the register {where} stayed locked by another user for over "
-                f"{BUSY_TIMEOUT_S:.0f} s; try again in a moment"
+                f"{register.timeout:g} s; nothing was changed. Try again in a moment"
             ) from None
         if "readonly" in text or "read-only" in text:
             raise RegisterError(
                 f"the register {where} is read-only; ask for write access, or work on a copy"
             ) from None
-        if "disk is full" in text or "full" in text:
+        if "full" in text or "disk i/o" in text:
             raise RegisterError(
-                f"the disk holding {where} is full; nothing was written. Free some space "
-                "and run the command again"
+                f"could not write the register {where} ({e.orig}): the disk may be full or "
+                "failing. Nothing was changed; free some space and run the command again"
             ) from None
         if "unable to open" in text:
             raise RegisterError(

@@ -1,0 +1,586 @@
+"""Data safety: concurrent writers, killed writers, amendments, backups, privacy, bad files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import resource
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from helpers import assert_refused, run, run_process
+from reviewclock.cli import app
+from reviewclock.store import Register
+
+AS_OF = "2024-06-03"
+
+
+def ok(*args: str) -> str:
+    r = run(*args)
+    assert r.exit_code == 0, (args, r.stdout, r.stderr)
+    return r.stdout
+
+
+def snapshot(db: str) -> str:
+    return run("status", "--all", "--json", "--db", db, "--as-of", AS_OF).stdout
+
+
+def integrity(path: Path | str) -> str:
+    with sqlite3.connect(path) as conn:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def refs_in(path: Path | str) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT ref FROM cases")}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = str(tmp_path / "register.db")
+    ok("add-sin", "CASE-1", "--aware", "2024-03-28", "--db", path)
+    ok("record", "CASE-1", "notified", "--on", "2024-04-05", "--db", path)
+    ok("record", "CASE-1", "rapid-review-sent", "--on", "2024-04-25", "--db", path)
+    return path
+
+
+# -- concurrency and crashes -----------------------------------------------------------------
+
+
+def test_sixteen_processes_writing_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    env = {**os.environ, "REVIEWCLOCK_DB": str(path)}
+    exe = str(Path(sys.executable).parent / "reviewclock")
+    assert (
+        run_process(
+            "add-sin", "SHARED", "--aware", "2024-01-02", env={"REVIEWCLOCK_DB": str(path)}
+        ).returncode
+        == 0
+    )
+    script = (
+        '"$RC" add-sin "P-$N" --aware 2024-03-28 && '
+        '"$RC" record "P-$N" notified --on 2024-04-05 && '
+        '"$RC" record SHARED proceedings-started --on 2024-02-01 --kind other --note "writer $N"'
+    )
+    procs = [
+        subprocess.Popen(
+            ["sh", "-c", script],
+            env={**env, "RC": exe, "N": str(n)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(16)
+    ]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 16, errors
+    assert not any("locked" in e for e in errors)
+    data = json.loads(run("status", "--all", "--json", "--db", str(path), "--as-of", AS_OF).stdout)
+    cases = {c["ref"]: c for c in data}
+    assert set(cases) == {"SHARED"} | {f"P-{n}" for n in range(16)}
+    for n in range(16):
+        assert [e["event"] for e in cases[f"P-{n}"]["events"]] == ["aware", "notified"]
+    notes = sorted(
+        e["note"] for e in cases["SHARED"]["events"] if e["event"] == "proceedings-started"
+    )
+    assert notes == sorted(f"writer {n}" for n in range(16))
+    assert integrity(path) == "ok"
+
+
+WRITER = """
+import sys, datetime as dt
+from reviewclock.store import Register
+register = Register(sys.argv[1], create=True)
+now = dt.datetime.now(dt.UTC)
+for i in range(100000):
+    ref = f"{sys.argv[2]}-{i}"
+    register.add_case(ref, aware=dt.date(2024, 3, 28), today=dt.date(2024, 6, 3), now=now,
+                      notified=dt.date(2024, 4, 2), note="x" * 200)
+    print(ref, flush=True)   # acknowledged: the transaction has committed
+"""
+
+
+def test_writers_killed_at_random_moments_lose_nothing_acknowledged(tmp_path: Path) -> None:
+    path = tmp_path / "crash.db"
+    Register(str(path), create=True).close()
+    rng = random.Random(1234)
+    acknowledged: set[str] = set()
+    for round_ in range(6):
+        writers = [
+            subprocess.Popen(
+                [sys.executable, "-c", WRITER, str(path), f"W{round_}{w}"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for w in range(3)
+        ]
+        time.sleep(rng.uniform(0.6, 1.6))
+        for w in writers:
+            time.sleep(rng.uniform(0, 0.05))
+            w.send_signal(signal.SIGKILL)
+        for w in writers:
+            out, err = w.communicate(timeout=60)
+            assert w.returncode == -signal.SIGKILL, err
+            acknowledged |= set(out.split())
+        assert integrity(path) == "ok"
+    assert len(acknowledged) > 10  # the writers did get work done between the kills
+    assert acknowledged <= refs_in(path)
+    r = run("doctor", "--db", str(path))
+    assert r.exit_code == 0, r.stdout
+
+
+# -- amendments and history ------------------------------------------------------------------
+
+
+def test_amend_keeps_the_old_date_and_moves_deadlines(db: str) -> None:
+    r = run(
+        "amend",
+        "CASE-1",
+        "notified",
+        "--on",
+        "2024-04-04",
+        "--reason",
+        "sent on the 4th",
+        "--db",
+        db,
+    )
+    assert r.exit_code == 0, r.stderr
+    assert "rapid-review: due 2024-04-26 -> 2024-04-25" in r.stdout
+    shown = json.loads(run("show", "CASE-1", "--json", "--db", db, "--as-of", AS_OF).stdout)
+    assert [e["on"] for e in shown["events"] if e["event"] == "notified"] == ["2024-04-04"]
+    hist = run("history", "CASE-1", "--db", db).stdout
+    lines = [line.split() for line in hist.splitlines()]
+    amended = next(line for line in lines if "amended" in line)
+    assert amended[2:6] == ["amended", "notified", "2024-04-05", "2024-04-04"]
+    assert "sent on the 4th" in hist
+    recorded = [line for line in lines if "recorded" in line and "notified" in line]
+    assert recorded and "2024-04-05" in recorded[0]
+    with sqlite3.connect(db) as conn:  # both rows are kept
+        rows = conn.execute(
+            "SELECT on_date FROM events WHERE name = 'notified' ORDER BY id"
+        ).fetchall()
+    assert rows == [("2024-04-05",), ("2024-04-04",)]
+
+
+def test_amend_twice_and_amend_awareness(db: str) -> None:
+    ok("amend", "CASE-1", "notified", "--on", "2024-04-04", "--reason", "one", "--db", db)
+    ok("amend", "CASE-1", "notified", "--on", "2024-04-03", "--reason", "two", "--db", db)
+    r = run("amend", "CASE-1", "aware", "--on", "2024-03-27", "--reason", "police log", "--db", db)
+    assert r.exit_code == 0 and "sin: due 2024-04-08 -> 2024-04-05" in r.stdout
+    shown = json.loads(run("show", "CASE-1", "--json", "--db", db, "--as-of", AS_OF).stdout)
+    assert shown["aware"] == "2024-03-27"
+    assert [e["on"] for e in shown["events"] if e["event"] == "notified"] == ["2024-04-03"]
+    hist = run("history", "CASE-1", "--db", db).stdout
+    assert hist.count("amended") == 3 and "2024-04-04  2024-04-03" in hist
+
+
+def test_amend_a_repeated_event_by_its_old_date(db: str) -> None:
+    ok("record", "CASE-1", "lcspr-commissioned", "--on", "2024-05-01", "--db", db)
+    for on in ("2024-11-01", "2024-12-02"):
+        ok("record", "CASE-1", "publication-planned", "--on", on, "--db", db)
+    before = snapshot(db)
+    assert_refused(
+        run(
+            "amend",
+            "CASE-1",
+            "publication-planned",
+            "--on",
+            "2024-12-09",
+            "--reason",
+            "r",
+            "--db",
+            db,
+        ),
+        2,
+        "2024-11-01, 2024-12-02",
+        "--was",
+    )
+    assert snapshot(db) == before
+    ok(
+        "amend",
+        "CASE-1",
+        "publication-planned",
+        "--was",
+        "2024-12-02",
+        "--on",
+        "2024-12-09",
+        "--reason",
+        "moved a week",
+        "--db",
+        db,
+    )
+    shown = json.loads(run("show", "CASE-1", "--json", "--db", db, "--as-of", AS_OF).stdout)
+    plans = [e["on"] for e in shown["events"] if e["event"] == "publication-planned"]
+    assert plans == ["2024-11-01", "2024-12-09"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragments"),
+    [
+        (["CASE-1", "notified", "--on", "2024-04-04"], 2, ["--reason"]),
+        (["CASE-1", "notified", "--on", "2024-04-04", "--reason", "  "], 2, ["reason"]),
+        (
+            ["CASE-1", "notified", "--on", "2024-04-26", "--reason", "r"],
+            1,
+            ["rapid-review-sent (2024-04-25) before notified (2024-04-26)"],
+        ),
+        (
+            ["CASE-1", "notified", "--on", "2024-03-01", "--reason", "r"],
+            1,
+            ["notified (2024-03-01) before aware (2024-03-28)"],
+        ),
+        (
+            ["CASE-1", "aware", "--on", "2024-04-06", "--reason", "r"],
+            1,
+            ["notified (2024-04-05) before aware (2024-04-06)"],
+        ),
+        (["CASE-1", "notified", "--on", "2099-01-01", "--reason", "r"], 1, ["in the future"]),
+        (["CASE-1", "notified", "--on", "2024-04-05", "--reason", "r"], 1, ["nothing to amend"]),
+        (
+            ["CASE-1", "published", "--on", "2024-04-05", "--reason", "r"],
+            1,
+            ["no published recorded"],
+        ),
+        (["CASE-1", "notified", "--on", "2024-02-30", "--reason", "r"], 2, ["'2024-02-30'"]),
+        (["CASE-9", "notified", "--on", "2024-04-04", "--reason", "r"], 1, ["no case 'CASE-9'"]),
+        (
+            ["CASE-1", "notified", "--was", "2024-04-01", "--on", "2024-04-04", "--reason", "r"],
+            1,
+            ["no notified on 2024-04-01"],
+        ),
+    ],
+)
+def test_bad_amendments_change_nothing(
+    db: str, args: list[str], code: int, fragments: list[str]
+) -> None:
+    before = snapshot(db)
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT count(*) FROM events").fetchone()
+    assert_refused(run("amend", *args, "--db", db), code, *fragments)
+    assert snapshot(db) == before
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == rows
+
+
+def test_recording_twice_points_to_amend(db: str) -> None:
+    assert_refused(
+        run("record", "CASE-1", "notified", "--on", "2024-04-04", "--db", db),
+        1,
+        "reviewclock amend CASE-1 notified",
+    )
+
+
+def test_history_of_an_unknown_case(db: str) -> None:
+    assert_refused(run("history", "NOPE", "--db", db), 1, "no case 'NOPE'")
+
+
+# -- delete ----------------------------------------------------------------------------------
+
+
+def test_delete_needs_confirmation_and_leaves_a_record(db: str) -> None:
+    runner = CliRunner()
+    before = snapshot(db)
+    no = runner.invoke(app, ["delete", "CASE-1", "--reason", "duplicate", "--db", db], input="n\n")
+    assert no.exit_code == 1 and "aborted; nothing was changed" in no.stderr
+    assert snapshot(db) == before
+    yes = runner.invoke(app, ["delete", "CASE-1", "--reason", "duplicate", "--db", db], input="y\n")
+    assert yes.exit_code == 0, yes.stderr
+    assert "Deleted CASE-1 and its 3 recorded events" in yes.stdout
+    assert json.loads(snapshot(db)) == []
+    hist = run("history", "CASE-1", "--db", db).stdout
+    assert "deleted" in hist and "duplicate" in hist
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (0,)
+
+
+def test_delete_for_scripts_and_bad_deletes(db: str) -> None:
+    before = snapshot(db)
+    assert_refused(run("delete", "CASE-1", "--db", db), 2, "--reason")
+    assert_refused(
+        run("delete", "CASE-9", "--reason", "r", "--yes", "--db", db), 1, "no case 'CASE-9'"
+    )
+    assert_refused(run("delete", "CASE-1", "--reason", " ", "--yes", "--db", db), 2, "reason")
+    assert snapshot(db) == before
+    ok("delete", "CASE-1", "--reason", "test entry", "--yes", "--db", db)
+    assert json.loads(snapshot(db)) == []
+    # The reference can be used again afterwards.
+    ok("add-sin", "CASE-1", "--aware", "2024-05-01", "--db", db)
+
+
+# -- backup and doctor -----------------------------------------------------------------------
+
+
+def test_backup_while_another_process_writes(tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    Register(str(path), create=True).close()
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), "LIVE"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(refs_in(path)) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        copy = tmp_path / "copy.db"
+        r = run("backup", str(copy), "--db", str(path))
+        assert r.exit_code == 0, r.stderr
+    finally:
+        writer.kill()
+        writer.communicate()
+    assert integrity(copy) == "ok"
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    copied = refs_in(copy)
+    assert len(copied) >= 20 and copied <= refs_in(path)
+    # The copy is a register in its own right.
+    assert json.loads(run("show", sorted(copied)[0], "--json", "--db", str(copy)).stdout)["ref"]
+    # Once nobody writes, a backup holds exactly the same cases and events.
+    still = tmp_path / "still.db"
+    assert run("backup", str(still), "--db", str(path)).exit_code == 0
+    assert (
+        run("status", "--all", "--json", "--db", str(still)).stdout
+        == run("status", "--all", "--json", "--db", str(path)).stdout
+    )
+
+
+def test_backup_refuses_to_overwrite(db: str, tmp_path: Path) -> None:
+    existing = tmp_path / "existing.db"
+    existing.write_text("precious")
+    assert_refused(run("backup", str(existing), "--db", db), 1, "already exists")
+    assert existing.read_text() == "precious"
+    assert_refused(run("backup", str(tmp_path / "no" / "dir.db"), "--db", db), 1, "cannot create")
+
+
+def test_doctor_finds_modes_and_contradictions(db: str) -> None:
+    assert run("doctor", "--db", db).exit_code == 0
+    Path(db).chmod(0o644)
+    with sqlite3.connect(db) as conn:  # a contradiction written behind reviewclock's back
+        conn.execute("UPDATE events SET on_date = '2024-04-30' WHERE name = 'notified'")
+    r = run("doctor", "--db", db)
+    assert r.exit_code == 1
+    assert "mode 0644" in r.stdout and "chmod 600" in r.stdout
+    assert (
+        "CASE-1: that would put rapid-review-sent (2024-04-25) before notified (2024-04-30)"
+        in r.stdout
+    )
+
+
+# -- privacy ---------------------------------------------------------------------------------
+
+
+def test_register_wal_and_shm_are_private(db: str) -> None:
+    register = Register(db)
+    try:
+        with register.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM cases").fetchall()
+            for suffix in ("", "-wal", "-shm"):
+                p = Path(db + suffix)
+                assert p.exists(), suffix
+                assert stat.S_IMODE(p.stat().st_mode) == 0o600, suffix
+    finally:
+        register.close()
+
+
+def test_unexpected_errors_are_one_line_with_a_hint(db: str) -> None:
+    code = (
+        "import sys; from reviewclock import store\n"
+        "def broken(self, **kw): raise RuntimeError('simulated fault')\n"
+        "store.Register.cases = broken\n"
+        "from reviewclock.cli import main\n"
+        "sys.argv = ['reviewclock', 'status', '--db', sys.argv[1]]; main()"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    p = subprocess.run([sys.executable, "-c", code, db], capture_output=True, text=True, env=env)
+    assert p.returncode == 1
+    assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+    assert "simulated fault" in p.stderr and "REVIEWCLOCK_DEBUG=1" in p.stderr
+    p = subprocess.run(
+        [sys.executable, "-c", code, db],
+        capture_output=True,
+        text=True,
+        env={**env, "REVIEWCLOCK_DEBUG": "1"},
+    )
+    assert "Traceback" in p.stderr
+
+
+# -- bad registers ---------------------------------------------------------------------------
+
+
+def test_corrupt_register(db: str) -> None:
+    data = bytearray(Path(db).read_bytes())
+    for i in range(200, len(data), 97):
+        data[i] = (data[i] + 91) % 256
+    Path(db).write_bytes(bytes(data))
+    for args in (["status"], ["record", "CASE-1", "published", "--on", "2024-05-01"], ["doctor"]):
+        r = run(*args, "--db", db)
+        assert r.exit_code == 1, (args, r.stdout, r.stderr)
+        assert "Traceback" not in r.stderr
+        assert r.stderr.count("\n") == 1 or args == ["doctor"]
+
+
+def test_read_only_register(db: str) -> None:
+    before = snapshot(db)
+    url = f"sqlite:///file:{db}?mode=ro&uri=true"
+    assert "CASE-1" in run("status", "--all", "--db", url, "--as-of", AS_OF).stdout
+    assert_refused(
+        run("record", "CASE-1", "panel-response", "--on", "2024-05-01", "--db", url), 1, "read-only"
+    )
+    assert snapshot(db) == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
+def test_read_only_file(db: str) -> None:
+    Path(db).chmod(0o400)
+    assert_refused(
+        run("record", "CASE-1", "panel-response", "--on", "2024-05-01", "--db", db), 1, "read-only"
+    )
+
+
+def _limit_file_size() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+
+def test_full_disk(tmp_path: Path) -> None:
+    """A register that cannot grow (the file-size limit stands in for a full disk)."""
+    path = tmp_path / "full.db"
+    env = {**os.environ, "REVIEWCLOCK_DB": str(path)}
+    exe = str(Path(sys.executable).parent / "reviewclock")
+    assert (
+        subprocess.run(
+            [exe, "add-sin", "F-0", "--aware", "2024-03-28"], env=env, capture_output=True
+        ).returncode
+        == 0
+    )
+    failed = None
+    for i in range(1, 200):
+        p = subprocess.run(
+            [exe, "add-sin", f"F-{i}", "--aware", "2024-03-28", "--note", "n" * 2000],
+            env=env,
+            capture_output=True,
+            text=True,
+            preexec_fn=_limit_file_size,
+        )
+        if p.returncode != 0:
+            failed = (i, p)
+            break
+    assert failed is not None, "the size limit never bit"
+    i, p = failed
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert p.stderr.count("\n") == 1 and "disk may be full" in p.stderr
+    assert f"F-{i}" not in refs_in(path) and integrity(path) == "ok"
+
+
+def test_register_locked_past_the_timeout(db: str) -> None:
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        r = run(
+            "record",
+            "CASE-1",
+            "published",
+            "--on",
+            "2024-05-01",
+            "--db",
+            db,
+            env={"REVIEWCLOCK_LOCK_TIMEOUT": "0.3"},
+        )
+        assert_refused(r, 1, "locked by another user for over 0.3 s", "nothing was changed")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_refused(
+        run("status", "--db", db, env={"REVIEWCLOCK_LOCK_TIMEOUT": "soon"}),
+        1,
+        "REVIEWCLOCK_LOCK_TIMEOUT",
+    )
+
+
+# -- random input never crashes and never changes a refused register -------------------------
+
+TOKENS = st.sampled_from(
+    [
+        "add-sin",
+        "record",
+        "show",
+        "status",
+        "amend",
+        "history",
+        "delete",
+        "report",
+        "due",
+        "CASE-1",
+        "CASE-2",
+        "Jane Smith",
+        "",
+        "x" * 70,
+        "notified",
+        "rapid-review-sent",
+        "published",
+        "proceedings-started",
+        "proceedings-ended",
+        "delay-notified",
+        "aware",
+        "--on",
+        "--aware",
+        "--as-of",
+        "--reason",
+        "--kind",
+        "criminal",
+        "civil",
+        "--json",
+        "--all",
+        "--overdue",
+        "--due-within",
+        "-w",
+        "--months",
+        "--was",
+        "--format",
+        "html",
+        "--email",
+        "a@b.example",
+        "--note",
+        "--harm",
+        "death",
+        "--yes",
+        "-1",
+        "3",
+        "--",
+        "-",
+    ]
+)
+DATES = st.one_of(
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31)).map(dt.date.isoformat),
+    st.sampled_from(
+        ["2024-02-30", "2023-13-01", "tomorrow", "31/12/2024", "2024-4-5", "0000-01-01"]
+    ),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(args=st.lists(st.one_of(TOKENS, DATES), min_size=1, max_size=7))
+def test_random_command_lines(db: str, args: list[str]) -> None:
+    before = snapshot(db)
+    result = CliRunner().invoke(app, [*args, "--db", db], catch_exceptions=False, input="n\n")
+    assert "Traceback" not in result.stdout + result.stderr
+    if result.exit_code != 0:
+        assert result.exit_code in (1, 2)
+        assert snapshot(db) == before
+        if "Usage:" not in result.stderr:
+            assert result.stderr.count("\n") == 1, result.stderr
