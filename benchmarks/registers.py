@@ -1,80 +1,59 @@
-"""Generated registers for the benchmarks: many made-up cases at realistic points of the chain.
+"""Generated registers for the benchmarks: made-up cases at realistic points of the chain.
 
-The schema comes from reviewclock itself (a new register is migrated to the
-newest revision); the rows are then written in one bulk transaction.
+Cases are spread from 2019 to late 2026; most have run their course, a few
+percent are open, and some local reviews are held up by criminal trials.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import sqlite3
 from pathlib import Path
 
-from reviewclock.store import Register
+from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.transfer import write_csv
 
 TODAY = dt.date(2026, 11, 20)
 
 
-def build(path: Path, cases: int, seed: int = 7) -> Path:
-    """Write a register of ``cases`` cases at ``path``, spread over 2019 to late 2026."""
-    if path.exists():
-        path.unlink()
-    Register(str(path), create=True).close()
+def generate(cases: int, seed: int = 7) -> list[CaseRecord]:
     rng = random.Random(seed)
     first = dt.date(2019, 1, 1).toordinal()
     span = TODAY.toordinal() - first
-    now = "2026-11-20 09:00:00.000000"
-    case_rows = []
-    event_rows = []
+    chain = [
+        ("notified", 6),
+        ("rapid-review-sent", 20),
+        ("panel-response", 20),
+        ("lcspr-commissioned", 10),
+        ("publication-planned", 170),
+        ("report-sent", -10),
+        ("published", 12),
+    ]
+    out = []
     for i in range(1, cases + 1):
-        case_rows.append(
-            (i, f"BENCH-{i:06d}", "Northshire County Council", "serious-harm", now, "bench")
-        )
-        aware = dt.date.fromordinal(first + rng.randrange(span))
-        day = aware
-        chain = [
-            ("aware", 0),
-            ("notified", 6),
-            ("rapid-review-sent", 20),
-            ("panel-response", 20),
-            ("lcspr-commissioned", 10),
-            ("publication-planned", 170),
-            ("report-sent", 0),
-            ("published", 12),
-        ]
+        day = dt.date.fromordinal(first + rng.randrange(span))
+        events = [EventRecord("aware", day)]
         for name, gap in chain:
-            day = day + dt.timedelta(days=rng.randint(gap // 2, gap + gap // 2) if gap else 0)
-            if day > TODAY and name != "publication-planned":
-                break
+            step = rng.randint(abs(gap) // 2, abs(gap) + abs(gap) // 2)
+            day = day + dt.timedelta(days=step if gap > 0 else -step)
             if name == "lcspr-commissioned" and rng.random() < 0.6:
                 break  # most incidents do not lead to a local review
-            if name == "report-sent":
-                day = day - dt.timedelta(days=rng.randint(5, 15))
-            event_rows.append((i, name, day.isoformat(), None, None, "bench", now))
+            if day > TODAY and name != "publication-planned":
+                break
+            events.append(EventRecord(name, day))
             if name == "lcspr-commissioned" and rng.random() < 0.1:
-                start = day + dt.timedelta(days=rng.randint(10, 90))
-                if start <= TODAY:
-                    event_rows.append(
-                        (
-                            i,
-                            "proceedings-started",
-                            start.isoformat(),
-                            "criminal",
-                            None,
-                            "bench",
-                            now,
-                        )
-                    )
-    with sqlite3.connect(path) as conn:
-        conn.executemany(
-            "INSERT INTO cases (id, ref, authority, harm, created_at, created_by) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            case_rows,
+                trial = day + dt.timedelta(days=rng.randint(10, 90))
+                if trial <= TODAY:
+                    events.append(EventRecord("proceedings-started", trial, "criminal"))
+            if name == "report-sent":
+                day = day + dt.timedelta(days=10)
+        out.append(
+            CaseRecord(f"BENCH-{i:06d}", "Northshire County Council", "serious-harm", tuple(events))
         )
-        conn.executemany(
-            "INSERT INTO events (case_id, name, on_date, kind, note, recorded_by, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            event_rows,
-        )
+    return out
+
+
+def write(path: Path, cases: int) -> Path:
+    """A CSV file of ``cases`` generated cases, in the layout `reviewclock import` reads."""
+    path.write_text(write_csv(generate(cases)))
     return path

@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -172,6 +172,20 @@ def _emit_json(data: object) -> None:
     import json
 
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def _emit_json_list(items: Iterable[object]) -> None:
+    """A JSON list written as it is made, one item to a line: a register of any size
+    streams out in bounded memory, and each case stays on a line of its own for grep."""
+    import json
+
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    write = sys.stdout.write
+    first = True
+    for item in items:
+        write(("[\n" if first else ",\n") + dumps(item))
+        first = False
+    write("[]\n" if first else "\n]\n")
 
 
 def _examples(*lines: str) -> str:
@@ -583,7 +597,7 @@ def status(
     today = as_of or london_today()
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
-        cases = register.cases(audit=as_json)
+        cases = register.cases(audit=as_json, open_in=None if include_all else clock.stages)
         shown = select_cases(
             ((c, clock.evaluate(c.events, today)) for c in cases),
             include_closed=include_all,
@@ -593,7 +607,7 @@ def status(
     if as_json:
         from reviewclock.render.data import case_dict
 
-        _emit_json([case_dict(c, cc) for c, cc in shown])
+        _emit_json_list(case_dict(c, cc) for c, cc in shown)
         return
     from reviewclock.render.terminal import print_status
 
@@ -772,6 +786,140 @@ def doctor(db: DbOption = None) -> None:
     print(f"{where}: integrity ok, schema current, private, no contradictory events.")
 
 
+def _transfer_format(text: str) -> str:
+    if text not in ("csv", "json"):
+        raise typer.BadParameter(f"{text!r} is not a format for this; use csv or json")
+    return text
+
+
+@app.command(
+    "import",
+    epilog=_examples(
+        "reviewclock import cases.csv --dry-run     # list every problem, write nothing",
+        "reviewclock import cases.csv",
+        "reviewclock import more.csv --update       # add new events to existing cases",
+        "reviewclock import backup.json --format json",
+    ),
+)
+def import_(
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="A CSV file (as export writes it) or a JSON file."),
+    ],
+    file_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            parser=_transfer_format,
+            metavar="csv|json",
+            show_default=False,
+            help="The file's format [default: json for a .json file, else csv].",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the whole file and list every problem.")
+    ] = False,
+    update: Annotated[
+        bool,
+        typer.Option(help="Add new events to cases already in the register (never change one)."),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Import cases from a spreadsheet's CSV, or from JSON: all or nothing.
+
+    CSV columns: ref, aware, authority, harm, and one per event (notified,
+    rapid-review-sent, panel-response, lcspr-commissioned, lcspr-completed,
+    publication-planned, report-sent, published, proceedings-started,
+    proceedings-ended, delay-notified), each holding a date or nothing. Events
+    that can repeat hold dates separated by ';', and proceedings dates their
+    kind: '2024-09-02 criminal'. Dates are YYYY-MM-DD or DD/MM/YYYY (day first).
+
+    One bad row stops the import and nothing is written; the message gives the
+    line, the ref and the reason. --dry-run lists every problem at once.
+    """
+    from reviewclock.transfer import ImportProblems, plan_import, read_csv, read_json
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) else "it is not UTF-8 text"
+        raise UsageProblem(f"cannot read {file}: {reason}") from None
+    kind = file_format or ("json" if file.suffix.lower() == ".json" else "csv")
+    incoming, problems = (read_json if kind == "json" else read_csv)(text)
+    settings = _settings()
+    location, _ = _location(db, settings)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_gc_paused())
+        try:
+            missing = "://" not in location and not Path(location).expanduser().exists()
+            if missing and (dry_run or problems):
+                # Checking against a register that does not exist yet: an empty one.
+                new_cases, appended = plan_import(incoming, {}, update=update, today=london_today())
+                cases = len(new_cases)
+                events = sum(len(c.events) for c in new_cases) + len(appended)
+            else:
+                register = stack.enter_context(_open(db, settings, create=not dry_run))
+                cases, events = register.import_cases(
+                    incoming,
+                    update=update,
+                    dry_run=dry_run or bool(problems),
+                    today=london_today(),
+                    now=london_now(),
+                )
+        except ImportProblems as e:
+            problems += e.problems
+        if problems:
+            problems.sort(key=lambda p: p.line)
+            if dry_run:
+                for problem in problems:
+                    print(problem)
+                raise ReviewclockError(f"{len(problems)} problems in {file}; nothing was imported")
+            more = len(problems) - 1
+            raise ReviewclockError(
+                f"{file}: {problems[0]}; nothing was imported"
+                + (f" ({more} more problems: --dry-run lists them all)" if more else "")
+            )
+    verb = "Would import" if dry_run else "Imported"
+    tail = "; nothing was written (--dry-run)." if dry_run else "."
+    print(f"{verb} {cases} new cases and {events} events from {file}{tail}")
+
+
+@app.command(
+    epilog=_examples(
+        "reviewclock export > register.csv",
+        "reviewclock export --format json --as-of 2025-03-31 > register.json",
+    ),
+)
+def export(
+    file_format: Annotated[
+        str,
+        typer.Option("--format", parser=_transfer_format, metavar="csv|json", help="The format."),
+    ] = "csv",
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write every case to stdout: CSV in the columns import reads, or JSON.
+
+    The JSON is a list of 'show --json' objects (stages worked out as of
+    --as-of). Export, then import into an empty register, gives the same
+    export again. Corrections are exported as their current dates; the
+    history of corrections stays in the register.
+    """
+    settings = _settings()
+    with _gc_paused(), _open(db, settings) as register:
+        cases = register.cases(audit=file_format == "json")
+        if file_format == "csv":
+            from reviewclock.transfer import write_csv
+
+            sys.stdout.write(write_csv(cases))
+            return
+        from reviewclock.render.data import case_dict
+
+        clock = settings.clock()
+        today = as_of or london_today()
+        _emit_json_list(case_dict(c, clock.evaluate(c.events, today)) for c in cases)
+
+
 REPORT_FORMATS = ("text", "markdown", "html", "json", "csv")
 
 
@@ -878,7 +1026,10 @@ def report(
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
         digest = build_digest(
-            ((c, clock.evaluate(c.events, today)) for c in register.cases(audit=False)),
+            (
+                (c, clock.evaluate(c.events, today))
+                for c in register.cases(audit=False, open_in=clock.stages)
+            ),
             today,
             due_within=due_within,
         )

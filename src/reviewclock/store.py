@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import getpass
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -35,6 +35,8 @@ from reviewclock.errors import (
     UsageProblem,
 )
 from reviewclock.migrations import HEAD
+from reviewclock.rules import Stage
+from reviewclock.transfer import Incoming, plan_import
 
 LOCK_TIMEOUT_ENV = "REVIEWCLOCK_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT_S = 30.0
@@ -299,6 +301,67 @@ class Register:
             conn.execute(insert(events_table).values(**row, amends=row_id, reason=reason.strip()))
             return before, self._load(conn, ref)
 
+    def import_cases(
+        self,
+        incoming: Sequence[Incoming],
+        *,
+        update: bool,
+        dry_run: bool,
+        today: dt.date,
+        now: dt.datetime,
+    ) -> tuple[int, int]:
+        """Add cases from a file, all or nothing, in one transaction.
+
+        A case already in the register is refused, unless ``update``: then the
+        events it does not have yet are added, and an event recorded with a
+        different date is refused. Every problem is collected and raised
+        together as :class:`ImportProblems`; with ``dry_run`` nothing is written
+        even when there are none. Returns (cases added, events added).
+        """
+        user = current_user()
+        with self._write() as conn:
+            existing = {c.ref: c for c in self._cases(conn, audit=False)}
+            new_cases, appended = plan_import(incoming, existing, update=update, today=today)
+            if dry_run:
+                return len(new_cases), sum(len(c.events) for c in new_cases) + len(appended)
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            stamp = now.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+            cursor.executemany(
+                "INSERT INTO cases (ref, authority, harm, created_at, created_by)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(c.ref, c.authority, c.harm, stamp, user) for c in new_cases],
+            )
+            ids = {
+                ref: case_id
+                for case_id, ref in cursor.execute("SELECT id, ref FROM cases").fetchall()
+            }
+
+            def row(ref: str, e: EventRecord) -> tuple[Any, ...]:
+                at = (
+                    e.recorded_at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+                    if (e.recorded_at is not None)
+                    else stamp
+                )
+                return (
+                    ids[ref],
+                    e.name,
+                    e.on.isoformat(),
+                    e.kind,
+                    e.note,
+                    e.recorded_by or user,
+                    at,
+                )
+
+            rows = [row(c.ref, e) for c in new_cases for e in c.events]
+            rows += [row(ref, e) for ref, e in appended]
+            cursor.executemany(
+                "INSERT INTO events (case_id, name, on_date, kind, note, recorded_by, recorded_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            cursor.close()
+            return len(new_cases), len(rows)
+
     def delete(self, ref: str, *, reason: str, now: dt.datetime) -> int:
         """Delete a case and its events, leaving an audit row; returns the events removed."""
         from reviewclock.models import Deletion
@@ -441,26 +504,43 @@ class Register:
         with self._read() as conn:
             return self._load(conn, ref)
 
-    def cases(self, *, audit: bool = True) -> list[CaseRecord]:
+    def cases(
+        self, *, audit: bool = True, open_in: Sequence[Stage] | None = None
+    ) -> list[CaseRecord]:
         """Every case, in the order they were added, each with its events in date order.
 
         Without ``audit``, events come without their notes and who recorded them
-        and when: all that a status needs, read much faster.
+        and when: all that a status needs, read much faster. With ``open_in``
+        (the clock's stages), only cases with a stage still open are read: a
+        stage is open when one of its start events is recorded and its meeting
+        event is not, which the database can tell without working out dates.
         """
         with self._read() as conn:
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                heads = cursor.execute(
-                    "SELECT id, ref, authority, harm FROM cases ORDER BY id"
-                ).fetchall()
-                columns = _AUDIT_COLUMNS if audit else ""
-                cursor.execute(
-                    f"SELECT case_id, name, on_date, kind{columns} FROM events"
-                    f" WHERE {_CURRENT} ORDER BY case_id, on_date, id"
-                )
-                by_case = _events_by_case(cast(Iterable[Any], cursor), audit=audit)
-            finally:
-                cursor.close()
+            return self._cases(conn, audit=audit, open_in=open_in)
+
+    def _cases(
+        self, conn: Connection, *, audit: bool, open_in: Sequence[Stage] | None = None
+    ) -> list[CaseRecord]:
+        where, params = "", list[str]()
+        if open_in is not None:
+            where, params = _open_cases_sql(open_in)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            heads = cursor.execute(
+                f"SELECT id, ref, authority, harm FROM cases"
+                f" {'WHERE id IN (' + where + ')' if where else ''} ORDER BY id",
+                params,
+            ).fetchall()
+            columns = _AUDIT_COLUMNS if audit else ""
+            cursor.execute(
+                f"SELECT case_id, name, on_date, kind{columns} FROM events WHERE {_CURRENT}"
+                f" {'AND case_id IN (' + where + ')' if where else ''}"
+                " ORDER BY case_id, on_date, id",
+                params,
+            )
+            by_case = _events_by_case(cast(Iterable[Any], cursor), audit=audit)
+        finally:
+            cursor.close()
         empty: tuple[EventRecord, ...] = ()
         return [
             CaseRecord(ref, authority, harm, by_case.get(case_id, empty))
@@ -549,6 +629,20 @@ def _day(text: str | None) -> dt.date | None:
 
 def _utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def _open_cases_sql(stages: Sequence[Stage]) -> tuple[str, list[str]]:
+    """SQL for the ids of cases with an open stage, built from the rulebook."""
+    conditions: list[str] = []
+    params: list[str] = []
+    for stage in stages:
+        marks = ", ".join("?" * len(stage.starts_on))
+        conditions.append(f"(MAX(name IN ({marks})) AND NOT MAX(name = ?))")
+        params += [*stage.starts_on, stage.met_by]
+    sql = f"SELECT case_id FROM events WHERE {_CURRENT} GROUP BY case_id HAVING " + " OR ".join(
+        conditions
+    )
+    return sql, params
 
 
 def _event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dict[str, Any]:

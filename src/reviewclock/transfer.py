@@ -1,0 +1,293 @@
+"""Import and export: the register as CSV (the spreadsheet a unit already keeps) or JSON.
+
+Pure: these functions read and write text; the register does the storing.
+
+CSV layout, one row per case, with a header row:
+
+``ref, aware, authority, harm``
+    the case reference, the date the local authority became aware, and the
+    optional descriptive fields (``harm`` is ``death`` or ``serious-harm``);
+one column per event (``notified``, ``rapid-review-sent``, ...)
+    that event's date, or empty. An event that can happen more than once
+    (``publication-planned``, ``proceedings-started``, ``proceedings-ended``,
+    ``delay-notified``) holds its dates separated by ``;``; a proceedings
+    date is followed by its kind: ``2024-09-02 criminal; 2025-02-10 inquest``.
+
+Dates may be ISO (``2024-01-03``) or British, day first with a four-digit
+year (``03/01/2024``). Only ``ref`` and ``aware`` are required columns; an
+unknown column stops the import. CSV carries no notes and no audit trail;
+JSON (a list of ``show --json`` objects) carries both.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.dates import parse_any_date
+from reviewclock.rules import AWARE, EVENTS, PROCEEDING_KINDS, RECORDABLE_EVENTS
+
+CASE_COLUMNS = ("ref", "aware", "authority", "harm")
+CSV_COLUMNS = (*CASE_COLUMNS, *RECORDABLE_EVENTS)
+HARMS = ("death", "serious-harm")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why one row of a file cannot be imported."""
+
+    line: int
+    ref: str
+    reason: str
+    unit: str = "line"
+    """``line`` of a CSV file, or ``case`` (its position) in a JSON list."""
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.line} ({self.ref or 'no ref'}): {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A case read from a file, with where it came from (a CSV line, or a JSON position)."""
+
+    line: int
+    case: CaseRecord
+    unit: str = "line"
+
+
+class ImportProblems(Exception):
+    """The file cannot be imported; ``problems`` says where and why."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(str(problems[0]))
+        self.problems = list(problems)
+
+
+# -- CSV -----------------------------------------------------------------------------------
+
+
+def read_csv(text: str) -> tuple[list[Incoming], list[Problem]]:
+    """Every case in a CSV file, and every problem found on the way (none means clean)."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return [], [Problem(1, "", "the file is empty; it needs a header row")]
+    problems: list[Problem] = []
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        problems.append(
+            Problem(
+                1, "", f"unknown column {unknown[0]!r}; the columns are {', '.join(CSV_COLUMNS)}"
+            )
+        )
+    missing = [c for c in ("ref", "aware") if c not in header]
+    if missing:
+        problems.append(Problem(1, "", f"the header has no {missing[0]!r} column"))
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        problems.append(Problem(1, "", f"the column {repeated[0]!r} appears twice"))
+    if problems:
+        return [], problems
+    cases: list[Incoming] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(
+                Problem(
+                    line,
+                    row[0].strip() if row else "",
+                    f"has {len(row)} cells; the header has {len(header)}",
+                )
+            )
+            continue
+        cells = {h: c.strip() for h, c in zip(header, row, strict=True)}
+        ref = cells["ref"]
+        if ref in seen:
+            problems.append(Problem(line, ref, f"the ref {ref} is also on line {seen[ref]}"))
+            continue
+        seen[ref] = line
+        try:
+            cases.append(Incoming(line, _case_from_cells(cells)))
+        except ValueError as e:
+            problems.append(Problem(line, ref, str(e)))
+    return cases, problems
+
+
+def _case_from_cells(cells: dict[str, str]) -> CaseRecord:
+    if not cells["ref"]:
+        raise ValueError("the ref is empty")
+    if not cells["aware"]:
+        raise ValueError("the aware date is empty")
+    harm = cells.get("harm") or None
+    if harm is not None and harm not in HARMS:
+        raise ValueError(f"harm {harm!r} is not death or serious-harm")
+    events = [EventRecord(AWARE, _date("aware", cells["aware"]))]
+    for name in RECORDABLE_EVENTS:
+        raw = cells.get(name, "")
+        if not raw:
+            continue
+        entries = [e.strip() for e in raw.split(";") if e.strip()]
+        if len(entries) > 1 and not EVENTS[name].repeatable:
+            raise ValueError(f"{name} can be recorded once, but has {len(entries)} dates")
+        for entry in entries:
+            day, _, kind_text = entry.partition(" ")
+            kind = kind_text.strip() or None
+            if kind is not None and not name.startswith("proceedings-"):
+                raise ValueError(f"{name} {entry!r}: only proceedings dates take a kind")
+            if kind is not None and kind not in PROCEEDING_KINDS:
+                raise ValueError(f"{name}: {kind!r} is not one of {', '.join(PROCEEDING_KINDS)}")
+            if name == "proceedings-started" and kind is None:
+                raise ValueError(
+                    f"proceedings-started {entry!r} needs its kind, e.g. '{day} criminal'"
+                )
+            events.append(EventRecord(name, _date(name, day), kind))
+    return CaseRecord(cells["ref"], cells.get("authority") or None, harm, tuple(events))
+
+
+def _date(column: str, text: str) -> Any:
+    try:
+        return parse_any_date(text)
+    except ValueError as e:
+        raise ValueError(f"{column}: {e}") from None
+
+
+def write_csv(cases: Iterable[CaseRecord]) -> str:
+    """The register in the CSV layout that :func:`read_csv` reads back unchanged."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for case in cases:
+        cells: dict[str, list[str]] = {}
+        for e in case.events:
+            cells.setdefault(e.name, []).append(e.on.isoformat() + (f" {e.kind}" if e.kind else ""))
+        row = [case.ref, "; ".join(cells.get(AWARE, [])), case.authority or "", case.harm or ""]
+        row += ["; ".join(cells.get(name, [])) for name in RECORDABLE_EVENTS]
+        writer.writerow(row)
+    return out.getvalue()
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+def read_json(text: str) -> tuple[list[Incoming], list[Problem]]:
+    """Cases from a list of ``show --json`` objects; ``stages`` and ``proceedings`` are
+    worked out again, so only the events count. Who recorded each event, and when, is kept."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        return [], [Problem(e.lineno, "", f"not valid JSON: {e.msg}")]
+    if not isinstance(data, list):
+        return [], [
+            Problem(1, "", "the file must hold a list of cases, as export --format json writes")
+        ]
+    cases: list[Incoming] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for number, item in enumerate(data, start=1):
+        ref = str(item.get("ref", "")) if isinstance(item, dict) else ""
+        try:
+            if not isinstance(item, dict) or not ref:
+                raise ValueError("each case needs a 'ref'")
+            if ref in seen:
+                raise ValueError(f"the ref {ref} is also case {seen[ref]}")
+            seen[ref] = number
+            harm = item.get("harm")
+            if harm is not None and harm not in HARMS:
+                raise ValueError(f"harm {harm!r} is not death or serious-harm")
+            events = []
+            for ev in item.get("events") or []:
+                name = ev.get("event")
+                if name not in EVENTS:
+                    raise ValueError(f"unknown event {name!r}")
+                at = ev.get("recorded_at")
+                events.append(
+                    EventRecord(
+                        name,
+                        _date(name, str(ev.get("on", ""))),
+                        ev.get("kind"),
+                        ev.get("note"),
+                        ev.get("recorded_by"),
+                        dt.datetime.fromisoformat(at) if at else None,
+                    )
+                )
+            if not any(e.name == AWARE for e in events):
+                raise ValueError("it has no 'aware' event")
+            case = CaseRecord(ref, item.get("authority"), harm, tuple(events))
+            cases.append(Incoming(number, case, unit="case"))
+        except (ValueError, TypeError, AttributeError) as e:
+            problems.append(Problem(number, ref, str(e), unit="case"))
+    return cases, problems
+
+
+# -- checking an import against the register -------------------------------------------------
+
+
+def plan_import(
+    incoming: Sequence[Incoming],
+    existing: Mapping[str, CaseRecord],
+    *,
+    update: bool,
+    today: dt.date,
+) -> tuple[list[CaseRecord], list[tuple[str, EventRecord]]]:
+    """What importing ``incoming`` into a register holding ``existing`` would add:
+    (new cases, events for cases already there). Every problem is collected and
+    raised together as :class:`ImportProblems`."""
+    from reviewclock.checks import check_case, check_ref
+    from reviewclock.errors import ReviewclockError
+
+    problems: list[Problem] = []
+    new_cases: list[CaseRecord] = []
+    appended: list[tuple[str, EventRecord]] = []
+    for item in incoming:
+        case = item.case
+        try:
+            check_ref(case.ref)
+            have = existing.get(case.ref)
+            if have is None:
+                check_case(case.ref, case.events, today)
+                new_cases.append(case)
+            elif not update:
+                raise ReviewclockError(
+                    "is already in the register; use --update to add its new events"
+                )
+            else:
+                extra = new_events(have, case)
+                check_case(case.ref, [*have.events, *extra], today)
+                appended += [(case.ref, e) for e in extra]
+        except ReviewclockError as e:
+            problems.append(Problem(item.line, case.ref, str(e), item.unit))
+    if problems:
+        raise ImportProblems(problems)
+    return new_cases, appended
+
+
+def new_events(have: CaseRecord, incoming: CaseRecord) -> list[EventRecord]:
+    """The events of ``incoming`` that ``have`` lacks. A different date for an event that
+    happens once is a conflict, never a correction (that is what amend is for)."""
+    from reviewclock.errors import EventRefused
+
+    known = {(e.name, e.on, e.kind) for e in have.events}
+    out = []
+    for e in incoming.events:
+        if (e.name, e.on, e.kind) in known:
+            continue
+        if not EVENTS[e.name].repeatable:
+            recorded = next((x for x in have.events if x.name == e.name), None)
+            if recorded is not None:
+                raise EventRefused(
+                    f"{e.name} is {recorded.on.isoformat()} in the register but "
+                    f"{e.on.isoformat()} in the file; correct one of them "
+                    "(reviewclock amend changes the register)"
+                )
+        out.append(e)
+    return out

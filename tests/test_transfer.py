@@ -1,0 +1,252 @@
+"""Import and export: round trips, all-or-nothing, dry runs, and the date forms accepted."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from helpers import assert_refused, run
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "register.db"
+AS_OF = "2025-02-03"
+HEADER = (
+    "ref,aware,authority,harm,notified,rapid-review-sent,lcspr-commissioned,proceedings-started"
+)
+
+
+def count(db: Path | str) -> int:
+    if not Path(db).exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
+
+
+def write(tmp_path: Path, text: str, name: str = "in.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_csv_round_trip_is_byte_identical(tmp_path: Path) -> None:
+    first = run("export", "--db", str(EXAMPLE))
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.splitlines()[0].startswith("ref,aware,authority,harm,notified,")
+    assert "2024-09-02 criminal" in first.stdout
+    csv_file = write(tmp_path, first.stdout)
+    db = str(tmp_path / "new.db")
+    r = run("import", str(csv_file), "--db", db)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("Imported 6 new cases and")
+    assert run("export", "--db", db).stdout == first.stdout
+
+
+def test_json_round_trip_is_identical(tmp_path: Path) -> None:
+    first = run("export", "--format", "json", "--as-of", AS_OF, "--db", str(EXAMPLE)).stdout
+    cases = json.loads(first)
+    assert [c["ref"] for c in cases][:2] == ["BSCP-2023-14", "BSCP-2024-05"]
+    assert cases[1]["events"][-1]["note"] == "trial listed for spring 2025"
+    db = str(tmp_path / "new.db")
+    r = run("import", str(write(tmp_path, first, "in.json")), "--db", db)
+    assert r.exit_code == 0, r.stderr
+    assert run("export", "--format", "json", "--as-of", AS_OF, "--db", db).stdout == first
+    # The export says what status --all --json says about every case (in the register's order).
+    status = json.loads(
+        run("status", "--all", "--json", "--as-of", AS_OF, "--db", str(EXAMPLE)).stdout
+    )
+    assert {c["ref"]: c for c in cases} == {c["ref"]: c for c in status}
+
+
+def test_a_bad_row_at_line_500_imports_nothing(tmp_path: Path) -> None:
+    rows = [HEADER]
+    for i in range(2, 1001):
+        aware = "2024-02-30" if i == 500 else "2024-03-04"
+        rows.append(f"R-{i},{aware},Northshire,,2024-03-05,,,")
+    db = tmp_path / "r.db"
+    r = run("import", str(write(tmp_path, "\n".join(rows) + "\n")), "--db", str(db))
+    assert_refused(r, 1, "line 500 (R-500)", "'2024-02-30'", "nothing was imported")
+    assert count(db) == 0
+
+
+def test_the_transaction_is_all_or_nothing_against_the_register(tmp_path: Path) -> None:
+    db = str(tmp_path / "r.db")
+    assert run("add-sin", "R-700", "--aware", "2024-03-04", "--db", db).exit_code == 0
+    rows = [HEADER] + [f"R-{i},2024-03-04,,,,,," for i in range(2, 1001)]
+    r = run("import", str(write(tmp_path, "\n".join(rows) + "\n")), "--db", db)
+    assert_refused(r, 1, "line 700 (R-700)", "already in the register", "--update")
+    assert count(db) == 1
+
+
+def test_dry_run_lists_every_problem(tmp_path: Path) -> None:
+    text = (
+        "\n".join(
+            [
+                HEADER,
+                "A-1,2024-03-04,,death,2024-03-05,,,",
+                "A-2,31/02/2024,,,,,,",
+                "A-3,2024-03-04,,,2024-03-01,,,",
+                "A-1,2024-03-04,,,,,,",
+                "A-5,2024-03-04,,injured,,,,",
+                "A-6,2024-03-04,,,,2024-03-20,,",
+                "A-7,2024-03-04,,,,,2024-04-01,2024-05-01",
+                "A-8,2099-01-01,,,,,,",
+            ]
+        )
+        + "\n"
+    )
+    db = tmp_path / "r.db"
+    r = run("import", str(write(tmp_path, text)), "--db", str(db), "--dry-run")
+    assert r.exit_code == 1
+    assert (
+        r.stderr
+        == f"reviewclock: error: 7 problems in {tmp_path / 'in.csv'}; nothing was imported\n"
+    )
+    lines = r.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "line 3 (A-2)",
+        "line 4 (A-3)",
+        "line 5 (A-1)",
+        "line 6 (A-5)",
+        "line 7 (A-6)",
+        "line 8 (A-7)",
+        "line 9 (A-8)",
+    ]
+    assert "also on line 2" in lines[2] and "needs its kind" in lines[5] and "future" in lines[6]
+    assert not db.exists()  # a dry run does not even create the register
+
+
+def test_dry_run_of_a_clean_file(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    r = run(
+        "import",
+        str(write(tmp_path, HEADER + "\nA-1,2024-03-04,,,2024-03-05,,,\n")),
+        "--db",
+        str(db),
+        "--dry-run",
+    )
+    assert r.exit_code == 0 and "Would import 1 new cases and 2 events" in r.stdout
+    assert count(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("aware", "expected"),
+    [
+        ("2024-01-03", "2024-01-03"),
+        ("03/01/2024", "2024-01-03"),
+        ("3/1/2024", "2024-01-03"),
+        ("29/02/2024", "2024-02-29"),
+    ],
+)
+def test_iso_and_british_dates(tmp_path: Path, aware: str, expected: str) -> None:
+    db = str(tmp_path / "r.db")
+    assert (
+        run("import", str(write(tmp_path, f"ref,aware\nD-1,{aware}\n")), "--db", db).exit_code == 0
+    )
+    assert json.loads(run("show", "D-1", "--json", "--db", db).stdout)["aware"] == expected
+
+
+@pytest.mark.parametrize(
+    ("aware", "fragment"),
+    [
+        ("01/13/2024", "reads month first (American)"),
+        ("31/04/2024", "is not a real date"),
+        ("3/1/24", "2-digit year, which is ambiguous"),
+        ("2024/01/03", "YYYY-MM-DD (2024-01-03) or DD/MM/YYYY (03/01/2024)"),
+        ("", "the aware date is empty"),
+    ],
+)
+def test_ambiguous_or_invalid_british_dates(tmp_path: Path, aware: str, fragment: str) -> None:
+    db = tmp_path / "r.db"
+    r = run("import", str(write(tmp_path, f"ref,aware\nD-1,{aware}\n")), "--db", str(db))
+    assert_refused(r, 1, "line 2 (D-1)", fragment)
+    assert count(db) == 0
+
+
+def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:
+    db = str(tmp_path / "r.db")
+    assert (
+        run(
+            "import",
+            str(write(tmp_path, HEADER + "\nU-1,2024-03-04,,,2024-03-05,,,\n")),
+            "--db",
+            db,
+        ).exit_code
+        == 0
+    )
+    later = HEADER + "\nU-1,2024-03-04,,,2024-03-05,2024-03-20,,\nU-2,2024-03-06,,,,,,\n"
+    assert_refused(
+        run("import", str(write(tmp_path, later)), "--db", db),
+        1,
+        "line 2 (U-1)",
+        "already in the register",
+    )
+    r = run("import", str(write(tmp_path, later)), "--db", db, "--update")
+    assert r.exit_code == 0, r.stderr
+    assert "Imported 1 new cases and 2 events" in r.stdout
+    events = [
+        e["event"] for e in json.loads(run("show", "U-1", "--json", "--db", db).stdout)["events"]
+    ]
+    assert events == ["aware", "notified", "rapid-review-sent"]
+    # Importing the same file again adds nothing.
+    assert (
+        "Imported 0 new cases and 0 events"
+        in run("import", str(write(tmp_path, later)), "--db", db, "--update").stdout
+    )
+    before = run("export", "--db", db).stdout
+    conflict = HEADER + "\nU-1,2024-03-04,,,2024-03-06,,,\n"
+    assert_refused(
+        run("import", str(write(tmp_path, conflict)), "--db", db, "--update"),
+        1,
+        "notified is 2024-03-05 in the register but 2024-03-06 in the file",
+    )
+    assert run("export", "--db", db).stdout == before
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("ref,aware,colour\nA,2024-01-02,red\n", ["line 1", "unknown column 'colour'"]),
+        ("ref,notified\nA,2024-01-02\n", ["line 1", "no 'aware' column"]),
+        ("", ["empty"]),
+        ("ref,aware\nA,2024-01-02,extra\n", ["line 2 (A)", "3 cells"]),
+        ("ref,aware,notified\nA,2024-01-02,2024-01-03; 2024-01-04\n", ["can be recorded once"]),
+        ("ref,aware\nA B,2024-01-02\n", ["line 2 (A B)", "not valid"]),
+    ],
+)
+def test_bad_files(tmp_path: Path, text: str, fragments: list[str]) -> None:
+    db = tmp_path / "r.db"
+    assert_refused(run("import", str(write(tmp_path, text)), "--db", str(db)), 1, *fragments)
+    assert count(db) == 0
+
+
+def test_bad_json_and_unreadable_files(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    assert_refused(
+        run("import", str(write(tmp_path, "[{", "x.json")), "--db", str(db)), 1, "not valid JSON"
+    )
+    assert_refused(
+        run("import", str(write(tmp_path, '{"ref": "A"}', "y.json")), "--db", str(db)),
+        1,
+        "a list of cases",
+    )
+    assert_refused(
+        run(
+            "import",
+            str(write(tmp_path, '[{"ref": "A", "events": []}]', "z.json")),
+            "--db",
+            str(db),
+        ),
+        1,
+        "case 1 (A)",
+        "no 'aware' event",
+    )
+    assert_refused(run("import", str(tmp_path / "missing.csv"), "--db", str(db)), 2, "cannot read")
+    binary = tmp_path / "b.csv"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    assert_refused(run("import", str(binary), "--db", str(db)), 2, "not UTF-8")
+    assert_refused(run("import", str(binary), "--format", "xlsx", "--db", str(db)), 2, "'xlsx'")
+    assert_refused(run("export", "--format", "xml", "--db", str(EXAMPLE)), 2, "'xml'")
+    assert count(db) == 0
