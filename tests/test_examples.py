@@ -114,3 +114,10 @@ def test_timer_schedule_is_valid() -> None:
     ]
     proc = subprocess.run(["systemd-analyze", "calendar", spec], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_readme_chart_is_the_committed_picture() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "![Timeliness chart for the example register](docs/timeliness-example.png)" in readme
+    data = (ROOT / "docs" / "timeliness-example.png").read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000

@@ -792,6 +792,12 @@ def _transfer_format(text: str) -> str:
     return text
 
 
+def _export_format(text: str) -> str:
+    if text not in ("csv", "json", "ics"):
+        raise typer.BadParameter(f"{text!r} is not an export format; use csv, json or ics")
+    return text
+
+
 @app.command(
     "import",
     epilog=_examples(
@@ -888,17 +894,22 @@ def import_(
     epilog=_examples(
         "reviewclock export > register.csv",
         "reviewclock export --format json --as-of 2025-03-31 > register.json",
+        "reviewclock export --format ics > deadlines.ics",
     ),
 )
 def export(
     file_format: Annotated[
         str,
-        typer.Option("--format", parser=_transfer_format, metavar="csv|json", help="The format."),
+        typer.Option("--format", parser=_export_format, metavar="csv|json|ics", help="The format."),
     ] = "csv",
     as_of: AsOfOption = None,
     db: DbOption = None,
 ) -> None:
-    """Write every case to stdout: CSV in the columns import reads, or JSON.
+    """Write every case to stdout: CSV in the columns import reads, JSON, or a calendar.
+
+    ics is a calendar feed for Outlook and others: one all-day event for each
+    open stage on its due date, with an alarm two working days before. Each
+    event keeps its identity across exports, so a new import updates it.
 
     The JSON is a list of 'show --json' objects (stages worked out as of
     --as-of). Export, then import into an empty register, gives the same
@@ -913,11 +924,179 @@ def export(
 
             sys.stdout.write(write_csv(cases))
             return
+        if file_format == "ics":
+            from reviewclock.render.ics import ics_feed
+
+            clock = settings.clock()
+            today = as_of or london_today()
+            feed = ics_feed(
+                ((c, clock.evaluate(c.events, today)) for c in cases), clock.calendar, london_now()
+            )
+            sys.stdout.buffer.write(feed)
+            return
         from reviewclock.render.data import case_dict
 
         clock = settings.clock()
         today = as_of or london_today()
         _emit_json_list(case_dict(c, clock.evaluate(c.events, today)) for c in cases)
+
+
+def _bar(on_time: int, late: int, width: int = 24) -> tuple[str, str]:
+    """On time and late as two runs of a bar ``width`` characters long."""
+    total = on_time + late
+    if not total:
+        return "", ""
+    green = round(width * on_time / total)
+    if late and green == width:
+        green = width - 1  # a late stage is never hidden by rounding
+    return "█" * green, "░" * (width - green)
+
+
+@app.command(
+    epilog=_examples(
+        "reviewclock stats --year 2023/24",
+        "reviewclock stats --from 2024-01-01 --to 2024-12-31 --json",
+        "reviewclock stats --year 2024/25 --chart timeliness-2024-25.svg",
+    ),
+)
+def stats(
+    year: Annotated[
+        str | None,
+        typer.Option(
+            metavar="YYYY/YY",
+            show_default=False,
+            help="A financial year, 1 April to 31 March, e.g. 2023/24 [default: this one].",
+        ),
+    ] = None,
+    start: Annotated[
+        dt.date | None,
+        typer.Option("--from", parser=_date, metavar="DATE", help="The first day of the period."),
+    ] = None,
+    end: Annotated[
+        dt.date | None,
+        typer.Option("--to", parser=_date, metavar="DATE", help="The last day of the period."),
+    ] = None,
+    as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV, one row per stage.")] = False,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE.svg|FILE.png",
+            help="Also write the figures as a chart for the annual report "
+            "(needs: pip install 'reviewclock[charts]').",
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """Timeliness figures for the annual report, stage by stage.
+
+    For the period: stages completed (done in it), on time and late, the
+    working days taken (median and worst), and the stages still open at the
+    end, with how many were overdue and how many delayed by proceedings. A
+    period that has not ended yet is counted up to today.
+    """
+    from reviewclock.report import financial_year, financial_year_of, timeliness
+
+    try:
+        period = None if year is None else financial_year(year)
+    except ValueError as e:
+        raise UsageProblem(f"--year: {e}") from None
+    if year is not None and (start or end):
+        raise UsageProblem("give either --year or --from and --to, not both")
+    if (start is None) != (end is None):
+        raise UsageProblem("give both --from DATE and --to DATE")
+    if as_json and as_csv:
+        raise UsageProblem("give either --json or --csv, not both")
+    today = as_of or london_today()
+    first, last = period or ((start, end) if start and end else financial_year_of(today))
+    if last < first:
+        raise UsageProblem(f"--to {last.isoformat()} is before --from {first.isoformat()}")
+    if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
+        raise UsageProblem(f"--chart {chart.name!r}: a chart is written as .svg or .png")
+    last = min(last, today) if first <= today else last
+    settings = _settings()
+    clock = settings.clock()
+    with _gc_paused(), _open(db, settings) as register:
+        figures = timeliness(register.cases(audit=False), clock, first, last)
+    columns = (
+        "completed",
+        "on_time",
+        "late",
+        "open",
+        "open_overdue",
+        "open_delayed_proceedings",
+        "median_working_days",
+        "max_working_days",
+    )
+    if as_json:
+        _emit_json(
+            {
+                "period": {"from": first.isoformat(), "to": last.isoformat()},
+                "stages": {
+                    name: {c: getattr(f, c) for c in columns} for name, f in figures.items()
+                },
+            }
+        )
+    elif as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(("stage", *columns))
+        for name, f in figures.items():
+            writer.writerow(
+                (name, *("" if getattr(f, c) is None else getattr(f, c) for c in columns))
+            )
+    else:
+        from reviewclock.dates import describe
+        from reviewclock.render.terminal import Cell, print_table
+
+        rows = []
+        for stage in clock.stages:
+            f = figures[stage.name]
+            good, bad = _bar(f.on_time, f.late)
+            pct = f"{100 * f.on_time / f.completed:.0f}%" if f.completed else "-"
+            rows.append(
+                [
+                    Cell(stage.name),
+                    Cell(str(f.completed)),
+                    Cell(str(f.on_time), "green"),
+                    Cell(str(f.late), "red" if f.late else None),
+                    Cell(pct),
+                    Cell(good + bad, parts=((good, "green"), (bad, "red"))),
+                    Cell("-" if f.median_working_days is None else f"{f.median_working_days:g}"),
+                    Cell("-" if f.max_working_days is None else str(f.max_working_days)),
+                    Cell(str(f.open)),
+                    Cell(str(f.open_overdue), "bold red" if f.open_overdue else None),
+                    Cell(
+                        str(f.open_delayed_proceedings),
+                        "magenta" if f.open_delayed_proceedings else None,
+                    ),
+                ]
+            )
+        headers = [
+            "Stage",
+            "Completed",
+            "On time",
+            "Late",
+            "On time %",
+            "On time / late",
+            "Median days",
+            "Worst days",
+            "Open at end",
+            "Overdue",
+            "Delayed (proceedings)",
+        ]
+        print_table(
+            headers,
+            rows,
+            title=f"Timeliness from {describe(first)} to {describe(last)} (working days)",
+        )
+    if chart is not None:
+        from reviewclock.render.chart import write_chart
+
+        write_chart(chart, figures, clock.stages, (first, last))
+        print(f"Chart written to {chart}.", file=sys.stderr if (as_json or as_csv) else sys.stdout)
 
 
 REPORT_FORMATS = ("text", "markdown", "html", "json", "csv")

@@ -12,9 +12,13 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reviewclock.clock import CaseClock, CaseRecord, StageStatus, State
 from reviewclock.dates import describe
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 STATE_STYLE: dict[State, str] = {
     State.OVERDUE: "bold red",
@@ -33,6 +37,15 @@ WRAPPING_COLUMNS = frozenset({"Note", "Also open", "Source"})
 class Cell:
     text: str
     style: str | None = None
+    parts: tuple[tuple[str, str], ...] = ()
+    """Runs of ``text`` with styles of their own, for a terminal (a two-colour bar)."""
+
+    def rich(self) -> Text:
+        from rich.text import Text
+
+        if self.parts:
+            return Text.assemble(*self.parts)
+        return Text(self.text, style=self.style or "")
 
 
 def use_rich() -> bool:
@@ -119,7 +132,6 @@ def print_table(
         from rich import box
         from rich.console import Console
         from rich.table import Table
-        from rich.text import Text
 
         table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
         for h in headers:
@@ -127,7 +139,7 @@ def print_table(
             wraps = h in WRAPPING_COLUMNS
             table.add_column(h, no_wrap=not wraps, overflow="fold", ratio=1 if wraps else None)
         for row in rows:
-            table.add_row(*(Text(c.text, style=c.style or "") for c in row))
+            table.add_row(*(c.rich() for c in row))
         console = Console()
         console.print(table)
         if footer:
