@@ -121,3 +121,23 @@ def test_readme_chart_is_the_committed_picture() -> None:
     assert "![Timeliness chart for the example register](docs/timeliness-example.png)" in readme
     data = (ROOT / "docs" / "timeliness-example.png").read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    rows = ["ref,aware,notified"] + [f"P-{i:04d},2024-03-04,2024-03-05" for i in range(600)]
+    (tmp_path / "many.csv").write_text("\n".join(rows) + "\n")
+    db = tmp_path / "many.db"
+    assert run("import", str(tmp_path / "many.csv"), "--db", str(db)).exit_code == 0
+    exe = Path(sys.executable).parent / "reviewclock"
+    # Far more than a pipe holds, so the writer meets a closed pipe (Typer's own handling
+    # ends the command quietly).
+    assert len(run("export", "--format", "json", "--db", str(db)).stdout) > 200_000
+    proc = subprocess.run(
+        f"'{exe}' export --format json --db '{db}' | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.stdout == '[\n{"ref": '
+    assert proc.stderr == ""
