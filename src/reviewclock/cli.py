@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -20,6 +20,8 @@ from typer.core import TyperGroup
 
 from reviewclock.dates import parse_date
 from reviewclock.errors import ReviewclockError, UsageProblem
+from reviewclock.render import DIGEST_FORMATS
+from reviewclock.rules import HARMS
 
 PROG = "reviewclock"
 DEBUG_ENV = "REVIEWCLOCK_DEBUG"
@@ -142,6 +144,17 @@ def _whole_number(text: str) -> int:
         return int(text.strip())
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a whole number, for example 5 or -7") from None
+
+
+def _one_of(what: str, options: Sequence[str]) -> Callable[[str], str]:
+    """A parser that accepts one of ``options`` and refuses anything else, naming them."""
+
+    def parse(text: str) -> str:
+        if text not in options:
+            raise typer.BadParameter(f"{text!r} is not {what}; use one of {', '.join(options)}")
+        return text
+
+    return parse
 
 
 def _settings() -> Any:
@@ -389,14 +402,6 @@ RefArgument = Annotated[
     ),
 ]
 
-HARMS = ("death", "serious-harm")
-
-
-def _harm(text: str) -> str:
-    if text not in HARMS:
-        raise typer.BadParameter(f"{text!r} is not a kind of harm; use death or serious-harm")
-    return text
-
 
 @app.command(
     "add-sin",
@@ -427,7 +432,9 @@ def add_sin(
     ] = None,
     harm: Annotated[
         str | None,
-        typer.Option(parser=_harm, metavar="death|serious-harm", help="What happened."),
+        typer.Option(
+            parser=_one_of("a kind of harm", HARMS), metavar="|".join(HARMS), help="What happened."
+        ),
     ] = None,
     note: NoteOption = None,
     db: DbOption = None,
@@ -786,16 +793,8 @@ def doctor(db: DbOption = None) -> None:
     print(f"{where}: integrity ok, schema current, private, no contradictory events.")
 
 
-def _transfer_format(text: str) -> str:
-    if text not in ("csv", "json"):
-        raise typer.BadParameter(f"{text!r} is not a format for this; use csv or json")
-    return text
-
-
-def _export_format(text: str) -> str:
-    if text not in ("csv", "json", "ics"):
-        raise typer.BadParameter(f"{text!r} is not an export format; use csv, json or ics")
-    return text
+IMPORT_FORMATS = ("csv", "json")
+EXPORT_FORMATS = ("csv", "json", "ics")
 
 
 @app.command(
@@ -816,7 +815,7 @@ def import_(
         str | None,
         typer.Option(
             "--format",
-            parser=_transfer_format,
+            parser=_one_of("an import format", IMPORT_FORMATS),
             metavar="csv|json",
             show_default=False,
             help="The file's format [default: json for a .json file, else csv].",
@@ -900,7 +899,12 @@ def import_(
 def export(
     file_format: Annotated[
         str,
-        typer.Option("--format", parser=_export_format, metavar="csv|json|ics", help="The format."),
+        typer.Option(
+            "--format",
+            parser=_one_of("an export format", EXPORT_FORMATS),
+            metavar="|".join(EXPORT_FORMATS),
+            help="The format.",
+        ),
     ] = "csv",
     as_of: AsOfOption = None,
     db: DbOption = None,
@@ -1099,17 +1103,6 @@ def stats(
         print(f"Chart written to {chart}.", file=sys.stderr if (as_json or as_csv) else sys.stdout)
 
 
-REPORT_FORMATS = ("text", "markdown", "html", "json", "csv")
-
-
-def _report_format(text: str) -> str:
-    if text not in REPORT_FORMATS:
-        raise typer.BadParameter(
-            f"{text!r} is not a report format; use one of {', '.join(REPORT_FORMATS)}"
-        )
-    return text
-
-
 def _address(text: str) -> str:
     from reviewclock.config import check_address
 
@@ -1139,8 +1132,8 @@ def report(
         str,
         typer.Option(
             "--format",
-            parser=_report_format,
-            metavar="text|markdown|html|json|csv",
+            parser=_one_of("a report format", DIGEST_FORMATS),
+            metavar="|".join(DIGEST_FORMATS),
             help="The output format (an email always carries text and HTML).",
         ),
     ] = "text",

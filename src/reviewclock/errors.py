@@ -39,3 +39,7 @@ class DuplicateCase(ReviewclockError):
 
 class EventRefused(ReviewclockError):
     """The event contradicts what is recorded (out of order, in the future, a repeat)."""
+
+
+class MailError(ReviewclockError):
+    """The digest could not be sent."""

@@ -17,16 +17,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from reviewclock.config import MailSettings
-from reviewclock.errors import ReviewclockError
+from reviewclock.errors import MailError
 from reviewclock.render.formats import digest_html
 from reviewclock.render.text import counts_line, digest_text
 from reviewclock.report import Digest
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
-
-
-class MailError(ReviewclockError):
-    """The digest could not be sent."""
 
 
 def header_safe(text: str) -> str:

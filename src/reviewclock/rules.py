@@ -124,6 +124,9 @@ RECORDABLE_EVENTS: tuple[str, ...] = tuple(name for name in EVENTS if name != AW
 
 PROCEEDING_KINDS: tuple[str, ...] = ("criminal", "inquest", "disciplinary", "other")
 
+HARMS: tuple[str, ...] = ("death", "serious-harm")
+"""What happened to the child, as a case records it (``add-sin --harm``)."""
+
 _WT2023 = "Working Together to Safeguard Children 2023"
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, create_engine, event, exc, insert, select
+from sqlalchemy import Engine, Table, create_engine, event, exc, insert
 from sqlalchemy.engine import Connection, make_url
 
 from reviewclock.checks import check_new_event, check_ref
@@ -192,7 +192,7 @@ class Register:
             events.append(second)
         cases_table, events_table = _tables()
         with self._write() as conn:
-            if conn.execute(select(cases_table.c.id).where(cases_table.c.ref == ref)).first():
+            if _case_id(conn, ref) is not None:
                 raise DuplicateCase(
                     f"case {ref} is already in the register; use 'reviewclock record {ref} ...' "
                     "to add events, or choose another reference"
@@ -227,14 +227,12 @@ class Register:
     ) -> CaseRecord:
         """Append an event to a case, after checking it against what is recorded."""
         user = current_user()
-        cases_table, events_table = _tables()
+        _, events_table = _tables()
         with self._write() as conn:
             case = self._load(conn, ref)
             new = EventRecord(name, on, kind, note)
             check_new_event(ref, case.events, new, today)
-            case_id = conn.execute(
-                select(cases_table.c.id).where(cases_table.c.ref == ref)
-            ).scalar_one()
+            case_id = _case_id(conn, ref)
             conn.execute(insert(events_table).values(**_event_row(case_id, new, user, now)))
             return self._load(conn, ref)
 
@@ -294,9 +292,7 @@ class Register:
             )
             changed[index] = changed[index]._replace(on=on)
             check_case(ref, changed, today)
-            case_id = conn.exec_driver_sql(
-                "SELECT id FROM cases WHERE ref = ?", (ref,)
-            ).scalar_one()
+            case_id = _case_id(conn, ref)
             row = _event_row(case_id, EventRecord(name, on, kind, note), current_user(), now)
             conn.execute(insert(events_table).values(**row, amends=row_id, reason=reason.strip()))
             return before, self._load(conn, ref)
@@ -370,9 +366,7 @@ class Register:
             raise UsageProblem("give the reason for the deletion with --reason TEXT")
         with self._write() as conn:
             self._load(conn, ref)
-            case_id = conn.exec_driver_sql(
-                "SELECT id FROM cases WHERE ref = ?", (ref,)
-            ).scalar_one()
+            case_id = _case_id(conn, ref)
             count = conn.exec_driver_sql(
                 "SELECT count(*) FROM events WHERE case_id = ?", (case_id,)
             ).scalar_one()
@@ -629,6 +623,11 @@ def _day(text: str | None) -> dt.date | None:
 
 def _utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def _case_id(conn: Connection, ref: str) -> Any:
+    """The row id of the case ``ref``, or None."""
+    return conn.exec_driver_sql("SELECT id FROM cases WHERE ref = ?", (ref,)).scalar()
 
 
 def _open_cases_sql(stages: Sequence[Stage]) -> tuple[str, list[str]]:

@@ -31,11 +31,10 @@ from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.dates import parse_any_date
-from reviewclock.rules import AWARE, EVENTS, PROCEEDING_KINDS, RECORDABLE_EVENTS
+from reviewclock.rules import AWARE, EVENTS, HARMS, PROCEEDING_KINDS, RECORDABLE_EVENTS
 
 CASE_COLUMNS = ("ref", "aware", "authority", "harm")
 CSV_COLUMNS = (*CASE_COLUMNS, *RECORDABLE_EVENTS)
-HARMS = ("death", "serious-harm")
 
 
 @dataclass(frozen=True, slots=True)

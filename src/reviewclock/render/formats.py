@@ -19,8 +19,6 @@ from reviewclock.render.terminal import STATE_STYLE
 from reviewclock.render.text import action_for, counts_line, days_phrase, digest_text, groups
 from reviewclock.report import Digest, DigestLine
 
-FORMATS = ("text", "markdown", "html", "json", "csv")
-
 # Colours for the HTML digest, matching the terminal's: red, magenta, amber, green.
 HTML_COLOURS = {
     "red": "#b71c1c",
@@ -148,7 +146,7 @@ def digest_html(digest: Digest) -> str:
     )
 
 
-RENDERERS: dict[str, Callable[[Digest], str]] = {
+RENDERERS: dict[str, Callable[[Digest], str]] = {  # one for each of DIGEST_FORMATS
     "text": digest_text,
     "markdown": digest_markdown,
     "html": digest_html,
