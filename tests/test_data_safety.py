@@ -395,7 +395,11 @@ def test_register_wal_and_shm_are_private(db: str) -> None:
         register.close()
 
 
-def test_unexpected_errors_are_one_line_with_a_hint(db: str) -> None:
+def test_unexpected_errors_are_one_line_with_a_hint(db: str, tmp_path: Path) -> None:
+    # A value that must never reach a screen: it is held in the command's local variables.
+    named = tmp_path / "Jane-Smith-2019.db"
+    Path(db).rename(named)
+    db = str(named)
     code = (
         "import sys; from reviewclock import store\n"
         "def broken(self, **kw): raise RuntimeError('simulated fault')\n"
@@ -412,9 +416,10 @@ def test_unexpected_errors_are_one_line_with_a_hint(db: str) -> None:
         [sys.executable, "-c", code, db],
         capture_output=True,
         text=True,
-        env={**env, "REVIEWCLOCK_DEBUG": "1"},
+        env={**env, "REVIEWCLOCK_DEBUG": "1", "COLUMNS": "400"},  # wide: no value is wrapped
     )
-    assert "Traceback" in p.stderr
+    assert "Traceback" in p.stderr and "simulated fault" in p.stderr
+    assert "Jane-Smith" not in p.stderr  # a traceback never shows the values of local variables
 
 
 # -- bad registers ---------------------------------------------------------------------------
