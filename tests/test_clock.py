@@ -180,3 +180,32 @@ def test_most_urgent_and_open() -> None:
         D("2024-04-10"),
     )
     assert not done.is_open
+
+
+@pytest.mark.parametrize(
+    ("today", "short", "long"),
+    [
+        ("2027-02-24", "2 left", "2 working days left"),
+        ("2027-02-26", "0 left (due Sun)", "0 working days left (due Sun)"),  # Friday
+        ("2027-02-28", "0 left (due Sun)", "0 working days left (due Sun)"),  # the Sunday itself
+        ("2027-03-01", "late", "0 working days late"),  # Monday: late, no working day lost
+        ("2027-03-02", "1 late", "1 working day late"),
+    ],
+)
+def test_days_text_around_a_weekend_due_date(today: str, short: str, long: str) -> None:
+    from reviewclock.render.terminal import days_text
+
+    events = [ev("aware", "2026-08-01"), ev("lcspr-commissioned", "2026-08-28")]
+    lcspr = by_stage(events, today)["lcspr"]
+    assert lcspr.due == D("2027-02-28")  # type: ignore[attr-defined]
+    assert days_text(lcspr, short=True) == short  # type: ignore[arg-type]
+    assert days_text(lcspr, short=False) == long  # type: ignore[arg-type]
+
+
+def test_days_text_on_a_working_due_date() -> None:
+    from reviewclock.render.terminal import days_text
+
+    sin = by_stage([ev("aware", "2024-03-28")], "2024-04-08")["sin"]
+    assert days_text(sin) == "due today"  # type: ignore[arg-type]
+    done = by_stage([ev("aware", "2024-03-28"), ev("notified", "2024-04-05")], "2024-04-08")["sin"]
+    assert days_text(done) == "took 4"  # type: ignore[arg-type]

@@ -15,8 +15,8 @@ from typing import Any
 
 from reviewclock.dates import describe
 from reviewclock.render.data import stage_dict
-from reviewclock.render.terminal import STATE_STYLE
-from reviewclock.render.text import action_for, counts_line, days_phrase, digest_text, groups
+from reviewclock.render.terminal import STATE_STYLE, days_text
+from reviewclock.render.text import action_for, counts_line, digest_text, groups
 from reviewclock.report import Digest, DigestLine
 
 # Colours for the HTML digest, matching the terminal's: red, magenta, amber, green.
@@ -100,7 +100,7 @@ def digest_markdown(digest: Digest) -> str:
                 line.ref,
                 line.stage.stage.name,
                 describe(line.stage.due),
-                days_phrase(line.working_days),
+                days_text(line.stage, short=False),
                 action_for(line),
             ]
             out.append("| " + " | ".join(_md(c) for c in cells) + " |")
@@ -132,7 +132,7 @@ def digest_html(digest: Digest) -> str:
                     "stage": line.stage.stage.name,
                     "title": line.stage.stage.title,
                     "due": describe(line.stage.due),
-                    "days": days_phrase(line.working_days),
+                    "days": days_text(line.stage, short=False),
                     "action": action_for(line),
                     "alert": line.stage.delay is not None and not line.stage.delay.panel_told,
                 }

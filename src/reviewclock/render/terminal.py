@@ -57,17 +57,23 @@ def use_rich() -> bool:
     )
 
 
-def days_text(s: StageStatus) -> str:
-    """``3 left``, ``due today``, ``2 late``; for a done stage, the working days it took."""
+def days_text(s: StageStatus, *, short: bool = True) -> str:
+    """Working days left or late: ``3 left``, ``due today``, ``2 late`` (``short``), or
+    ``3 working days left``, ``2 working days late``; for a done stage, the days it took."""
     if s.done is not None:
         return "" if s.working_days_taken is None else f"took {s.working_days_taken}"
     left = s.working_days_left
     assert left is not None
+    unit = "" if short else (" working day" if abs(left) == 1 else " working days")
     if left > 0:
-        return f"{left} left"
-    if left == 0:
-        return "due today" if s.state is not State.OVERDUE else "late"
-    return f"{-left} late"
+        return f"{left}{unit} left"
+    if left < 0:
+        return f"{-left}{unit} late"
+    if not s.state.is_open or s.state in (State.OVERDUE, State.DELAYED_PROCEEDINGS):
+        return "late" if short else "0 working days late"  # due at the weekend just gone
+    if s.due_on_weekend:  # no working day left before a weekend due date
+        return f"0{unit} left (due {s.due:%a})"
+    return "due today"
 
 
 def delay_text(s: StageStatus) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewclock.dates import describe
-from reviewclock.render.terminal import delay_text
+from reviewclock.render.terminal import days_text, delay_text
 from reviewclock.report import Digest, DigestLine
 
 
@@ -15,14 +15,6 @@ def counts_line(digest: Digest) -> str:
         f"{len(digest.overdue)} overdue, {len(digest.delayed)} delayed by proceedings, "
         f"{len(digest.due_soon)} due soon"
     )
-
-
-def days_phrase(n: int) -> str:
-    """``3 working days left``, ``due today``, ``1 working day late``."""
-    unit = "working day" if abs(n) == 1 else "working days"
-    if n < 0:
-        return f"{-n} {unit} late"
-    return "due today" if n == 0 else f"{n} {unit} left"
 
 
 def action_for(line: DigestLine) -> str:
@@ -44,7 +36,7 @@ def _rows(lines: Sequence[DigestLine]) -> list[list[str]]:
             line.ref,
             line.stage.stage.name,
             "due " + describe(line.stage.due),
-            days_phrase(line.working_days),
+            days_text(line.stage, short=False),
             action_for(line),
         ]
         for line in lines
