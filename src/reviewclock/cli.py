@@ -118,18 +118,19 @@ def _root(
 
 
 def london_now() -> dt.datetime:
-    """The time now in Europe/London: the one place that reads the clock."""
+    """The time now in Europe/London (timezone-aware): the one place that reads the clock.
+
+    A command that needs both the time and the date reads the clock once and takes
+    ``now.date()``, so the two cannot disagree around midnight.
+    """
     import pendulum
 
-    now = pendulum.now("Europe/London")
-    return dt.datetime.fromtimestamp(now.timestamp(), tz=dt.UTC)
+    return pendulum.now("Europe/London")
 
 
 def london_today() -> dt.date:
     """Today's calendar date in Europe/London."""
-    import pendulum
-
-    return pendulum.instance(london_now()).in_timezone("Europe/London").date()
+    return london_now().date()
 
 
 def _date(text: str) -> dt.date:
@@ -450,7 +451,7 @@ def add_sin(
 
     settings = _settings()
     now = london_now()
-    today = london_today()
+    today = now.date()
     with _open(db, settings, create=True) as register:
         case = register.add_case(
             ref,
@@ -522,12 +523,11 @@ def record(
     from reviewclock.report import PAST_DUE
 
     settings = _settings()
-    today = london_today()
+    now = london_now()
+    today = now.date()
     when = on or today
     with _open(db, settings) as register:
-        case = register.record(
-            ref, event, when, kind=kind, note=note, today=today, now=london_now()
-        )
+        case = register.record(ref, event, when, kind=kind, note=note, today=today, now=now)
     print(f"Recorded {event} on {when.isoformat()} for {ref}.")
     evaluated = settings.clock().evaluate(case.events, today)
     print_case(case, evaluated, events=False)
@@ -675,11 +675,10 @@ def amend(
     worked out again, and the ones that moved are listed.
     """
     settings = _settings()
-    today = london_today()
+    now = london_now()
+    today = now.date()
     with _open(db, settings) as register:
-        before, after = register.amend(
-            ref, event, on, reason=reason, was=was, today=today, now=london_now()
-        )
+        before, after = register.amend(ref, event, on, reason=reason, was=was, today=today, now=now)
     clock = settings.clock()
     old = {s.stage.name: s for s in clock.evaluate(before.events, today).stages}
     new = {s.stage.name: s for s in clock.evaluate(after.events, today).stages}
@@ -853,13 +852,14 @@ def import_(
     incoming, problems = (read_json if kind == "json" else read_csv)(text)
     settings = _settings()
     location, _ = _location(db, settings)
+    now = london_now()
     with contextlib.ExitStack() as stack:
         stack.enter_context(_gc_paused())
         try:
             missing = "://" not in location and not Path(location).expanduser().exists()
             if missing and (dry_run or problems):
                 # Checking against a register that does not exist yet: an empty one.
-                new_cases, appended = plan_import(incoming, {}, update=update, today=london_today())
+                new_cases, appended = plan_import(incoming, {}, update=update, today=now.date())
                 cases = len(new_cases)
                 events = sum(len(c.events) for c in new_cases) + len(appended)
             else:
@@ -868,8 +868,8 @@ def import_(
                     incoming,
                     update=update,
                     dry_run=dry_run or bool(problems),
-                    today=london_today(),
-                    now=london_now(),
+                    today=now.date(),
+                    now=now,
                 )
         except ImportProblems as e:
             problems += e.problems
