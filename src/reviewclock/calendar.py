@@ -229,21 +229,6 @@ class WorkingCalendar:
         self._index(day)
         return self._names.get(day)
 
-    def next_working_day(self, day: dt.date) -> dt.date:
-        """``day`` itself if it is a working day, or else the first working day after it."""
-        i = self._index(day)
-        j = self._upto[i]
-        if j >= len(self._days):
-            self._widen(day + dt.timedelta(days=30))
-            return self.next_working_day(day)
-        return self._days[j]
-
-    def working_days_in(self, a: dt.date, b: dt.date) -> list[dt.date]:
-        """The working days from ``a`` to ``b`` inclusive, in order."""
-        self._cover(a, b)
-        i, k = a.toordinal() - self._base, b.toordinal() - self._base
-        return self._days[self._upto[i] : self._upto[k + 1]]
-
     def __repr__(self) -> str:
         return f"WorkingCalendar(nation={self.nation!r}, extra_closures={sorted(self._extra)!r})"
 

@@ -158,11 +158,15 @@ class CaseClock:
 
     def by_urgency(self) -> list[StageStatus]:
         """The stages, the one that most needs the officer first (then the earliest due)."""
-        return sorted(self.stages, key=lambda s: (URGENCY[s.state], s.due))
+        return sorted(self.stages, key=_urgency)
 
     @property
     def most_urgent(self) -> StageStatus | None:
-        return min(self.stages, key=lambda s: (URGENCY[s.state], s.due), default=None)
+        return min(self.stages, key=_urgency, default=None)
+
+
+def _urgency(s: StageStatus) -> tuple[int, dt.date]:
+    return URGENCY[s.state], s.due
 
 
 def proceedings_of(events: Iterable[EventRecord]) -> tuple[Proceeding, ...]:

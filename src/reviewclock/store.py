@@ -574,10 +574,6 @@ class Register:
                 )
             )
 
-    def refs(self) -> list[str]:
-        with self._read() as conn:
-            return [r[0] for r in conn.exec_driver_sql("SELECT ref FROM cases ORDER BY ref")]
-
     def _load(self, conn: Connection, ref: str) -> CaseRecord:
         head = conn.exec_driver_sql(
             "SELECT id, ref, authority, harm FROM cases WHERE ref = ?", (ref,)
