@@ -606,7 +606,7 @@ def status(
     with _gc_paused(), _open(db, settings) as register:
         cases = register.cases(audit=as_json, open_in=None if include_all else clock.stages)
         shown = select_cases(
-            ((c, clock.evaluate(c.events, today)) for c in cases),
+            clock.evaluate_all(cases, today),
             include_closed=include_all,
             overdue=overdue,
             due_within=due_within,
@@ -928,21 +928,17 @@ def export(
 
             sys.stdout.write(write_csv(cases))
             return
+        clock = settings.clock()
+        now = london_now()
+        evaluated = clock.evaluate_all(cases, as_of or now.date())
         if file_format == "ics":
             from reviewclock.render.ics import ics_feed
 
-            clock = settings.clock()
-            today = as_of or london_today()
-            feed = ics_feed(
-                ((c, clock.evaluate(c.events, today)) for c in cases), clock.calendar, london_now()
-            )
-            sys.stdout.buffer.write(feed)
+            sys.stdout.buffer.write(ics_feed(evaluated, clock.calendar, now))
             return
         from reviewclock.render.data import case_dict
 
-        clock = settings.clock()
-        today = as_of or london_today()
-        _emit_json_list(case_dict(c, clock.evaluate(c.events, today)) for c in cases)
+        _emit_json_list(case_dict(c, cc) for c, cc in evaluated)
 
 
 def _bar(on_time: int, late: int, width: int = 24) -> tuple[str, str]:
@@ -1198,10 +1194,7 @@ def report(
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
         digest = build_digest(
-            (
-                (c, clock.evaluate(c.events, today))
-                for c in register.cases(audit=False, open_in=clock.stages)
-            ),
+            clock.evaluate_all(register.cases(audit=False, open_in=clock.stages), today),
             today,
             due_within=due_within,
         )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -240,6 +240,13 @@ class Clock:
                 None if last_end is None else self.calendar.working_days_between(last_end, today)
             ),
         )
+
+    def evaluate_all(
+        self, cases: Iterable[CaseRecord], today: dt.date
+    ) -> Iterator[tuple[CaseRecord, CaseClock]]:
+        """Each case with what the clock says about it on ``today``, one at a time."""
+        for case in cases:
+            yield case, self.evaluate(case.events, today)
 
     def evaluate(self, events: Sequence[EventRecord], today: dt.date) -> CaseClock:
         """Each stage whose start event is recorded, with its due date and state on ``today``.
