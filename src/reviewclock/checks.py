@@ -11,8 +11,8 @@ Refused (exit 1, nothing written):
     started, or with none running; a kind that is not a kind of proceedings.
 
 Recorded with a warning:
-    a delay notice on a case with no stage delayed or overdue (the Panel may
-    be told ahead of a delay, so the notice is kept).
+    a delay notice dated when no duty stage it could be about was open (the
+    command warns; the notice is kept).
 """
 
 from __future__ import annotations
@@ -24,7 +24,13 @@ from collections.abc import Sequence
 from reviewclock.clock import EventRecord, proceedings_of
 from reviewclock.dates import describe
 from reviewclock.errors import EventRefused, UsageProblem
-from reviewclock.rules import AWARE, EVENTS, PROCEEDING_KINDS, RECORDABLE_EVENTS
+from reviewclock.rules import (
+    AWARE,
+    DUTY_STAGE_NAMES,
+    EVENTS,
+    PROCEEDING_KINDS,
+    RECORDABLE_EVENTS,
+)
 
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}$")
 _NAME_LIKE = re.compile(r"^[A-Z][a-z]+[ _.-]+[A-Z][a-z]+$")
@@ -45,7 +51,16 @@ def looks_like_a_name(ref: str) -> bool:
 
 
 def check_kind(event: str, kind: str | None) -> None:
-    """Only proceedings events take a kind, and it must be a known one."""
+    """Only proceedings events take a kind, and it must be a known one. A delay
+    notice may name one duty stage in the same place."""
+    if EVENTS[event].names_stage and kind is not None:
+        if kind not in DUTY_STAGE_NAMES:
+            raise UsageProblem(
+                f"{kind!r} is not a stage a delay notice can name; use --stage with one of "
+                f"{', '.join(DUTY_STAGE_NAMES)} (the Panel's own target is not the "
+                "partnership's delay)"
+            )
+        return
     if kind is None:
         if event == "proceedings-started":
             raise UsageProblem(
