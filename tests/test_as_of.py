@@ -336,12 +336,13 @@ def test_correcting_an_older_plan_does_not_put_it_back_in_force(tmp_path: Path) 
 
 
 def test_recording_time_decides_before_row_order(tmp_path: Path) -> None:
-    """An imported plan keeps the time it was first recorded: a plan recorded in March and
-    imported after one recorded in May is the older of the two."""
+    """An imported plan keeps the time it was first recorded: here the July plan comes
+    first in the file (the lower row) but was recorded in May, after the September plan
+    (recorded in March). The July plan is in force, in every way the register is read."""
     db = str(tmp_path / "r.db")
     plans = [
-        ("2024-09-30", "2024-05-02T10:00:00+00:00"),
-        ("2024-07-31", "2024-03-04T10:00:00+00:00"),
+        ("2024-07-31", "2024-05-02T10:00:00+00:00"),
+        ("2024-09-30", "2024-03-04T10:00:00+00:00"),
     ]
     case = {
         "ref": "P2",
@@ -356,14 +357,16 @@ def test_recording_time_decides_before_row_order(tmp_path: Path) -> None:
     }
     (tmp_path / "p2.json").write_text(json.dumps([case]))
     ok("import", str(tmp_path / "p2.json"), "--db", db)
-    # The July plan has the higher row but the earlier recording: September is in force.
-    # 7 working days before Mon 30 Sep 2024: 27, 26, 25, 24, 23, 20, 19: Thu 2024-09-19.
-    assert notice(db, "P2", "2024-07-01") == ("2024-09-30", "2024-09-19")
-    # Status reads without the audit columns; it must agree.
+    # 7 working days before Wed 31 July 2024: 30, 29, 26, 25, 24, 23, 22: Mon 2024-07-22.
+    assert notice(db, "P2", "2024-07-01") == ("2024-07-31", "2024-07-22")
+    # status and report read without the audit columns; they must agree.
     [row] = json.loads(ok("status", "--as-of", "2024-07-01", "--json", "--db", db))
-    assert [s["due"] for s in row["stages"] if s["stage"] == "publication-notice"] == ["2024-09-19"]
-    report = json.loads(ok("report", "--as-of", "2024-09-18", "--format", "json", "--db", db))
-    assert [(x["ref"], x["due"]) for x in report["due-soon"]] == [("P2", "2024-09-19")]
+    assert [s["due"] for s in row["stages"] if s["stage"] == "publication-notice"] == ["2024-07-22"]
+    # On Fri 19 July one working day is left (Mon 22).
+    report = json.loads(ok("report", "--as-of", "2024-07-19", "--format", "json", "--db", db))
+    assert [(x["ref"], x["due"], x["working_days_left"]) for x in report["due-soon"]] == [
+        ("P2", "2024-07-22", 1)
+    ]
 
 
 # -- 3. the Panel's own lateness is never the partnership's delay ----------------------------
