@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 from reviewclock.dates import parse_date
 from reviewclock.errors import ReviewclockError, UsageProblem
 from reviewclock.render import DIGEST_FORMATS
-from reviewclock.rules import HARMS
+from reviewclock.rules import DUTY_STAGE_NAMES, HARMS
 
 PROG = "reviewclock"
 DEBUG_ENV = "REVIEWCLOCK_DEBUG"
@@ -395,8 +395,6 @@ def _complete_events(incomplete: str) -> list[str]:
 
 
 def _complete_duty_stages(incomplete: str) -> list[str]:
-    from reviewclock.rules import DUTY_STAGE_NAMES
-
     return [s for s in DUTY_STAGE_NAMES if s.startswith(incomplete)]
 
 
@@ -528,8 +526,8 @@ def record(
         typer.Option(
             autocompletion=_complete_duty_stages,
             metavar="STAGE",
-            help="For delay-notified: the one stage the notice is about (sin, rapid-review, "
-            "lcspr or publication-notice) [default: every duty stage open on its date].",
+            help="For delay-notified: the one stage the notice is about, one of "
+            f"{', '.join(DUTY_STAGE_NAMES)} [default: every duty stage open on its date].",
         ),
     ] = None,
     note: NoteOption = None,
