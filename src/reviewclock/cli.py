@@ -999,12 +999,14 @@ def export(
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
         cases = register.cases(audit=file_format == "json")
-        evaluated = clock.evaluate_all(cases, today)
         if file_format == "csv":
+            from reviewclock.clock import as_it_stood
             from reviewclock.transfer import write_csv
 
-            sys.stdout.write(write_csv(case for case, _ in evaluated))
+            stood = (as_it_stood(case, today) for case in cases)
+            sys.stdout.write(write_csv(case for case in stood if case is not None))
             return
+        evaluated = clock.evaluate_all(cases, today)
         if file_format == "ics":
             from reviewclock.render.ics import ics_feed
 
