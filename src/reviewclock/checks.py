@@ -8,7 +8,10 @@ Refused (exit 1, nothing written):
     which is a plan); a date before awareness; an event that is already
     recorded and cannot repeat; an event before one it depends on (a rapid
     review before the notification); proceedings that end before they
-    started, or with none running; a kind that is not a kind of proceedings.
+    started, or with none running; a kind that is not a kind of proceedings;
+    a local milestone dated before its stage started; an extension of a stage
+    the rulebook does not let be extended, of a stage not started or already
+    met, or to a date not after the stage's current due date.
 
 Recorded with a warning:
     a delay notice dated when no duty stage it could be about was open (the
@@ -20,17 +23,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from typing import Any
 
-from reviewclock.clock import EventRecord, proceedings_of
+from reviewclock.clock import Clock, EventRecord, proceedings_of
 from reviewclock.dates import describe
 from reviewclock.errors import EventRefused, UsageProblem
-from reviewclock.rules import (
-    AWARE,
-    DUTY_STAGE_NAMES,
-    EVENTS,
-    PROCEEDING_KINDS,
-    RECORDABLE_EVENTS,
-)
+from reviewclock.rules import Names, Rulebook, Span
 
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}$")
 _NAME_LIKE = re.compile(r"^[A-Z][a-z]+[ _.-]+[A-Z][a-z]+$")
@@ -50,48 +48,67 @@ def looks_like_a_name(ref: str) -> bool:
     return bool(_NAME_LIKE.match(ref))
 
 
-def check_kind(event: str, kind: str | None) -> None:
-    """Only proceedings events take a kind, and it must be a known one. A delay
-    notice may name one duty stage in the same place."""
-    if EVENTS[event].names_stage and kind is not None:
-        if kind not in DUTY_STAGE_NAMES:
+def check_kind(rules: Rulebook, event: str, kind: str | None) -> None:
+    """Only events that carry a kind take one, and it must be a known one. An event
+    that names a stage (a delay notice, an agreed extension) keeps the stage there."""
+    rule = rules.events[event]
+    if rule.names_stage is not None:
+        choices = rules.stages_named_by(rule)
+        if kind is None:
+            if rule.stage_required:
+                raise UsageProblem(f"{event} needs --stage, one of {', '.join(choices)}")
+            return
+        if kind not in choices:
+            if rule.names_stage is Names.EXTENDABLE:
+                raise UsageProblem(
+                    f"{kind!r} is not a stage that can be extended; only "
+                    f"{', '.join(choices)} may be given more time by the Panel"
+                )
             raise UsageProblem(
                 f"{kind!r} is not a stage a delay notice can name; use --stage with one of "
-                f"{', '.join(DUTY_STAGE_NAMES)} (the Panel's own target is not the "
+                f"{', '.join(choices)} (the Panel's own target is not the "
                 "partnership's delay)"
             )
         return
     if kind is None:
-        if event == "proceedings-started":
-            raise UsageProblem(
-                f"proceedings-started needs --kind, one of {', '.join(PROCEEDING_KINDS)}"
-            )
+        if rule.kind_required:
+            raise UsageProblem(f"{event} needs --kind, one of {', '.join(rule.kinds)}")
         return
-    if not event.startswith("proceedings-"):
+    if not rule.kinds:
         raise UsageProblem(f"--kind applies to proceedings events only, not to {event!r}")
-    if kind not in PROCEEDING_KINDS:
+    if kind not in rule.kinds:
         raise UsageProblem(
-            f"{kind!r} is not a kind of proceedings; use one of {', '.join(PROCEEDING_KINDS)}"
+            f"{kind!r} is not a kind of proceedings; use one of {', '.join(rule.kinds)}"
         )
 
 
 def check_new_event(
-    ref: str, events: Sequence[EventRecord], new: EventRecord, today: dt.date
+    ref: str,
+    events: Sequence[EventRecord],
+    new: EventRecord,
+    today: dt.date,
+    clock: Clock,
 ) -> None:
     """Raise :class:`EventRefused` if ``new`` contradicts the case's recorded ``events``."""
-    rule = EVENTS.get(new.name)
-    if rule is None or (new.name == AWARE and any(e.name == AWARE for e in events)):
+    rules = clock.rules
+    rule = rules.events.get(new.name)
+    if rule is None or (rule.opens_case and any(e.name == new.name for e in events)):
         raise UsageProblem(
             f"{new.name!r} is not an event that can be recorded; use one of "
-            f"{', '.join(RECORDABLE_EVENTS)}"
+            f"{', '.join(rules.recordable_events)}"
         )
-    check_kind(new.name, new.kind)
+    check_kind(rules, new.name, new.kind)
+    if rule.extends != (new.until is not None):
+        if rule.extends:
+            raise UsageProblem(f"{new.name} needs --to, the date the Panel agreed")
+        raise UsageProblem(f"--to applies to an agreed extension only, not to {new.name!r}")
     if new.on > today and not rule.may_be_future:
         raise EventRefused(
             f"{new.name} on {describe(new.on)} is in the future (today is {today.isoformat()}); "
             "record events on or after the day they happen"
         )
-    aware = next((e.on for e in events if e.name == AWARE), None)
+    opening = rules.opening_event
+    aware = next((e.on for e in events if e.name == opening), None)
     if aware is not None and new.on < aware:
         raise EventRefused(
             f"{new.name} on {new.on.isoformat()} is before {ref} became known on "
@@ -117,13 +134,19 @@ def check_new_event(
                 f"{new.name} on {new.on.isoformat()} would be before {needed} on "
                 f"{min(dates).isoformat()} for {ref}; check the date"
             )
-    if new.name == "proceedings-ended":
-        running = [p for p in proceedings_of(events) if p.ended is None]
+    if rule.within is not None:
+        _check_within(ref, events, new, clock, rule.within)
+    if rule.extends:
+        _check_extension(ref, events, new, clock)
+    if rule.span is Span.ENDS:
+        running = [p for p in proceedings_of(events, rules) if p.ended is None]
         if new.kind is not None:
             running = [p for p in running if p.kind == new.kind]
         what = f"{new.kind} proceedings" if new.kind else "proceedings"
         if not running:
-            raise EventRefused(f"no {what} are running for {ref}; record proceedings-started first")
+            raise EventRefused(
+                f"no {what} are running for {ref}; record {rules.proceedings_start} first"
+            )
         if new.kind is None and len({p.kind for p in running}) > 1:
             kinds = ", ".join(sorted({p.kind for p in running}))
             raise UsageProblem(
@@ -137,14 +160,73 @@ def check_new_event(
             )
 
 
-def check_case(ref: str, events: Sequence[EventRecord], today: dt.date) -> None:
+def _stage_on(clock: Clock, events: Sequence[EventRecord], name: str, day: dt.date) -> Any:
+    """The status of stage ``name`` on ``day``, from the events as they stand; None if
+    it has not started."""
+    stage = clock.rules.stage(name)
+    return next((s for s in clock.evaluate(events, day).stages if s.stage is stage), None)
+
+
+def _check_within(
+    ref: str, events: Sequence[EventRecord], new: EventRecord, clock: Clock, parent: str
+) -> None:
+    """A milestone's event falls inside its stage: not before the stage started."""
+    status = _stage_on(clock, events, parent, max(new.on, *(e.on for e in events)))
+    if status is None:
+        raise EventRefused(
+            f"{new.name} is a milestone of {parent}, which has not started for {ref}; "
+            f"record {' or '.join(clock.rules.stage(parent).starts_on)} first"
+        )
+    if new.on < status.starts:
+        raise EventRefused(
+            f"{new.name} on {new.on.isoformat()} is before {parent} started on "
+            f"{status.starts.isoformat()} for {ref}; check the date"
+        )
+
+
+def _check_extension(
+    ref: str, events: Sequence[EventRecord], new: EventRecord, clock: Clock
+) -> None:
+    """An extension is agreed for a stage that has started and is not yet met, to a
+    date after the due date in force (the statutory one, or the last agreed)."""
+    assert new.kind is not None and new.until is not None
+    latest = max([new.on, *(e.on for e in events)])
+    status = _stage_on(clock, events, new.kind, latest)
+    if status is None:
+        raise EventRefused(
+            f"{new.kind} has not started for {ref}; an extension is agreed for a stage "
+            "that is running"
+        )
+    if status.done is not None:
+        raise EventRefused(
+            f"{new.kind} was met on {status.done.isoformat()} for {ref}; an extension is "
+            "agreed while the stage is open"
+        )
+    if new.on < status.starts:
+        raise EventRefused(
+            f"{new.name} on {new.on.isoformat()} is before {new.kind} started on "
+            f"{status.starts.isoformat()} for {ref}; check the date"
+        )
+    if new.until <= status.due:
+        raise EventRefused(
+            f"--to {new.until.isoformat()} is not after {new.kind}'s current due date, "
+            f"{describe(status.due)}, for {ref}; give the later date the Panel agreed"
+        )
+
+
+def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: Clock) -> None:
     """Raise :class:`EventRefused` unless every event agrees with the others.
 
     Each event is checked as if it were being recorded, against awareness and
     the events dated on or before it. An amendment is checked this way before
-    it is written, and ``reviewclock doctor`` checks every case.
+    it is written, and ``reviewclock doctor`` checks every case. An event the
+    rulebook no longer declares (a milestone taken out of the settings) is kept
+    and not checked: it is history, no longer in the procedure.
     """
-    awares = [e for e in events if e.name == AWARE]
+    rules = clock.rules
+    known = [e for e in events if e.name in rules.events]
+    opening = rules.opening_event
+    awares = [e for e in known if e.name == opening]
     if len(awares) != 1:
         raise EventRefused(f"{ref} has {len(awares)} awareness dates; it must have exactly one")
     aware = awares[0]
@@ -153,15 +235,15 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date) -> None:
             f"{ref} became known on {aware.on.isoformat()}, which is in the future "
             f"(today is {today.isoformat()})"
         )
-    for e in events:
+    for e in known:
         if e is aware:
             continue
-        for needed in EVENTS[e.name].requires if e.name in EVENTS else ():
-            dates = [x.on for x in events if x.name == needed]
+        for needed in rules.events[e.name].requires:
+            dates = [x.on for x in known if x.name == needed]
             if dates and e.on < min(dates):
                 raise EventRefused(
                     f"that would put {e.name} ({e.on.isoformat()}) before {needed} "
                     f"({min(dates).isoformat()}) for {ref}; check the dates"
                 )
-        context = [aware, *(x for x in events if x is not e and x is not aware and x.on <= e.on)]
-        check_new_event(ref, context, e, today)
+        context = [aware, *(x for x in known if x is not e and x is not aware and x.on <= e.on)]
+        check_new_event(ref, context, e, today, clock)

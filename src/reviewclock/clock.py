@@ -23,8 +23,19 @@ States, on a given date (see the README for the same list in plain words):
     delayed by proceedings: late, it is ``overdue``.
 ``met``
     done on or before the due date.
+``met-extended``
+    done after the statutory due date, but on or before a date the Panel agreed
+    (``extension-agreed``). An agreed extension moves the due date that
+    ``on-track``, ``due-soon`` and ``overdue`` are judged against; the rule's
+    own date stays as ``statutory_due``, and the annual figures count such a
+    stage apart from on time and late.
 ``met-late``
     done after the due date.
+
+A local milestone (nature ``local-target``, from the settings file) is shown
+while neither its own event nor its parent stage's meeting event is recorded;
+late, it is ``overdue`` (a missed local target, never a breach, never delayed
+by proceedings).
 """
 
 from __future__ import annotations
@@ -36,7 +47,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from reviewclock.calendar import WorkingCalendar, add_months
-from reviewclock.rules import AWARE, DELAY_NOTICE, EVENTS, PLANS, STAGES, Direction, Stage, Unit
+from reviewclock.rules import AWARE, Direction, Rulebook, Stage, Unit, rulebook
 
 
 class State(enum.StrEnum):
@@ -45,11 +56,12 @@ class State(enum.StrEnum):
     OVERDUE = "overdue"
     DELAYED_PROCEEDINGS = "delayed-proceedings"
     MET = "met"
+    MET_EXTENDED = "met-extended"
     MET_LATE = "met-late"
 
     @property
     def is_open(self) -> bool:
-        return self not in (State.MET, State.MET_LATE)
+        return self not in (State.MET, State.MET_EXTENDED, State.MET_LATE)
 
 
 URGENCY: dict[State, int] = {
@@ -58,7 +70,8 @@ URGENCY: dict[State, int] = {
     State.DUE_SOON: 2,
     State.ON_TRACK: 3,
     State.MET_LATE: 4,
-    State.MET: 5,
+    State.MET_EXTENDED: 5,
+    State.MET: 6,
 }
 """How urgently each state needs the officer, most urgent first."""
 
@@ -77,6 +90,8 @@ class EventRecord(NamedTuple):
     """For a plan: its place in the order plans were recorded (higher is more recent;
     a correction keeps the place of the record it corrects). The register sets it;
     without it, the order of the events given counts."""
+    until: dt.date | None = None
+    """An agreed extension only: the new due date the Panel agreed (``--to``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +108,7 @@ class CaseRecord:
         return next((e.on for e in self.events if e.name == AWARE), None)
 
 
-def as_it_stood(case: CaseRecord, day: dt.date) -> CaseRecord | None:
+def as_it_stood(case: CaseRecord, day: dt.date, rules: Rulebook | None = None) -> CaseRecord | None:
     """The case as it stood on ``day``; None if it was not yet known then.
 
     A case exists from its awareness date. Only events dated on or before
@@ -101,8 +116,9 @@ def as_it_stood(case: CaseRecord, day: dt.date) -> CaseRecord | None:
     (an event the rulebook lets be dated in the future) is dated by the day it
     points to, so its own date never hides it; it counts once the events it
     depends on (the commissioned review) are in place. Corrections count as
-    they stand now: the corrected date is the true one. On a day after every
-    event, the case is returned unchanged.
+    they stand now: the corrected date is the true one. An extension counts
+    from the day it was agreed, so before it the statutory date is in force. On
+    a day after every event, the case is returned unchanged.
     """
     events = case.events
     aware = case.aware
@@ -112,22 +128,33 @@ def as_it_stood(case: CaseRecord, day: dt.date) -> CaseRecord | None:
         return case
     kept = [e for e in events if e.on <= day]
     known = {e.name for e in kept}
+    declared = (rules or _NATIONAL).events
     kept += [
         e
         for e in events
-        if e.on > day and e.name in PLANS and all(r in known for r in EVENTS[e.name].requires)
+        if e.on > day
+        and e.name in declared
+        and declared[e.name].may_be_future
+        and all(r in known for r in declared[e.name].requires)
     ]
     kept.sort(key=lambda e: e.on)
     return replace(case, events=tuple(kept))
 
 
-def in_force(events: Iterable[EventRecord], name: str) -> EventRecord | None:
-    """The record of ``name`` that counts: the most recently recorded (a re-plan
-    replaces the plan before it, even when it brings the date forward)."""
+_NATIONAL = rulebook()
+"""The national rules with no local settings, for callers that give no rulebook."""
+
+
+def in_force(
+    events: Iterable[EventRecord], name: str, kind: str | None = None
+) -> EventRecord | None:
+    """The record of ``name`` (of ``kind``, if given) that counts: the most recently
+    recorded (a re-plan replaces the plan before it, even when it brings the date
+    forward; an extension agreed again replaces the one before)."""
     best: tuple[int, int] | None = None
     found = None
     for i, e in enumerate(events):
-        if e.name == name:
+        if e.name == name and (kind is None or e.kind == kind):
             key = (-1 if e.seq is None else e.seq, i)
             if best is None or key > best:
                 best, found = key, e
@@ -190,6 +217,19 @@ class StageStatus(NamedTuple):
     working_days_taken: int | None = None
     """Met stages counted forwards: working days from the start to the done date."""
     delay: Delay | None = None
+    statutory_due: dt.date | None = None
+    """The rule's own due date; differs from ``due`` only when an extension is agreed."""
+    extension: EventRecord | None = None
+    """The agreed extension in force, if any (its ``until`` is ``due``)."""
+
+    @property
+    def rule_due(self) -> dt.date:
+        """The due date the rule gives, whatever was agreed since."""
+        return self.due if self.statutory_due is None else self.statutory_due
+
+    @property
+    def extended(self) -> bool:
+        return self.statutory_due is not None and self.statutory_due != self.due
 
     @property
     def due_on_weekend(self) -> bool:
@@ -220,17 +260,21 @@ def _urgency(s: StageStatus) -> tuple[int, dt.date]:
     return URGENCY[s.state], s.due
 
 
-def proceedings_of(events: Iterable[EventRecord]) -> tuple[Proceeding, ...]:
-    """Pair ``proceedings-started`` and ``proceedings-ended`` events into spans.
+def proceedings_of(
+    events: Iterable[EventRecord], rules: Rulebook | None = None
+) -> tuple[Proceeding, ...]:
+    """Pair the events that start and end proceedings into spans.
 
     Each end closes the earliest running proceeding of the same kind (of any
     kind, when the end names none). An end with nothing to close is ignored
     here; the register refuses to record one.
     """
     spans: list[Proceeding] = []
-    order = {"proceedings-started": 0, "proceedings-ended": 1}
+    rules = rules or _NATIONAL
+    starts, ends = rules.proceedings_start, rules.proceedings_end
+    order = {starts: 0, ends: 1}
     for e in sorted((e for e in events if e.name in order), key=lambda e: (e.on, order[e.name])):
-        if e.name == "proceedings-started":
+        if e.name == starts:
             spans.append(Proceeding(e.kind or "other", e.on))
             continue
         for i, span in enumerate(spans):
@@ -251,19 +295,26 @@ class Clock:
     def __init__(
         self,
         calendar: WorkingCalendar,
-        stages: Sequence[Stage] = STAGES,
+        rules: Rulebook | None = None,
         *,
         due_soon_days: int = 2,
         delay_kinds: Iterable[str] = ("criminal",),
     ) -> None:
         self.calendar = calendar
-        self.stages = tuple(stages)
+        self.rules = rules or _NATIONAL
+        self.stages = self.rules.stages
         self.due_soon_days = due_soon_days
         self.delay_kinds = frozenset(delay_kinds)
 
-    def due_date(self, stage: Stage, start: dt.date) -> dt.date:
-        """The due date of ``stage`` when its start (or anchor) event is on ``start``."""
+    def due_date(
+        self, stage: Stage, start: dt.date, parent_due: dt.date | None = None
+    ) -> dt.date:
+        """The due date of ``stage`` when its start (or anchor) event is on ``start``;
+        a milestone counted back goes from its parent's due date, ``parent_due``."""
         sign = 1 if stage.direction is Direction.AFTER else -1
+        if stage.parent is not None and stage.direction is Direction.BEFORE:
+            assert parent_due is not None
+            return self.calendar.add_working_days(parent_due, -stage.length)
         if stage.unit is Unit.MONTHS:
             return add_months(start, sign * stage.length)
         return self.calendar.add_working_days(start, sign * stage.length)
@@ -290,7 +341,7 @@ class Clock:
         last_end = None if None in ends else max(e for e in ends if e is not None)
         return Delay(
             proceedings=causes,
-            panel_told=any(covers(e, stage, opened, None) for e in events),
+            panel_told=any(self.covers(e, stage, opened, None) for e in events),
             working_days_since_ended=(
                 None if last_end is None else self.calendar.working_days_between(last_end, today)
             ),
@@ -301,7 +352,7 @@ class Clock:
     ) -> tuple[CaseRecord, CaseClock] | None:
         """The case as it stood on ``today`` and what the clock says about it then;
         None if the case was not yet known on ``today``."""
-        stood = as_it_stood(case, today)
+        stood = as_it_stood(case, today, self.rules)
         if stood is None:
             return None
         return stood, self.evaluate(stood.events, today)
@@ -324,7 +375,7 @@ class Clock:
             start = _start(stage, latest)
             if start is None or (notice.kind is not None and notice.kind != stage.name):
                 continue
-            if covers(notice, stage, _opened(stage, first), first.get(stage.met_by)):
+            if self.covers(notice, stage, self._opened(stage, first), first.get(stage.met_by)):
                 out.append(stage)
         return out
 
@@ -337,22 +388,40 @@ class Clock:
         forward; the done date is the first record of the meeting event.
         ``working_days_left`` is 0 on the due date and, once it has passed,
         minus the working days since it (at least 1, even when the due date
-        fell at a weekend and no working day has passed yet).
+        fell at a weekend and no working day has passed yet). An extension in
+        force moves the due date to the agreed one when that is later.
+        A local milestone follows its parent stage, while both are open.
         """
         first, latest = _first_and_latest(events)
         cal = self.calendar
         proceedings: tuple[Proceeding, ...] = ()
-        if "proceedings-started" in first:
+        if self.rules.proceedings_start in first:
             proceedings = tuple(
                 replace(p, working_days=cal.working_days_between(p.started, p.ended or today))
-                for p in proceedings_of(events)
+                for p in proceedings_of(events, self.rules)
             )
         out: list[StageStatus] = []
+        parents: dict[str, StageStatus] = {}
         for stage in self.stages:
-            start = _start(stage, latest)
-            if start is None:
-                continue
-            due = self.due_date(stage, start)
+            parent = None
+            if stage.parent is not None:
+                parent = parents.get(stage.parent)
+                if parent is None or stage.met_by in first or parent.done is not None:
+                    continue
+                start = parent.starts
+            else:
+                found = _start(stage, latest)
+                if found is None:
+                    continue
+                start = found
+            statutory = self.due_date(stage, start, None if parent is None else parent.due)
+            due, agreed = statutory, None
+            if stage.extendable:
+                agreed = self.extension_of(stage, events)
+                if agreed is not None and agreed.until is not None and agreed.until > statutory:
+                    due = agreed.until
+                else:
+                    agreed = None
             done = first.get(stage.met_by)
             if done is not None:
                 taken = (
@@ -360,20 +429,68 @@ class Clock:
                     if stage.direction is Direction.AFTER
                     else None
                 )
-                state = State.MET if done <= due else State.MET_LATE
-                out.append(StageStatus(stage, start, due, done, state, None, taken))
-                continue
-            if today <= due:
+                if done <= statutory:
+                    state = State.MET
+                elif done <= due:
+                    state = State.MET_EXTENDED
+                else:
+                    state = State.MET_LATE
+                status = StageStatus(
+                    stage, start, due, done, state, None, taken, None, statutory, agreed
+                )
+            elif today <= due:
                 left = cal.working_days_between(today, due)
                 state = State.DUE_SOON if left <= self.due_soon_days else State.ON_TRACK
-                out.append(StageStatus(stage, start, due, None, state, left))
-                continue
-            left = -max(1, cal.working_days_between(due, today))
-            opened = _opened(stage, first)
-            delay = self._delay(stage, start, due, today, proceedings, events, opened)
-            state = State.OVERDUE if delay is None else State.DELAYED_PROCEEDINGS
-            out.append(StageStatus(stage, start, due, None, state, left, None, delay))
+                status = StageStatus(
+                    stage, start, due, None, state, left, None, None, statutory, agreed
+                )
+            else:
+                left = -max(1, cal.working_days_between(due, today))
+                opened = self._opened(stage, first)
+                delay = self._delay(stage, start, due, today, proceedings, events, opened)
+                state = State.OVERDUE if delay is None else State.DELAYED_PROCEEDINGS
+                status = StageStatus(
+                    stage, start, due, None, state, left, None, delay, statutory, agreed
+                )
+            parents[stage.name] = status
+            out.append(status)
         return CaseClock(tuple(out), proceedings)
+
+    def extension_of(self, stage: Stage, events: Sequence[EventRecord]) -> EventRecord | None:
+        """The agreed extension of ``stage`` in force: the most recently recorded."""
+        for name, rule in self.rules.events.items():
+            if rule.extends:
+                found = in_force(events, name, stage.name)
+                if found is not None:
+                    return found
+        return None
+
+    def _opened(self, stage: Stage, first: dict[str, dt.date]) -> dt.date | None:
+        """The day a stage began to run: its earliest recorded start event (a rapid review
+        runs from awareness until the notification). A stage counted back from a plan
+        runs from the day a plan could first be made (the events a plan depends on);
+        None when nothing bounds it."""
+        if stage.direction is Direction.AFTER or stage.parent is not None:
+            return min((first[n] for n in stage.starts_on if n in first), default=None)
+        events = self.rules.events
+        needed = [first[r] for n in stage.starts_on for r in events[n].requires if r in first]
+        return max(needed, default=None)
+
+    def covers(
+        self, notice: EventRecord, stage: Stage, opened: dt.date | None, done: dt.date | None
+    ) -> bool:
+        """True if ``notice`` is a delay notice that counts for ``stage``: a duty stage that
+        was open on the notice's date (started on or before it, not yet met), and the
+        stage the notice names, if it names one."""
+        rule = self.rules.events.get(notice.name)
+        return (
+            rule is not None
+            and rule.delay_notice
+            and stage.nature.is_duty
+            and (notice.kind is None or notice.kind == stage.name)
+            and (opened is None or opened <= notice.on)
+            and (done is None or notice.on < done)
+        )
 
 
 def _first_and_latest(
@@ -405,27 +522,3 @@ def _start(stage: Stage, latest: dict[str, dt.date]) -> dt.date | None:
         if name in latest:
             return latest[name]
     return None
-
-
-def _opened(stage: Stage, first: dict[str, dt.date]) -> dt.date | None:
-    """The day a stage began to run: its earliest recorded start event (a rapid review
-    runs from awareness until the notification). A stage counted back from a plan
-    runs from the day a plan could first be made (the events a plan depends on);
-    None when nothing bounds it."""
-    if stage.direction is Direction.AFTER:
-        return min((first[n] for n in stage.starts_on if n in first), default=None)
-    needed = [first[r] for n in stage.starts_on for r in EVENTS[n].requires if r in first]
-    return max(needed, default=None)
-
-
-def covers(notice: EventRecord, stage: Stage, opened: dt.date | None, done: dt.date | None) -> bool:
-    """True if ``notice`` is a delay notice that counts for ``stage``: a duty stage that
-    was open on the notice's date (started on or before it, not yet met), and the
-    stage the notice names, if it names one."""
-    return (
-        notice.name == DELAY_NOTICE
-        and stage.nature.is_duty
-        and (notice.kind is None or notice.kind == stage.name)
-        and (opened is None or opened <= notice.on)
-        and (done is None or notice.on < done)
-    )

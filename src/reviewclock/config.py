@@ -13,6 +13,12 @@ Example::
     delay_kinds = ["criminal"]     # proceedings that explain a delay; add "inquest" to widen
     extra_closures = [2026-12-24]  # local closure days and new one-off bank holidays
     register = "/srv/bsu/reviewclock.db"   # the register (REVIEWCLOCK_DB and --db win)
+
+    [[milestone]]                  # a step of the local procedure inside a national stage
+    name = "agency-summaries"      # also the event that meets it
+    title = "Agency summaries returned"
+    stage = "rapid-review"
+    working_days = 10              # after the stage's start; before = true counts back
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from reviewclock.calendar import NATIONS
 from reviewclock.dates import parse_date
 from reviewclock.errors import ConfigError
-from reviewclock.rules import PROCEEDING_KINDS
+from reviewclock.rules import PROCEEDING_KINDS, Direction, Milestone, Rulebook, Unit
 
 if TYPE_CHECKING:
     from reviewclock.calendar import WorkingCalendar
@@ -55,6 +61,8 @@ class Settings:
     rapid_review_from: str = "notified"
     delay_kinds: tuple[str, ...] = ("criminal",)
     register: str | None = None
+    milestones: tuple[Milestone, ...] = ()
+    """The unit's own steps inside the national stages (``[[milestone]]`` tables)."""
     mail: Mapping[str, Any] = field(default_factory=dict)
     """The ``[mail]`` table as written; :func:`mail_settings` validates it."""
     path: Path | None = field(default=None, compare=False)
@@ -69,13 +77,18 @@ class Settings:
             raise UnknownNationError(code if nation is None else nation)
         return WorkingCalendar(code, self.extra_closures, bank_holidays=cached_bank_holidays(code))
 
+    def rules(self) -> Rulebook:
+        """The rulebook these settings give: the national chain plus the milestones."""
+        from reviewclock.rules import rulebook
+
+        return rulebook(self)
+
     def clock(self) -> Clock:
         from reviewclock.clock import Clock
-        from reviewclock.rules import stages
 
         return Clock(
             self.calendar(),
-            stages(self.rapid_review_from),
+            self.rules(),
             due_soon_days=self.due_soon_days,
             delay_kinds=self.delay_kinds,
         )
@@ -117,6 +130,7 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         "rapid_review_from",
         "delay_kinds",
         "register",
+        "milestone",
         "mail",
     }
     for key in data:
@@ -173,6 +187,11 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
             raise bad("register", reg, "use the path of the register file")
         values["register"] = reg
 
+    if "milestone" in data:
+        values["milestones"] = _milestones(
+            data["milestone"], where, values.get("rapid_review_from", "notified")
+        )
+
     if "mail" in data:
         mail = data["mail"]
         if not isinstance(mail, dict):
@@ -186,6 +205,89 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         values["mail"] = dict(mail)
 
     return Settings(**values)
+
+
+# -- local milestones ------------------------------------------------------------------------
+
+MILESTONE_KEYS = ("name", "title", "stage", "working_days", "before")
+_EVENT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+MONTH_MIN_WORKING_DAYS = 19
+"""The fewest working days any calendar month can hold in England and Wales (a
+month starting 20 December: 31 days, 22 weekdays, three bank holidays). A
+milestone inside a stage counted in months is checked against this many per month."""
+
+
+def _milestones(raw: object, where: str, rapid_review_from: str) -> tuple[Milestone, ...]:
+    """Validate the ``[[milestone]]`` tables: each problem names the file and the key."""
+    from reviewclock.rules import national_stages, rulebook
+
+    national = national_stages(rapid_review_from)
+    events = rulebook().events
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise ConfigError(
+            f"{where}: key 'milestone' must be a list of [[milestone]] tables, each with "
+            "name, title, stage and working_days"
+        )
+    out: list[Milestone] = []
+    for i, table in enumerate(raw, start=1):
+        key = f"milestone[{i}]"
+
+        def bad(field_: str, value: object, fix: str) -> ConfigError:
+            return ConfigError(f"{where}: key '{key}.{field_}' has the bad value {value!r}; {fix}")
+
+        unknown = sorted(set(table) - set(MILESTONE_KEYS))
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key '{key}.{unknown[0]}'; a milestone's keys are "
+                + ", ".join(MILESTONE_KEYS)
+            )
+        for needed in ("name", "title", "stage", "working_days"):
+            if needed not in table:
+                raise ConfigError(f"{where}: key '{key}.{needed}' is missing; every milestone "
+                                  "has name, title, stage and working_days")
+        name = table["name"]
+        if not isinstance(name, str) or not _EVENT_NAME.match(name):
+            raise bad("name", name, "use 2 to 40 lower-case letters, digits and hyphens, "
+                      "such as 'agency-summaries'")
+        if name in events or any(s.name == name for s in national):
+            raise bad("name", name, "it is already a national event or stage; choose another "
+                      "name, such as 'local-" + name + "'")
+        if any(m.name == name for m in out):
+            raise bad("name", name, "another milestone has this name; give each its own")
+        title = table["title"]
+        if not isinstance(title, str) or not title.strip() or any(c in title for c in "\r\n\0"):
+            raise bad("title", title, "use a short line of text, such as 'Agency summaries returned'")
+        stage_name = table["stage"]
+        parent = next((s for s in national if s.name == stage_name), None)
+        forwards = [s.name for s in national if s.direction is Direction.AFTER]
+        if parent is None or parent.direction is not Direction.AFTER:
+            raise bad("stage", stage_name, f"use one of {', '.join(forwards)}")
+        n = table["working_days"]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise bad("working_days", n, "use a whole number of working days, 1 or more")
+        before = table.get("before", False)
+        if not isinstance(before, bool):
+            raise bad("before", before, "use true (count back from the stage's due date) or false")
+        room = (
+            parent.length
+            if parent.unit is Unit.WORKING_DAYS
+            else parent.length * MONTH_MIN_WORKING_DAYS
+        )
+        if n > room or (before and n >= room):
+            within = (
+                f"{parent.length} working days"
+                if parent.unit is Unit.WORKING_DAYS
+                else f"{parent.length} months (as few as {room} working days)"
+            )
+            where_to = "before its start" if before else "after its due date"
+            raise bad(
+                "working_days",
+                n,
+                f"{parent.name} lasts {within}, so this milestone would fall {where_to}; "
+                f"use {room - 1 if before else room} or fewer",
+            )
+        out.append(Milestone(name, title.strip(), parent.name, n, before))
+    return tuple(out)
 
 
 # -- mail ----------------------------------------------------------------------------------
