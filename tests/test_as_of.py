@@ -418,7 +418,9 @@ def test_nature_not_name_decides() -> None:
     national target is overdue, whatever it is called."""
     from dataclasses import replace
 
-    from reviewclock.rules import STAGES
+    from reviewclock.rules import Rulebook, rulebook
+
+    national = rulebook()
 
     events = [
         EventRecord("aware", D("2024-06-03")),
@@ -428,9 +430,9 @@ def test_nature_not_name_decides() -> None:
     ]
     swapped = tuple(
         replace(s, nature=Nature.STATUTORY if s.nature is Nature.NATIONAL_TARGET else s.nature)
-        for s in STAGES
+        for s in national.stages
     )
-    duty = Clock(WorkingCalendar("ENG"), swapped).evaluate(events, D("2024-07-22"))
+    duty = Clock(WorkingCalendar("ENG"), Rulebook(national.events, swapped)).evaluate(events, D("2024-07-22"))
     [pr] = [s for s in duty.stages if s.stage.name == "panel-response"]
     assert pr.state is State.DELAYED_PROCEEDINGS
 
@@ -530,7 +532,7 @@ def test_a_notice_with_no_duty_stage_open_warns(review: str) -> None:
         (
             ["published", "--on", "2024-01-15", "--stage", "lcspr"],
             2,
-            ["--stage applies to delay-notified only"],
+            ["--stage applies to delay-notified or extension-agreed only", "published"],
         ),
         (
             ["proceedings-ended", "--on", "2024-01-15", "--kind", "criminal", "--stage", "lcspr"],

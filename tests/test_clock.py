@@ -8,7 +8,11 @@ import pytest
 
 from reviewclock.calendar import WorkingCalendar
 from reviewclock.clock import Clock, EventRecord, State
-from reviewclock.rules import EVENTS, STAGES, Direction, Nature, Unit, stages
+from reviewclock.rules import Direction, Nature, Unit, national_stages, rulebook
+
+RULES = rulebook()
+STAGES = RULES.stages
+EVENTS = RULES.events
 
 D = dt.date.fromisoformat
 CLOCK = Clock(WorkingCalendar("ENG"))
@@ -99,10 +103,18 @@ def test_met_on_the_due_date_and_late() -> None:
     assert late["sin"].done == D("2024-04-09")  # type: ignore[attr-defined]
 
 
+class Local:
+    """Settings as the rulebook reads them."""
+
+    def __init__(self, rapid_review_from: str) -> None:
+        self.rapid_review_from = rapid_review_from
+        self.milestones = ()
+
+
 def test_rapid_review_counts_from_notification_by_default() -> None:
     events = [ev("aware", "2023-12-22"), ev("notified", "2024-01-02")]
     assert by_stage(events, "2024-01-02")["rapid-review"].due == D("2024-01-23")  # type: ignore[attr-defined]
-    from_aware = Clock(WorkingCalendar("ENG"), stages("aware"))
+    from_aware = Clock(WorkingCalendar("ENG"), rulebook(Local("aware")))
     rr = by_stage(events, "2024-01-02", from_aware)["rapid-review"]
     assert rr.starts == D("2023-12-22")  # type: ignore[attr-defined]
     assert rr.due == D("2024-01-17")  # type: ignore[attr-defined]
@@ -110,7 +122,7 @@ def test_rapid_review_counts_from_notification_by_default() -> None:
 
 def test_unknown_rapid_review_setting() -> None:
     with pytest.raises(ValueError, match="'decision'"):
-        stages("decision")
+        national_stages("decision")
 
 
 def test_lcspr_due_on_a_weekend_is_not_moved() -> None:

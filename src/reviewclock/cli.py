@@ -21,7 +21,11 @@ from typer.core import TyperGroup
 from reviewclock.dates import parse_date
 from reviewclock.errors import ReviewclockError, UsageProblem
 from reviewclock.render import DIGEST_FORMATS
-from reviewclock.rules import DUTY_STAGE_NAMES, HARMS
+from reviewclock.rules import HARMS, rulebook
+
+NATIONAL = rulebook()
+"""The national rules, for help texts written before any settings are read. Commands
+use the rulebook of the settings (:func:`_settings`), local milestones included."""
 
 PROG = "reviewclock"
 DEBUG_ENV = "REVIEWCLOCK_DEBUG"
@@ -363,11 +367,13 @@ def _location(db: str | None, settings: Any) -> tuple[str, bool]:
     return _default_register(), True
 
 
-def _open(db: str | None, settings: Any, *, create: bool = False) -> Any:
+def _open(db: str | None, settings: Any, *, create: bool = False, clock: Any = None) -> Any:
     from reviewclock.store import Register
 
     location, is_default = _location(db, settings)
-    return Register(location, create=create, make_dirs=is_default)
+    return Register(
+        location, create=create, make_dirs=is_default, clock=clock or settings.clock()
+    )
 
 
 def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -388,14 +394,25 @@ def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
         return []
 
 
+def _rules_for_completion() -> Any:
+    try:
+        return _settings().rules()
+    except ReviewclockError:
+        return NATIONAL
+
+
 def _complete_events(incomplete: str) -> list[str]:
-    from reviewclock.rules import RECORDABLE_EVENTS
-
-    return [e for e in RECORDABLE_EVENTS if e.startswith(incomplete)]
+    return [e for e in _rules_for_completion().recordable_events if e.startswith(incomplete)]
 
 
-def _complete_duty_stages(incomplete: str) -> list[str]:
-    return [s for s in DUTY_STAGE_NAMES if s.startswith(incomplete)]
+def _complete_named_stages(incomplete: str) -> list[str]:
+    rules = _rules_for_completion()
+    names = {*rules.duty_stage_names, *rules.extendable_stage_names}
+    return [s for s in rules.stage_names if s in names and s.startswith(incomplete)]
+
+
+def _complete_stages(incomplete: str) -> list[str]:
+    return [s for s in _rules_for_completion().stage_names if s.startswith(incomplete)]
 
 
 def _complete_kinds(incomplete: str) -> list[str]:
@@ -483,6 +500,11 @@ def add_sin(
     print_case(case, settings.clock().evaluate(case.events, today), events=False)
 
 
+def _names(rule_names: Iterable[str]) -> str:
+    names = list(rule_names)
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
+
+
 @app.command(
     epilog=_examples(
         "reviewclock record BSCP-2024-07 notified --on 2024-04-05",
@@ -490,6 +512,9 @@ def add_sin(
         "reviewclock record BSCP-2024-07 proceedings-started --on 2024-05-01 --kind criminal",
         "reviewclock record BSCP-2024-07 publication-planned --on 2025-03-03",
         "reviewclock record BSCP-2024-07 delay-notified --on 2025-01-27 --stage lcspr",
+        "reviewclock record BSCP-2024-07 extension-agreed --stage rapid-review --to 2024-05-14 \\",
+        "    --note 'agreed with the Panel by email'",
+        "reviewclock record BSCP-2024-07 agency-summaries   # a local milestone (settings file)",
     ),
 )
 def record(
@@ -499,9 +524,8 @@ def record(
         typer.Argument(
             metavar="EVENT",
             autocompletion=_complete_events,
-            help="notified, rapid-review-sent, panel-response, lcspr-commissioned, "
-            "lcspr-completed, publication-planned, report-sent, published, "
-            "proceedings-started, proceedings-ended or delay-notified.",
+            help=_names(NATIONAL.recordable_events)
+            + ", or a local milestone's name from the settings file.",
         ),
     ],
     on: Annotated[
@@ -524,10 +548,23 @@ def record(
     stage: Annotated[
         str | None,
         typer.Option(
-            autocompletion=_complete_duty_stages,
+            autocompletion=_complete_named_stages,
             metavar="STAGE",
             help="For delay-notified: the one stage the notice is about, one of "
-            f"{', '.join(DUTY_STAGE_NAMES)} [default: every duty stage open on its date].",
+            f"{', '.join(NATIONAL.duty_stage_names)} [default: every duty stage open on its "
+            "date]. For extension-agreed: the stage extended, one of "
+            f"{', '.join(NATIONAL.extendable_stage_names)}.",
+        ),
+    ] = None,
+    to: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--to",
+            parser=_date,
+            metavar="DATE",
+            show_default=False,
+            help="For extension-agreed: the new due date the Panel agreed (after the "
+            "current one).",
         ),
     ] = None,
     note: NoteOption = None,
@@ -542,31 +579,47 @@ def record(
     A delay notice counts for every duty stage open on its date (started, not
     yet met), whether it is sent before or after the due date; --stage narrows
     it to one stage.
+
+    An extension the Panel agreed (extension-agreed --stage STAGE --to DATE)
+    moves that stage's due date to DATE; the statutory date is kept beside it.
+    Agreed again, the latest recorded counts. A local milestone from the
+    settings file is recorded by its name, on or after its stage's start.
     """
     from reviewclock.render.terminal import print_case
-    from reviewclock.rules import EVENTS
 
+    settings = _settings()
+    clock = settings.clock()
+    rule = clock.rules.events.get(event)
+    stage_namers = _names(clock.rules.stage_naming_events)
     if stage is not None:
         if kind is not None:
-            raise UsageProblem("give --kind (proceedings) or --stage (a delay notice), not both")
-        if event in EVENTS and not EVENTS[event].names_stage:
-            raise UsageProblem(f"--stage applies to delay-notified only, not to {event!r}")
-    elif kind is not None and event in EVENTS and EVENTS[event].names_stage:
+            raise UsageProblem(
+                f"give --kind (proceedings) or --stage ({stage_namers}), not both"
+            )
+        if rule is not None and rule.names_stage is None:
+            raise UsageProblem(f"--stage applies to {stage_namers} only, not to {event!r}")
+    elif kind is not None and rule is not None and rule.names_stage is not None:
         raise UsageProblem(
-            "--kind is the kind of proceedings; a delay notice names its stage with --stage"
+            f"--kind is the kind of proceedings; {event} names its stage with --stage"
         )
-    settings = _settings()
     now = london_now()
     today = now.date()
     when = on or today
-    with _open(db, settings) as register:
+    with _open(db, settings, clock=clock) as register:
         case = register.record(
-            ref, event, when, kind=kind if stage is None else stage, note=note, today=today, now=now
+            ref,
+            event,
+            when,
+            kind=kind if stage is None else stage,
+            note=note,
+            today=today,
+            now=now,
+            until=to,
         )
     print(f"Recorded {event} on {when.isoformat()} for {ref}.")
-    clock = settings.clock()
     print_case(case, clock.evaluate(case.events, today), events=False)
-    if EVENTS[event].names_stage:
+    assert rule is not None
+    if rule.delay_notice:
         from reviewclock.clock import EventRecord
 
         covered = clock.covered_by(case.events, EventRecord(event, when, stage))
@@ -604,7 +657,8 @@ def show(
     today = as_of or london_today()
     with _open(db, settings) as register:
         recorded = register.get(ref)
-    evaluated = settings.clock().evaluate_case(recorded, today)
+    clock_ = settings.clock()
+    evaluated = clock_.evaluate_case(recorded, today)
     if evaluated is None:
         raise ReviewclockError(
             f"{ref} was not yet known on {today.isoformat()} (aware "
@@ -617,7 +671,63 @@ def show(
 
         _emit_json(case_dict(case, clock))
         return
-    print_case(case, clock, as_of=as_of)
+    print_case(case, clock, as_of=as_of, known=clock_.rules.events)
+
+
+@app.command(
+    epilog=_examples(
+        "reviewclock explain BSCP-2023-05 rapid-review",
+        "reviewclock explain BSCP-2023-05 lcspr --as-of 2024-01-31",
+        "reviewclock explain BSCP-2023-05 sin --json",
+    ),
+)
+def explain(
+    ref: RefArgument,
+    stage: Annotated[
+        str,
+        typer.Argument(
+            metavar="STAGE",
+            autocompletion=_complete_stages,
+            help=f"{_names(NATIONAL.stage_names)}, or a local milestone's name.",
+        ),
+    ],
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show how a stage's due date was reached, day by day, to show the Panel or an inspector.
+
+    It names the start event used and why, every weekend, bank holiday (by
+    name) and local closure skipped, the rule that ends a count of months on
+    the last day of a short month, any extension agreed, and the proceedings
+    and delay notices that decided the state. Runs of plain working days fold
+    into one line.
+    """
+    from reviewclock.explain import NotStarted
+    from reviewclock.explain import explain as explain_stage
+
+    settings = _settings()
+    clock = settings.clock()
+    if clock.rules.find_stage(stage) is None:
+        raise UsageProblem(
+            f"{stage!r} is not a stage; use one of {', '.join(clock.rules.stage_names)}"
+        )
+    today = as_of or london_today()
+    with _open(db, settings, clock=clock) as register:
+        recorded = register.get(ref)
+    evaluated = clock.evaluate_case(recorded, today)
+    if evaluated is None:
+        raise ReviewclockError(
+            f"{ref} was not yet known on {today.isoformat()}; give a later --as-of"
+        )
+    try:
+        found = explain_stage(evaluated[0], stage, clock, today)
+    except NotStarted as e:
+        raise ReviewclockError(str(e)) from None
+    if as_json:
+        _emit_json(found.data())
+        return
+    sys.stdout.write(found.text())
 
 
 @app.command(
@@ -896,12 +1006,12 @@ def import_(
 ) -> None:
     """Import cases from a spreadsheet's CSV, or from JSON: all or nothing.
 
-    CSV columns: ref, aware, authority, harm, and one per event (notified,
-    rapid-review-sent, panel-response, lcspr-commissioned, lcspr-completed,
-    publication-planned, report-sent, published, proceedings-started,
-    proceedings-ended, delay-notified), each holding a date or nothing. Events
-    that can repeat hold dates separated by ';', and proceedings dates their
-    kind: '2024-09-02 criminal'. Dates are YYYY-MM-DD or DD/MM/YYYY (day first).
+    CSV columns: ref, aware, authority, harm, and one per event record takes
+    (notified, rapid-review-sent, ... as export writes them, and one per local
+    milestone), each holding a date or nothing. Events that can repeat hold
+    dates separated by ';', proceedings dates their kind: '2024-09-02
+    criminal', and an agreed extension its stage and date: '2024-01-20
+    rapid-review to 2024-02-14'. Dates are YYYY-MM-DD or DD/MM/YYYY (day first).
 
     One bad row stops the import and nothing is written; the message gives the
     line, the ref and the reason. --dry-run lists every problem at once.
@@ -914,8 +1024,9 @@ def import_(
         reason = e.strerror if isinstance(e, OSError) else "it is not UTF-8 text"
         raise UsageProblem(f"cannot read {file}: {reason}") from None
     kind = file_format or ("json" if file.suffix.lower() == ".json" else "csv")
-    incoming, problems = (read_json if kind == "json" else read_csv)(text)
     settings = _settings()
+    clock = settings.clock()
+    incoming, problems = (read_json if kind == "json" else read_csv)(text, clock.rules)
     location, _ = _location(db, settings)
     now = london_now()
     with contextlib.ExitStack() as stack:
@@ -924,11 +1035,15 @@ def import_(
             missing = "://" not in location and not Path(location).expanduser().exists()
             if missing and (dry_run or problems):
                 # Checking against a register that does not exist yet: an empty one.
-                new_cases, appended = plan_import(incoming, {}, update=update, today=now.date())
+                new_cases, appended = plan_import(
+                    incoming, {}, update=update, today=now.date(), clock=clock
+                )
                 cases = len(new_cases)
                 events = sum(len(c.events) for c in new_cases) + len(appended)
             else:
-                register = stack.enter_context(_open(db, settings, create=not dry_run))
+                register = stack.enter_context(
+                    _open(db, settings, create=not dry_run, clock=clock)
+                )
                 cases, events = register.import_cases(
                     incoming,
                     update=update,
@@ -1003,8 +1118,8 @@ def export(
             from reviewclock.clock import as_it_stood
             from reviewclock.transfer import write_csv
 
-            stood = (as_it_stood(case, today) for case in cases)
-            sys.stdout.write(write_csv(case for case in stood if case is not None))
+            stood = (as_it_stood(case, today, clock.rules) for case in cases)
+            sys.stdout.write(write_csv((case for case in stood if case is not None), clock.rules))
             return
         evaluated = clock.evaluate_all(cases, today)
         if file_format == "ics":
@@ -1017,15 +1132,23 @@ def export(
         _emit_json_list(case_dict(c, cc) for c, cc in evaluated)
 
 
-def _bar(on_time: int, late: int, width: int = 24) -> tuple[str, str]:
-    """On time and late as two runs of a bar ``width`` characters long."""
-    total = on_time + late
+def _bar(on_time: int, late: int, extended: int = 0, width: int = 24) -> tuple[str, str, str]:
+    """On time, within an agreed extension and late as three runs of a bar ``width``
+    characters long; each count above nothing gets at least one character."""
+    total = on_time + extended + late
     if not total:
-        return "", ""
-    green = round(width * on_time / total)
-    if late and green == width:
-        green = width - 1  # a late stage is never hidden by rounding
-    return "█" * green, "░" * (width - green)
+        return "", "", ""
+    sizes = [round(width * n / total) for n in (on_time, extended, late)]
+    for i, n in enumerate((on_time, extended, late)):
+        if n and not sizes[i]:
+            sizes[i] = 1
+    while sum(sizes) > width:
+        i = max(range(3), key=lambda k: sizes[k])
+        sizes[i] -= 1
+    while sum(sizes) < width:
+        i = max(range(3), key=lambda k: (on_time, extended, late)[k])
+        sizes[i] += 1
+    return "█" * sizes[0], "▒" * sizes[1], "░" * sizes[2]
 
 
 @app.command(
@@ -1098,6 +1221,7 @@ def stats(
     columns = (
         "completed",
         "on_time",
+        "within_extension",
         "late",
         "open",
         "open_overdue",
@@ -1128,18 +1252,22 @@ def stats(
         from reviewclock.render.terminal import Cell, print_table
 
         rows = []
-        for stage in clock.stages:
+        for stage in clock.rules.national_stages:
             f = figures[stage.name]
-            good, bad = _bar(f.on_time, f.late)
+            good, agreed, bad = _bar(f.on_time, f.late, f.within_extension)
             pct = f"{100 * f.on_time / f.completed:.0f}%" if f.completed else "-"
             rows.append(
                 [
                     Cell(stage.name),
                     Cell(str(f.completed)),
                     Cell(str(f.on_time), "green"),
+                    Cell(str(f.within_extension), "cyan" if f.within_extension else None),
                     Cell(str(f.late), "red" if f.late else None),
                     Cell(pct),
-                    Cell(good + bad, parts=((good, "green"), (bad, "red"))),
+                    Cell(
+                        good + agreed + bad,
+                        parts=((good, "green"), (agreed, "cyan"), (bad, "red")),
+                    ),
                     Cell("-" if f.median_working_days is None else f"{f.median_working_days:g}"),
                     Cell("-" if f.max_working_days is None else str(f.max_working_days)),
                     Cell(str(f.open)),
@@ -1154,9 +1282,10 @@ def stats(
             "Stage",
             "Completed",
             "On time",
+            "Within extension",
             "Late",
             "On time %",
-            "On time / late",
+            "On time / extended / late",
             "Median days",
             "Worst days",
             "Open at end",

@@ -36,7 +36,7 @@ class Event(SQLModel, table=True):
     kind: str | None = Field(default=None, max_length=20)
     """The kind of proceedings, for proceedings-started and proceedings-ended; for
     delay-notified, the one stage the notice names (NULL: every duty stage open on
-    its date). Other events leave it NULL."""
+    its date); for extension-agreed, the stage extended. Other events leave it NULL."""
     note: str | None = Field(default=None)
     recorded_by: str = Field(max_length=100)
     recorded_at: dt.datetime
@@ -45,6 +45,9 @@ class Event(SQLModel, table=True):
     """The row this one corrects. A corrected row is kept, and no longer counts."""
     reason: str | None = Field(default=None)
     """Why the correction was made (amendments only)."""
+    agreed_to: dt.date | None = Field(default=None)
+    """extension-agreed: the new due date the Panel agreed (its ``kind`` names the stage);
+    NULL for every other event."""
 
 
 class SentDigest(SQLModel, table=True):

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reviewclock.clock import URGENCY, CaseClock, CaseRecord, Clock, StageStatus, State
+from reviewclock.rules import Nature
 
 PAST_DUE = frozenset({State.OVERDUE, State.DELAYED_PROCEEDINGS})
 
@@ -54,13 +55,21 @@ def select_cases(
     return out
 
 
-def state_counts(clocks: Iterable[CaseClock]) -> Counter[State]:
-    """How many open stages are in each state."""
-    return Counter(s.state for c in clocks for s in c.stages if s.state.is_open)
+def is_local(s: StageStatus) -> bool:
+    """A local milestone: reported apart, never counted with the national stages."""
+    return s.stage.nature is Nature.LOCAL_TARGET
+
+
+def state_counts(clocks: Iterable[CaseClock], *, local: bool = False) -> Counter[State]:
+    """How many open national stages (with ``local``, local milestones) are in each state."""
+    return Counter(
+        s.state for c in clocks for s in c.stages if s.state.is_open and is_local(s) == local
+    )
 
 
 def summary_line(cases: Sequence[tuple[CaseRecord, CaseClock]]) -> str:
-    """``3 cases; open stages: 1 overdue, 1 delayed by proceedings, 1 due soon, 2 on track``."""
+    """``3 cases; open stages: 1 overdue, 1 delayed by proceedings, 1 due soon, 2 on track``,
+    and, when there are any open, ``; local targets: 1 overdue, 0 due soon, 2 on track``."""
     counts = state_counts(c for _, c in cases)
     parts = [
         f"{counts[State.OVERDUE]} overdue",
@@ -69,7 +78,14 @@ def summary_line(cases: Sequence[tuple[CaseRecord, CaseClock]]) -> str:
         f"{counts[State.ON_TRACK]} on track",
     ]
     noun = "case" if len(cases) == 1 else "cases"
-    return f"{len(cases)} {noun}; open stages: " + ", ".join(parts)
+    line = f"{len(cases)} {noun}; open stages: " + ", ".join(parts)
+    local = state_counts((c for _, c in cases), local=True)
+    if local:
+        line += (
+            f"; local targets: {local[State.OVERDUE]} overdue, {local[State.DUE_SOON]} due soon, "
+            f"{local[State.ON_TRACK]} on track"
+        )
+    return line
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,16 +105,19 @@ class DigestLine:
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """What needs attention on one date, in the three groups an officer acts on."""
+    """What needs attention on one date, in the three groups an officer acts on, then
+    the local milestones past due or due soon."""
 
     as_of: dt.date
     overdue: tuple[DigestLine, ...]
     delayed: tuple[DigestLine, ...]
     due_soon: tuple[DigestLine, ...]
+    local: tuple[DigestLine, ...] = ()
+    """Local targets (the unit's own milestones) overdue or due soon: never a breach."""
 
     @property
     def is_empty(self) -> bool:
-        return not (self.overdue or self.delayed or self.due_soon)
+        return not (self.overdue or self.delayed or self.due_soon or self.local)
 
     @property
     def panel_not_told(self) -> int:
@@ -113,7 +132,8 @@ def build_digest(
     *,
     due_within: int | None = None,
 ) -> Digest:
-    """Group every open stage that needs attention: overdue, delayed by proceedings, due soon.
+    """Group every open stage that needs attention: overdue, delayed by proceedings, due soon;
+    then, apart, the local milestones overdue or due soon.
 
     ``due_within`` widens or narrows "due soon" to stages due within that many
     working days; by default it is the clock's own due-soon window (the
@@ -122,9 +142,17 @@ def build_digest(
     overdue: list[DigestLine] = []
     delayed: list[DigestLine] = []
     soon: list[DigestLine] = []
+    local: list[DigestLine] = []
     for case, clock in evaluated:
         for s in clock.stages:
-            if s.state is State.OVERDUE:
+            if is_local(s):
+                if s.state is State.OVERDUE or (
+                    s.state is State.DUE_SOON
+                    if due_within is None
+                    else s.working_days_left is not None and s.working_days_left <= due_within
+                ):
+                    local.append(DigestLine(case.ref, s))
+            elif s.state is State.OVERDUE:
                 overdue.append(DigestLine(case.ref, s))
             elif s.state is State.DELAYED_PROCEEDINGS:
                 delayed.append(DigestLine(case.ref, s))
@@ -140,7 +168,7 @@ def build_digest(
             sorted(lines, key=lambda line: (line.stage.due, line.ref, line.stage.stage.name))
         )
 
-    return Digest(as_of, ordered(overdue), ordered(delayed), ordered(soon))
+    return Digest(as_of, ordered(overdue), ordered(delayed), ordered(soon), ordered(local))
 
 
 # -- the annual report ------------------------------------------------------------------------
@@ -152,7 +180,9 @@ class StageStats:
 
     completed: int
     on_time: int
+    """Met by the statutory due date."""
     late: int
+    """Met after the due date in force (the agreed one, when an extension was agreed)."""
     open: int
     open_overdue: int
     """Open at the end of the period and past due with no recorded cause."""
@@ -160,6 +190,8 @@ class StageStats:
     """Open at the end of the period, past due, and explained by proceedings."""
     median_working_days: float | None
     max_working_days: int | None
+    within_extension: int = 0
+    """Met after the statutory due date but by a date the Panel agreed (``met-extended``)."""
 
 
 def financial_year(label: str) -> tuple[dt.date, dt.date]:
@@ -190,7 +222,9 @@ def timeliness(
     """Each stage's figures for the period from ``start`` to ``end`` inclusive.
 
     A stage counts as completed in the period when its done date falls in it,
-    on time when done by its due date. Working days taken run from the stage's
+    on time when done by its statutory due date, within extension when done
+    after it but by a date the Panel agreed, late otherwise. Local milestones
+    are not counted: they stop being tracked once met. Working days taken run from the stage's
     start to its done date (stages counted backwards, such as the publication
     notice, have none). A stage is open at the end of the period when it had
     started by then and was not yet done; it is judged on the last day, from
@@ -198,10 +232,13 @@ def timeliness(
     """
     import statistics
 
-    done: dict[str, list[StageStatus]] = {s.name: [] for s in clock.stages}
-    still_open: dict[str, list[StageStatus]] = {s.name: [] for s in clock.stages}
+    national = clock.rules.national_stages
+    done: dict[str, list[StageStatus]] = {s.name: [] for s in national}
+    still_open: dict[str, list[StageStatus]] = {s.name: [] for s in national}
     for _, evaluated in clock.evaluate_all(cases, end):
         for s in evaluated.stages:
+            if s.stage.parent is not None:
+                continue
             if s.done is not None and start <= s.done <= end:
                 done[s.stage.name].append(s)
             elif s.state.is_open and s.starts <= end:
@@ -219,6 +256,7 @@ def timeliness(
             open_delayed_proceedings=states.count(State.DELAYED_PROCEEDINGS),
             median_working_days=_tidy(statistics.median(taken)) if taken else None,
             max_working_days=max(taken) if taken else None,
+            within_extension=sum(1 for s in done[name] if s.state is State.MET_EXTENDED),
         )
     return out
 

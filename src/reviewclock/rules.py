@@ -403,6 +403,18 @@ class Rulebook:
         return tuple(name for name, e in self.events.items() if e.may_be_future)
 
     @property
+    def ordered_events(self) -> tuple[str, ...]:
+        """Events whose latest recording counts, so the order they were recorded in matters."""
+        return tuple(name for name, e in self.events.items() if e.latest_counts)
+
+    @property
+    def notification_event(self) -> str:
+        """The event that meets the first stage counted from the opening event (the
+        notification, which ``add-sin --notified`` records with the case)."""
+        opening = self.opening_event
+        return next(s.met_by for s in self.stages if s.starts_on == (opening,))
+
+    @property
     def duty_stage_names(self) -> tuple[str, ...]:
         """The stages a delay notice may name (``record REF delay-notified --stage NAME``)."""
         return tuple(s.name for s in self.stages if s.nature.is_duty)

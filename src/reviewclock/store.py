@@ -25,7 +25,7 @@ from sqlalchemy import Engine, Table, create_engine, event, exc, insert
 from sqlalchemy.engine import Connection, make_url
 
 from reviewclock.checks import check_new_event, check_ref
-from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.clock import CaseRecord, Clock, EventRecord
 from reviewclock.errors import (
     CaseNotFound,
     DuplicateCase,
@@ -35,7 +35,7 @@ from reviewclock.errors import (
     UsageProblem,
 )
 from reviewclock.migrations import HEAD
-from reviewclock.rules import PLANS, Stage
+from reviewclock.rules import Stage
 from reviewclock.transfer import Incoming, plan_import
 
 LOCK_TIMEOUT_ENV = "REVIEWCLOCK_LOCK_TIMEOUT"
@@ -87,7 +87,24 @@ def known_revisions() -> set[str]:
 class Register:
     """A case register. Use it as a context manager, or call :meth:`close`."""
 
-    def __init__(self, location: str, *, create: bool = False, make_dirs: bool = False) -> None:
+    def __init__(
+        self,
+        location: str,
+        *,
+        create: bool = False,
+        make_dirs: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        """``clock`` holds the rulebook and calendar that writes are checked against
+        (the national rules for England when not given)."""
+        if clock is None:
+            from reviewclock.config import Settings
+
+            clock = Settings().clock()
+        self.clock = clock
+        rules = clock.rules
+        self._plans = rules.plans
+        self._ordered = rules.ordered_events
         self.location = location
         self.path = _sqlite_path(location)
         if self.path is not None:
@@ -183,12 +200,13 @@ class Register:
         """Add a new case from the date the local authority became aware of the incident."""
         check_ref(ref)
         user = current_user()
-        first = EventRecord("aware", aware, note=note)
-        check_new_event(ref, [], first, today)
+        rules = self.clock.rules
+        first = EventRecord(rules.opening_event, aware, note=note)
+        check_new_event(ref, [], first, today, self.clock)
         events = [first]
         if notified is not None:
-            second = EventRecord("notified", notified)
-            check_new_event(ref, events, second, today)
+            second = EventRecord(rules.notification_event, notified)
+            check_new_event(ref, events, second, today, self.clock)
             events.append(second)
         cases_table, events_table = _tables()
         with self._write() as conn:
@@ -224,14 +242,16 @@ class Register:
         now: dt.datetime,
         kind: str | None = None,
         note: str | None = None,
+        until: dt.date | None = None,
     ) -> CaseRecord:
-        """Append an event to a case, after checking it against what is recorded."""
+        """Append an event to a case, after checking it against what is recorded.
+        ``until`` is an agreed extension's new due date."""
         user = current_user()
         _, events_table = _tables()
         with self._write() as conn:
             case = self._load(conn, ref)
-            new = EventRecord(name, on, kind, note)
-            check_new_event(ref, case.events, new, today)
+            new = EventRecord(name, on, kind, note, until=until)
+            check_new_event(ref, case.events, new, today, self.clock)
             case_id = _case_id(conn, ref)
             conn.execute(insert(events_table).values(**_event_row(case_id, new, user, now)))
             return self._load(conn, ref)
@@ -291,9 +311,14 @@ class Register:
                 if e.name == name and e.on == old and e.kind == kind
             )
             changed[index] = changed[index]._replace(on=on)
-            check_case(ref, changed, today)
+            check_case(ref, changed, today, self.clock)
             case_id = _case_id(conn, ref)
-            row = _event_row(case_id, EventRecord(name, on, kind, note), current_user(), now)
+            row = _event_row(
+                case_id,
+                EventRecord(name, on, kind, note, until=changed[index].until),
+                current_user(),
+                now,
+            )
             conn.execute(insert(events_table).values(**row, amends=row_id, reason=reason.strip()))
             return before, self._load(conn, ref)
 
@@ -317,7 +342,9 @@ class Register:
         user = current_user()
         with self._write() as conn:
             existing = {c.ref: c for c in self._cases(conn, audit=False)}
-            new_cases, appended = plan_import(incoming, existing, update=update, today=today)
+            new_cases, appended = plan_import(
+                incoming, existing, update=update, today=today, clock=self.clock
+            )
             if dry_run:
                 return len(new_cases), sum(len(c.events) for c in new_cases) + len(appended)
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -343,6 +370,7 @@ class Register:
                     e.name,
                     e.on.isoformat(),
                     e.kind,
+                    None if e.until is None else e.until.isoformat(),
                     e.note,
                     e.recorded_by or user,
                     at,
@@ -351,8 +379,9 @@ class Register:
             rows = [row(c.ref, e) for c in new_cases for e in c.events]
             rows += [row(ref, e) for ref, e in appended]
             cursor.executemany(
-                "INSERT INTO events (case_id, name, on_date, kind, note, recorded_by, recorded_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO events"
+                " (case_id, name, on_date, kind, agreed_to, note, recorded_by, recorded_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             cursor.close()
@@ -492,7 +521,7 @@ class Register:
                         )
         for case in self.cases(audit=False):
             try:
-                check_case(case.ref, case.events, today)
+                check_case(case.ref, case.events, today, self.clock)
             except ReviewclockError as e:
                 found.append(f"{case.ref}: {e}")
         return found
@@ -540,29 +569,32 @@ class Register:
             if open_in is not None and on is not None:
                 # Looking back past events already recorded needs the slower, dated test.
                 later = cursor.execute(
-                    f"SELECT 1 FROM events WHERE on_date > ? AND name NOT IN ({_PLAN_MARKS})"
-                    " LIMIT 1",
-                    [on.isoformat(), *PLANS],
+                    f"SELECT 1 FROM events WHERE on_date > ? AND name NOT IN"
+                    f" ({_marks(self._plans)}) LIMIT 1",
+                    [on.isoformat(), *self._plans],
                 ).fetchone()
-                where, params = _open_cases_sql(open_in, on if later else None)
+                where, params = _open_cases_sql(open_in, on if later else None, self._plans)
             heads = cursor.execute(
                 f"SELECT id, ref, authority, harm FROM cases"
                 f" {'WHERE id IN (' + where + ')' if where else ''} ORDER BY id",
                 params,
             ).fetchall()
             # Every plan: one quick pass, rather than filtering the plans by case again.
+            ordered = self._ordered
             order = _plan_order(
                 cursor.execute(
-                    f"SELECT id, amends, recorded_at FROM events WHERE name IN ({_PLAN_MARKS})",
-                    PLANS,
+                    "SELECT id, amends, recorded_at FROM events WHERE name IN"
+                    f" ({_marks(ordered)})",
+                    ordered,
                 )
             )
             columns = _AUDIT_COLUMNS if audit else ""
             cursor.execute(
-                f"SELECT case_id, name, on_date, kind, {_PLAN_ID}{columns} FROM events"
-                f" WHERE {_CURRENT} {'AND case_id IN (' + where + ')' if where else ''}"
+                f"SELECT case_id, name, on_date, kind, agreed_to, {_plan_id(ordered)}{columns}"
+                f" FROM events WHERE {_CURRENT}"
+                f" {'AND case_id IN (' + where + ')' if where else ''}"
                 " ORDER BY case_id, on_date, id",
-                [*PLANS, *params],
+                [*ordered, *params],
             )
             by_case = _events_by_case(cast(Iterable[Any], cursor), audit=audit, order=order)
         finally:
@@ -615,17 +647,19 @@ class Register:
                 f"no case {ref!r} in the register {self.location}; "
                 "'reviewclock status --all' lists the cases"
             )
+        ordered = self._ordered
         order = _plan_order(
             conn.exec_driver_sql(
-                f"SELECT id, amends, recorded_at FROM events WHERE name IN ({_PLAN_MARKS})"
+                f"SELECT id, amends, recorded_at FROM events WHERE name IN ({_marks(ordered)})"
                 " AND case_id = ?",
-                (*PLANS, head[0]),
+                (*ordered, head[0]),
             )
         )
         rows = conn.exec_driver_sql(
-            f"SELECT case_id, name, on_date, kind, {_PLAN_ID}{_AUDIT_COLUMNS} FROM events"
-            f" WHERE case_id = ? AND {_CURRENT} ORDER BY on_date, id",
-            (*PLANS, head[0]),
+            f"SELECT case_id, name, on_date, kind, agreed_to, {_plan_id(ordered)}"
+            f"{_AUDIT_COLUMNS} FROM events WHERE case_id = ? AND {_CURRENT}"
+            " ORDER BY on_date, id",
+            (*ordered, head[0]),
         )
         events = _events_by_case(rows, audit=True, order=order).get(head[0], ())
         return CaseRecord(head[1], head[2], head[3], events)
@@ -634,13 +668,20 @@ class Register:
 _AUDIT_COLUMNS = ", note, recorded_by, recorded_at"
 _CURRENT = "id NOT IN (SELECT amends FROM events WHERE amends IS NOT NULL)"
 """The events that count: those no amendment has corrected."""
-_PLAN_MARKS = ", ".join("?" * len(PLANS))
-_PLAN_ID = f"CASE WHEN name IN ({_PLAN_MARKS}) THEN id END"
-"""A plan's row id (to look up its place in the order of recording); NULL for other events."""
+
+
+def _marks(names: Sequence[str]) -> str:
+    return ", ".join("?" * len(names)) or "NULL"
+
+
+def _plan_id(ordered: Sequence[str]) -> str:
+    """SQL for the row id of an event whose latest recording counts (a plan, an agreed
+    extension), to look up its place in the order of recording; NULL for other events."""
+    return f"CASE WHEN name IN ({_marks(ordered)}) THEN id END"
 
 
 def _plan_order(rows: Iterable[Any]) -> dict[int, int]:
-    """Each plan row's place in the order plans were recorded, from rows of
+    """Each row's place in the order its kind of event was recorded, from rows of
     (id, amends, recorded_at): by the time recorded, then by row on a tie.
 
     A correction takes the place of the record it corrects: correcting the
@@ -699,7 +740,9 @@ def _event_counts(conn: Connection, case_id: Any) -> tuple[int, int]:
     return int(total) - int(corrections), int(corrections)
 
 
-def _open_cases_sql(stages: Sequence[Stage], on: dt.date | None) -> tuple[str, list[str]]:
+def _open_cases_sql(
+    stages: Sequence[Stage], on: dt.date | None, plans: Sequence[str]
+) -> tuple[str, list[str]]:
     """SQL for the ids of cases with a stage open on ``on``, built from the rulebook.
 
     Every case the clock finds open on ``on`` is among them (a plan counts
@@ -717,10 +760,10 @@ def _open_cases_sql(stages: Sequence[Stage], on: dt.date | None) -> tuple[str, l
             continue
         day = on.isoformat()
         conditions.append(
-            f"(MAX(name IN ({marks}) AND (on_date <= ? OR name IN ({_PLAN_MARKS})))"
+            f"(MAX(name IN ({marks}) AND (on_date <= ? OR name IN ({_marks(plans)})))"
             " AND NOT MAX(name = ? AND on_date <= ?))"
         )
-        params += [*stage.starts_on, day, *PLANS, stage.met_by, day]
+        params += [*stage.starts_on, day, *plans, stage.met_by, day]
     sql = f"SELECT case_id FROM events WHERE {_CURRENT} GROUP BY case_id HAVING " + " OR ".join(
         conditions
     )
@@ -733,6 +776,7 @@ def _event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dic
         "name": e.name,
         "on_date": e.on,
         "kind": e.kind,
+        "agreed_to": e.until,
         "note": e.note,
         "recorded_by": user,
         "recorded_at": now.astimezone(dt.UTC),
@@ -744,7 +788,8 @@ def _events_by_case(
 ) -> dict[int, tuple[EventRecord, ...]]:
     """Group event rows (ordered by case) into each case's tuple of :class:`EventRecord`.
 
-    Rows are (case_id, name, on_date, kind, plan row id or NULL[, note, by, at]);
+    Rows are (case_id, name, on_date, kind, agreed_to, ordered row id or NULL[, note, by,
+    at]);
     ``order`` gives each plan row its place in the order of recording."""
     grouped: dict[int, list[EventRecord]] = {}
     days: dict[str, dt.date] = {}  # a register repeats the same few thousand dates
@@ -752,7 +797,7 @@ def _events_by_case(
     current: list[EventRecord] = []
     current_id = None
     for row in rows:
-        case_id, name, on, kind, plan_id = row[:5]
+        case_id, name, on, kind, until, plan_id = row[:6]
         day = days.get(on)
         if day is None:
             day = days[on] = fromiso(on)
@@ -760,12 +805,13 @@ def _events_by_case(
             current = grouped.setdefault(case_id, [])
             current_id = case_id
         seq = None if plan_id is None else order.get(plan_id)
+        to = None if until is None else fromiso(until)
         if audit:
-            note, by, at = row[5:]
+            note, by, at = row[6:]
             when = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC) if at else None
-            current.append(EventRecord(name, day, kind, note, by, when, seq))
+            current.append(EventRecord(name, day, kind, note, by, when, seq, to))
         else:
-            current.append(EventRecord(name, day, kind, seq=seq))
+            current.append(EventRecord(name, day, kind, seq=seq, until=to))
     return {case_id: tuple(events) for case_id, events in grouped.items()}
 
 

@@ -13,7 +13,9 @@ one column per event (``notified``, ``rapid-review-sent``, ...)
     ``delay-notified``) holds its dates separated by ``;``; a proceedings
     date is followed by its kind: ``2024-09-02 criminal; 2025-02-10 inquest``,
     and a delay notice's date by the stage it names, if it names one:
-    ``2025-01-27 lcspr``.
+    ``2025-01-27 lcspr``; an agreed extension's date by its stage and the
+    date agreed: ``2024-01-20 rapid-review to 2024-02-14``. A local
+    milestone from the settings has a column of its own.
 
 Dates may be ISO (``2024-01-03``) or British, day first with a four-digit
 year (``03/01/2024``). Only ``ref`` and ``aware`` are required columns; an
@@ -31,19 +33,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.clock import CaseRecord, Clock, EventRecord
 from reviewclock.dates import parse_any_date
-from reviewclock.rules import (
-    AWARE,
-    DUTY_STAGE_NAMES,
-    EVENTS,
-    HARMS,
-    PROCEEDING_KINDS,
-    RECORDABLE_EVENTS,
-)
+from reviewclock.rules import HARMS, Rulebook
 
 CASE_COLUMNS = ("ref", "aware", "authority", "harm")
-CSV_COLUMNS = (*CASE_COLUMNS, *RECORDABLE_EVENTS)
+"""The columns of a case; ``aware`` is the rulebook's opening event."""
+
+
+def csv_columns(rules: Rulebook) -> tuple[str, ...]:
+    """The CSV header: the case's columns, then one per event ``record`` takes."""
+    return (*CASE_COLUMNS, *rules.recordable_events)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,20 +80,19 @@ class ImportProblems(Exception):
 # -- CSV -----------------------------------------------------------------------------------
 
 
-def read_csv(text: str) -> tuple[list[Incoming], list[Problem]]:
+def read_csv(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]:
     """Every case in a CSV file, and every problem found on the way (none means clean)."""
+    columns = csv_columns(rules)
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         return [], [Problem(1, "", "the file is empty; it needs a header row")]
     problems: list[Problem] = []
-    unknown = [h for h in header if h not in CSV_COLUMNS]
+    unknown = [h for h in header if h not in columns]
     if unknown:
         problems.append(
-            Problem(
-                1, "", f"unknown column {unknown[0]!r}; the columns are {', '.join(CSV_COLUMNS)}"
-            )
+            Problem(1, "", f"unknown column {unknown[0]!r}; the columns are {', '.join(columns)}")
         )
     missing = [c for c in ("ref", "aware") if c not in header]
     if missing:
@@ -125,13 +124,13 @@ def read_csv(text: str) -> tuple[list[Incoming], list[Problem]]:
             continue
         seen[ref] = line
         try:
-            cases.append(Incoming(line, _case_from_cells(cells)))
+            cases.append(Incoming(line, _case_from_cells(cells, rules)))
         except ValueError as e:
             problems.append(Problem(line, ref, str(e)))
     return cases, problems
 
 
-def _case_from_cells(cells: dict[str, str]) -> CaseRecord:
+def _case_from_cells(cells: dict[str, str], rules: Rulebook) -> CaseRecord:
     if not cells["ref"]:
         raise ValueError("the ref is empty")
     if not cells["aware"]:
@@ -139,36 +138,47 @@ def _case_from_cells(cells: dict[str, str]) -> CaseRecord:
     harm = cells.get("harm") or None
     if harm is not None and harm not in HARMS:
         raise ValueError(f"harm {harm!r} is not death or serious-harm")
-    events = [EventRecord(AWARE, _date("aware", cells["aware"]))]
-    for name in RECORDABLE_EVENTS:
+    events = [EventRecord(rules.opening_event, _date("aware", cells["aware"]))]
+    for name in rules.recordable_events:
         raw = cells.get(name, "")
         if not raw:
             continue
+        rule = rules.events[name]
         entries = [e.strip() for e in raw.split(";") if e.strip()]
-        if len(entries) > 1 and not EVENTS[name].repeatable:
+        if len(entries) > 1 and not rule.repeatable:
             raise ValueError(f"{name} can be recorded once, but has {len(entries)} dates")
         for entry in entries:
-            day, _, kind_text = entry.partition(" ")
+            day, _, rest = entry.partition(" ")
+            kind_text, _, until_text = rest.strip().partition(" to ")
             kind = kind_text.strip() or None
-            if kind is not None and EVENTS[name].names_stage:
-                if kind not in DUTY_STAGE_NAMES:
+            until = _date(name, until_text.strip()) if until_text.strip() else None
+            if rule.names_stage is not None:
+                choices = rules.stages_named_by(rule)
+                if kind is None and rule.stage_required:
                     raise ValueError(
-                        f"{name} {entry!r}: {kind!r} is not a stage a delay notice can name; "
-                        f"use one of {', '.join(DUTY_STAGE_NAMES)}"
+                        f"{name} {entry!r} needs its stage, e.g. '{day} {choices[0]} to DATE'"
                     )
-                events.append(EventRecord(name, _date(name, day), kind))
+                if kind is not None and kind not in choices:
+                    what = "that can be extended" if rule.extends else "a delay notice can name"
+                    raise ValueError(
+                        f"{name} {entry!r}: {kind!r} is not a stage {what}; "
+                        f"use one of {', '.join(choices)}"
+                    )
+                if rule.extends and until is None:
+                    raise ValueError(f"{name} {entry!r} needs the date agreed: '... to DATE'")
+                events.append(EventRecord(name, _date(name, day), kind, until=until))
                 continue
-            if kind is not None and not name.startswith("proceedings-"):
+            if until is not None:
+                raise ValueError(f"{name} {entry!r}: only an agreed extension takes 'to DATE'")
+            if kind is not None and not rule.kinds:
                 raise ValueError(
                     f"{name} {entry!r}: only proceedings dates take a kind, and delay notices "
-                    "a stage"
+                    "and extensions a stage"
                 )
-            if kind is not None and kind not in PROCEEDING_KINDS:
-                raise ValueError(f"{name}: {kind!r} is not one of {', '.join(PROCEEDING_KINDS)}")
-            if name == "proceedings-started" and kind is None:
-                raise ValueError(
-                    f"proceedings-started {entry!r} needs its kind, e.g. '{day} criminal'"
-                )
+            if kind is not None and kind not in rule.kinds:
+                raise ValueError(f"{name}: {kind!r} is not one of {', '.join(rule.kinds)}")
+            if rule.kind_required and kind is None:
+                raise ValueError(f"{name} {entry!r} needs its kind, e.g. '{day} {rule.kinds[0]}'")
             events.append(EventRecord(name, _date(name, day), kind))
     return CaseRecord(cells["ref"], cells.get("authority") or None, harm, tuple(events))
 
@@ -180,17 +190,28 @@ def _date(column: str, text: str) -> Any:
         raise ValueError(f"{column}: {e}") from None
 
 
-def write_csv(cases: Iterable[CaseRecord]) -> str:
-    """The register in the CSV layout that :func:`read_csv` reads back unchanged."""
+def write_csv(cases: Iterable[CaseRecord], rules: Rulebook) -> str:
+    """The register in the CSV layout that :func:`read_csv` reads back unchanged.
+
+    An event the rulebook no longer declares (a milestone taken out of the
+    settings) gets a column of its own after the others, so nothing is lost;
+    such a file imports again once the milestone is back in the settings."""
+    cases = list(cases)
+    columns = list(csv_columns(rules))
+    extra = sorted({e.name for c in cases for e in c.events} - set(rules.events))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([*columns, *extra])
+    opening = rules.opening_event
     for case in cases:
         cells: dict[str, list[str]] = {}
         for e in case.events:
-            cells.setdefault(e.name, []).append(e.on.isoformat() + (f" {e.kind}" if e.kind else ""))
-        row = [case.ref, "; ".join(cells.get(AWARE, [])), case.authority or "", case.harm or ""]
-        row += ["; ".join(cells.get(name, [])) for name in RECORDABLE_EVENTS]
+            text = e.on.isoformat() + (f" {e.kind}" if e.kind else "")
+            if e.until is not None:
+                text += f" to {e.until.isoformat()}"
+            cells.setdefault(e.name, []).append(text)
+        row = [case.ref, "; ".join(cells.get(opening, [])), case.authority or "", case.harm or ""]
+        row += ["; ".join(cells.get(name, [])) for name in (*rules.recordable_events, *extra)]
         writer.writerow(row)
     return out.getvalue()
 
@@ -198,7 +219,7 @@ def write_csv(cases: Iterable[CaseRecord]) -> str:
 # -- JSON ----------------------------------------------------------------------------------
 
 
-def read_json(text: str) -> tuple[list[Incoming], list[Problem]]:
+def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]:
     """Cases from a list of ``show --json`` objects; ``stages`` and ``proceedings`` are
     worked out again, so only the events count. Who recorded each event, and when, is kept."""
     try:
@@ -226,9 +247,10 @@ def read_json(text: str) -> tuple[list[Incoming], list[Problem]]:
             events = []
             for ev in item.get("events") or []:
                 name = ev.get("event")
-                if name not in EVENTS:
+                if name not in rules.events:
                     raise ValueError(f"unknown event {name!r}")
                 at = ev.get("recorded_at")
+                to = ev.get("to")
                 events.append(
                     EventRecord(
                         name,
@@ -237,9 +259,10 @@ def read_json(text: str) -> tuple[list[Incoming], list[Problem]]:
                         ev.get("note"),
                         ev.get("recorded_by"),
                         dt.datetime.fromisoformat(at) if at else None,
+                        until=_date(name, str(to)) if to else None,
                     )
                 )
-            if not any(e.name == AWARE for e in events):
+            if not any(e.name == rules.opening_event for e in events):
                 raise ValueError("it has no 'aware' event")
             case = CaseRecord(ref, item.get("authority"), harm, tuple(events))
             cases.append(Incoming(number, case, unit="case"))
@@ -257,6 +280,7 @@ def plan_import(
     *,
     update: bool,
     today: dt.date,
+    clock: Clock,
 ) -> tuple[list[CaseRecord], list[tuple[str, EventRecord]]]:
     """What importing ``incoming`` into a register holding ``existing`` would add:
     (new cases, events for cases already there). Every problem is collected and
@@ -273,15 +297,15 @@ def plan_import(
             check_ref(case.ref)
             have = existing.get(case.ref)
             if have is None:
-                check_case(case.ref, case.events, today)
+                check_case(case.ref, case.events, today, clock)
                 new_cases.append(case)
             elif not update:
                 raise ReviewclockError(
                     "is already in the register; use --update to add its new events"
                 )
             else:
-                extra = new_events(have, case)
-                check_case(case.ref, [*have.events, *extra], today)
+                extra = new_events(have, case, clock.rules)
+                check_case(case.ref, [*have.events, *extra], today, clock)
                 appended += [(case.ref, e) for e in extra]
         except ReviewclockError as e:
             problems.append(Problem(item.line, case.ref, str(e), item.unit))
@@ -290,17 +314,17 @@ def plan_import(
     return new_cases, appended
 
 
-def new_events(have: CaseRecord, incoming: CaseRecord) -> list[EventRecord]:
+def new_events(have: CaseRecord, incoming: CaseRecord, rules: Rulebook) -> list[EventRecord]:
     """The events of ``incoming`` that ``have`` lacks. A different date for an event that
     happens once is a conflict, never a correction (that is what amend is for)."""
     from reviewclock.errors import EventRefused
 
-    known = {(e.name, e.on, e.kind) for e in have.events}
+    known = {(e.name, e.on, e.kind, e.until) for e in have.events}
     out = []
     for e in incoming.events:
-        if (e.name, e.on, e.kind) in known:
+        if (e.name, e.on, e.kind, e.until) in known:
             continue
-        if not EVENTS[e.name].repeatable:
+        if not rules.events[e.name].repeatable:
             recorded = next((x for x in have.events if x.name == e.name), None)
             if recorded is not None:
                 raise EventRefused(

@@ -2,7 +2,9 @@
 
 Stage names and states are exactly those of the rulebook and the clock. Dates
 are ISO strings; ``done`` is null while a stage is open, and
-``working_days_left`` is null once it is done. Other programs (and the cron
+``working_days_left`` is null once it is done. ``due`` is the date in force
+(an agreed extension's, if any); ``statutory_due`` is the rule's own date.
+A local milestone has nature ``local-target`` and names its ``parent`` stage. Other programs (and the cron
 job) rely on these keys: add keys if need be, never rename or remove one.
 """
 
@@ -45,6 +47,7 @@ def stage_dict(s: StageStatus) -> dict[str, Any]:
         "stage": s.stage.name,
         "starts": _iso(s.starts),
         "due": _iso(s.due),
+        "statutory_due": _iso(s.rule_due),
         "done": _iso(s.done),
         "state": str(s.state),
         "working_days_left": s.working_days_left,
@@ -57,6 +60,10 @@ def stage_dict(s: StageStatus) -> dict[str, Any]:
         "working_days_taken": s.working_days_taken,
         "due_on_weekend": s.due_on_weekend,
         "delay": delay_dict(s.delay),
+        "parent": s.stage.parent,
+        "extension": None
+        if s.extension is None
+        else {"agreed": _iso(s.extension.on), "to": _iso(s.extension.until), "note": s.extension.note},
     }
 
 
@@ -73,6 +80,7 @@ def case_dict(case: CaseRecord, clock: CaseClock) -> dict[str, Any]:
                 "event": e.name,
                 "on": _iso(e.on),
                 "kind": e.kind,
+                "to": _iso(e.until),
                 "note": e.note,
                 "recorded_by": e.recorded_by,
                 "recorded_at": None if e.recorded_at is None else e.recorded_at.isoformat(),

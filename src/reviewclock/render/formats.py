@@ -16,7 +16,7 @@ from typing import Any
 from reviewclock.dates import describe
 from reviewclock.render.data import stage_dict
 from reviewclock.render.terminal import STATE_STYLE, days_text
-from reviewclock.render.text import action_for, counts_line, digest_text, groups
+from reviewclock.render.text import LOCAL_GROUP, action_for, counts_line, digest_text, groups
 from reviewclock.report import Digest, DigestLine
 
 # Colours for the HTML digest, matching the terminal's: red, magenta, amber, green.
@@ -39,6 +39,8 @@ def digest_json(digest: Digest) -> str:
         "counts": {name: len(lines) for name, _, lines in groups(digest)},
         "panel_not_told": digest.panel_not_told,
     }
+    data["counts"].setdefault(LOCAL_GROUP, 0)
+    data[LOCAL_GROUP] = []
     for name, _, lines in groups(digest):
         data[name] = [line_dict(name, line) for line in lines]
     return json.dumps(data, indent=2) + "\n"

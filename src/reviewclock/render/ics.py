@@ -46,13 +46,22 @@ def ics_feed(
             event = icalendar.Event()
             event.add("uid", uid_for(case.ref, s.stage.name))
             event.add("dtstamp", now)
-            event.add("summary", f"{case.ref}: {s.stage.name} due ({s.stage.title})")
+            what = s.stage.title
+            if s.stage.parent is not None:
+                what += f", local target within {s.stage.parent}"
+            event.add("summary", f"{case.ref}: {s.stage.name} due ({what})")
             event.add("dtstart", s.due)
             event.add("dtend", s.due + dt.timedelta(days=1))
             event.add("transp", "TRANSPARENT")
             lines = [
                 f"{s.stage.title}: {s.stage.rule} ({s.starts.isoformat()}).",
                 f"Owed by {s.stage.owed_by} to {s.stage.owed_to}.",
+                f"Nature: {s.stage.nature}.",
+                *(
+                    [f"Extension agreed with the Panel; statutory due {s.rule_due.isoformat()}."]
+                    if s.extended
+                    else []
+                ),
                 f"State when exported: {s.state}. {note_for(s)}".strip(),
                 f"Source: {s.stage.source}.",
             ]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reviewclock.clock import CaseClock, CaseRecord, StageStatus, State
+from reviewclock.clock import CaseClock, CaseRecord, EventRecord, StageStatus, State
 from reviewclock.dates import describe
 from reviewclock.rules import Nature, Stage
 
@@ -28,6 +28,7 @@ STATE_STYLE: dict[State, str] = {
     State.DUE_SOON: "bold dark_orange",
     State.ON_TRACK: "green",
     State.MET: "dim green",
+    State.MET_EXTENDED: "cyan",
     State.MET_LATE: "yellow",
 }
 
@@ -91,6 +92,7 @@ def delay_text(s: StageStatus) -> str:
 
 NATURE_NOTE: dict[Nature, str] = {
     Nature.NATIONAL_TARGET: "the Panel's own target, not a breach",
+    Nature.LOCAL_TARGET: "a local target, not a breach",
 }
 """What lateness means for a stage that is not the partnership's duty."""
 
@@ -99,7 +101,27 @@ def late_action(stage: Stage) -> str:
     """What to do about a stage past due: ``chase the Panel (the Panel's own target,
     not a breach)`` for a target the Panel sets itself."""
     why = NATURE_NOTE.get(stage.nature)
+    if stage.parent is not None:
+        return f"{stage.title}: {why}"
     return f"{stage.late_action} ({why})" if why else stage.late_action
+
+
+def due_text(s: StageStatus) -> str:
+    """``Tue 2024-02-13``, or with an agreed extension ``Wed 2024-02-14 (agreed; statutory
+    Fri 2024-01-26)``."""
+    if s.extended:
+        return f"{describe(s.due)} (agreed; statutory {describe(s.rule_due)})"
+    return describe(s.due)
+
+
+def stage_label(stage: Stage) -> str:
+    """A stage's name, a local milestone's indented under its stage."""
+    return f"  {stage.name}" if stage.parent is not None else stage.name
+
+
+NO_LONGER = "no longer in the procedure"
+"""Said of a recorded event the rulebook no longer declares (a milestone removed from
+the settings): kept in the history, counted nowhere."""
 
 
 def note_for(s: StageStatus) -> str:
@@ -112,6 +134,10 @@ def note_for(s: StageStatus) -> str:
         )
     elif s.state is State.OVERDUE:
         parts.append(late_action(s.stage))
+    if s.extended and s.extension is not None:
+        parts.append(
+            f"extension agreed {describe(s.extension.on)}; statutory due {describe(s.rule_due)}"
+        )
     if s.state.is_open and s.due_on_weekend:
         parts.append(f"due date is a {s.due:%A}")
     return "; ".join(parts)
@@ -123,9 +149,9 @@ def stage_rows(stages: Sequence[StageStatus]) -> list[list[Cell]]:
         style = STATE_STYLE[s.state]
         rows.append(
             [
-                Cell(s.stage.name),
+                Cell(stage_label(s.stage)),
                 Cell(describe(s.starts)),
-                Cell(describe(s.due), style if s.state.is_open else None),
+                Cell(due_text(s), style if s.state.is_open else None),
                 Cell(describe(s.done) if s.done else "-"),
                 Cell(str(s.state), style),
                 Cell(days_text(s)),
@@ -186,10 +212,16 @@ def print_table(
 
 
 def print_case(
-    case: CaseRecord, clock: CaseClock, *, events: bool = True, as_of: dt.date | None = None
+    case: CaseRecord,
+    clock: CaseClock,
+    *,
+    events: bool = True,
+    as_of: dt.date | None = None,
+    known: Collection[str] | None = None,
 ) -> None:
     """The timeline of one case: its stages, its proceedings and its recorded events;
-    with ``as_of``, titled as the case stood on that date."""
+    with ``as_of``, titled as the case stood on that date. An event whose name is not
+    among ``known`` is marked as no longer in the procedure."""
     facts = [f"aware {describe(case.aware)}" if case.aware else "awareness not recorded"]
     if case.authority:
         facts.append(case.authority)
@@ -214,14 +246,29 @@ def print_case(
             [
                 Cell(describe(e.on)),
                 Cell(e.name),
-                Cell(e.kind or ""),
+                Cell(_kind_text(e)),
                 Cell(e.recorded_by or ""),
-                Cell(e.note or ""),
+                Cell(
+                    "; ".join(
+                        x
+                        for x in (
+                            NO_LONGER if known is not None and e.name not in known else "",
+                            e.note or "",
+                        )
+                        if x
+                    )
+                ),
             ]
             for e in case.events
         ]
         sys.stdout.write("\n")
         print_table(["On", "Event", "Kind or stage", "Recorded by", "Note"], rows)
+
+
+def _kind_text(e: EventRecord) -> str:
+    if e.until is not None:
+        return f"{e.kind} to {describe(e.until)}"
+    return e.kind or ""
 
 
 STATUS_HEADERS = ["Case", "Stage", "State", "Due", "Working days", "Note", "Also open"]

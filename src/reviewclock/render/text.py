@@ -12,10 +12,15 @@ from reviewclock.report import Digest, DigestLine
 
 def counts_line(digest: Digest) -> str:
     """``2 overdue, 1 delayed by proceedings, 3 due soon``."""
-    return (
+    text = (
         f"{len(digest.overdue)} overdue, {len(digest.delayed)} delayed by proceedings, "
         f"{len(digest.due_soon)} due soon"
     )
+    if digest.local:
+        text += f"; {len(digest.local)} local " + (
+            "target" if len(digest.local) == 1 else "targets"
+        )
+    return text
 
 
 def action_for(line: DigestLine) -> str:
@@ -26,6 +31,8 @@ def action_for(line: DigestLine) -> str:
         return f"{delay_text(s)}; {told}"
     if s.state is State.OVERDUE:
         return late_action(s.stage)
+    if s.stage.parent is not None:
+        return f"{s.stage.title} (local target within {s.stage.parent})"
     return s.stage.title
 
 
@@ -43,12 +50,19 @@ def _rows(lines: Sequence[DigestLine]) -> list[list[str]]:
 
 
 def groups(digest: Digest) -> list[tuple[str, str, tuple[DigestLine, ...]]]:
-    """The digest's groups in reading order: (state name, heading, lines)."""
-    return [
+    """The digest's groups in reading order: (group name, heading, lines). The local
+    milestones come last, in a group of their own, when any needs attention."""
+    out = [
         ("overdue", "Overdue", digest.overdue),
         ("delayed-proceedings", "Delayed by proceedings", digest.delayed),
         ("due-soon", "Due soon", digest.due_soon),
     ]
+    if digest.local:
+        out.append((LOCAL_GROUP, "Local targets", digest.local))
+    return out
+
+
+LOCAL_GROUP = "local-targets"
 
 
 def digest_text(digest: Digest) -> str:
