@@ -432,7 +432,9 @@ def test_nature_not_name_decides() -> None:
         replace(s, nature=Nature.STATUTORY if s.nature is Nature.NATIONAL_TARGET else s.nature)
         for s in national.stages
     )
-    duty = Clock(WorkingCalendar("ENG"), Rulebook(national.events, swapped)).evaluate(events, D("2024-07-22"))
+    duty = Clock(WorkingCalendar("ENG"), Rulebook(national.events, swapped)).evaluate(
+        events, D("2024-07-22")
+    )
     [pr] = [s for s in duty.stages if s.stage.name == "panel-response"]
     assert pr.state is State.DELAYED_PROCEEDINGS
 

@@ -371,9 +371,7 @@ def _open(db: str | None, settings: Any, *, create: bool = False, clock: Any = N
     from reviewclock.store import Register
 
     location, is_default = _location(db, settings)
-    return Register(
-        location, create=create, make_dirs=is_default, clock=clock or settings.clock()
-    )
+    return Register(location, create=create, make_dirs=is_default, clock=clock or settings.clock())
 
 
 def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -563,8 +561,7 @@ def record(
             parser=_date,
             metavar="DATE",
             show_default=False,
-            help="For extension-agreed: the new due date the Panel agreed (after the "
-            "current one).",
+            help="For extension-agreed: the new due date the Panel agreed (after the current one).",
         ),
     ] = None,
     note: NoteOption = None,
@@ -593,9 +590,7 @@ def record(
     stage_namers = _names(clock.rules.stage_naming_events)
     if stage is not None:
         if kind is not None:
-            raise UsageProblem(
-                f"give --kind (proceedings) or --stage ({stage_namers}), not both"
-            )
+            raise UsageProblem(f"give --kind (proceedings) or --stage ({stage_namers}), not both")
         if rule is not None and rule.names_stage is None:
             raise UsageProblem(f"--stage applies to {stage_namers} only, not to {event!r}")
     elif kind is not None and rule is not None and rule.names_stage is not None:
@@ -1041,9 +1036,7 @@ def import_(
                 cases = len(new_cases)
                 events = sum(len(c.events) for c in new_cases) + len(appended)
             else:
-                register = stack.enter_context(
-                    _open(db, settings, create=not dry_run, clock=clock)
-                )
+                register = stack.enter_context(_open(db, settings, create=not dry_run, clock=clock))
                 cases, events = register.import_cases(
                     incoming,
                     update=update,

@@ -187,6 +187,8 @@ class Delay:
     met), whether before or after the due date, naming it or no stage."""
     working_days_since_ended: int | None
     """None while any of the causing proceedings is still running."""
+    notice_event: str = ""
+    """The event that tells the Panel of a delay (to say what to record)."""
 
     @property
     def cause(self) -> str:
@@ -306,9 +308,7 @@ class Clock:
         self.due_soon_days = due_soon_days
         self.delay_kinds = frozenset(delay_kinds)
 
-    def due_date(
-        self, stage: Stage, start: dt.date, parent_due: dt.date | None = None
-    ) -> dt.date:
+    def due_date(self, stage: Stage, start: dt.date, parent_due: dt.date | None = None) -> dt.date:
         """The due date of ``stage`` when its start (or anchor) event is on ``start``;
         a milestone counted back goes from its parent's due date, ``parent_due``."""
         sign = 1 if stage.direction is Direction.AFTER else -1
@@ -345,6 +345,7 @@ class Clock:
             working_days_since_ended=(
                 None if last_end is None else self.calendar.working_days_between(last_end, today)
             ),
+            notice_event=next(n for n, e in self.rules.events.items() if e.delay_notice),
         )
 
     def evaluate_case(

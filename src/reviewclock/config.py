@@ -35,7 +35,14 @@ from typing import TYPE_CHECKING, Any
 from reviewclock.calendar import NATIONS
 from reviewclock.dates import parse_date
 from reviewclock.errors import ConfigError
-from reviewclock.rules import PROCEEDING_KINDS, Direction, Milestone, Rulebook, Unit
+from reviewclock.rules import (
+    PROCEEDING_KINDS,
+    RAPID_REVIEW_STARTS,
+    Direction,
+    Milestone,
+    Rulebook,
+    Unit,
+)
 
 if TYPE_CHECKING:
     from reviewclock.calendar import WorkingCalendar
@@ -58,7 +65,7 @@ class Settings:
     nation: str = "ENG"
     extra_closures: tuple[dt.date, ...] = ()
     due_soon_days: int = 2
-    rapid_review_from: str = "notified"
+    rapid_review_from: str = RAPID_REVIEW_STARTS[0]
     delay_kinds: tuple[str, ...] = ("criminal",)
     register: str | None = None
     milestones: tuple[Milestone, ...] = ()
@@ -154,8 +161,8 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
 
     if "rapid_review_from" in data:
         v = data["rapid_review_from"]
-        if v not in ("notified", "aware"):
-            raise bad("rapid_review_from", v, "use 'notified' or 'aware'")
+        if v not in RAPID_REVIEW_STARTS:
+            raise bad("rapid_review_from", v, f"use {' or '.join(map(repr, RAPID_REVIEW_STARTS))}")
         values["rapid_review_from"] = v
 
     if "delay_kinds" in data:
@@ -189,7 +196,7 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
 
     if "milestone" in data:
         values["milestones"] = _milestones(
-            data["milestone"], where, values.get("rapid_review_from", "notified")
+            data["milestone"], where, values.get("rapid_review_from", RAPID_REVIEW_STARTS[0])
         )
 
     if "mail" in data:
@@ -232,7 +239,7 @@ def _milestones(raw: object, where: str, rapid_review_from: str) -> tuple[Milest
     for i, table in enumerate(raw, start=1):
         key = f"milestone[{i}]"
 
-        def bad(field_: str, value: object, fix: str) -> ConfigError:
+        def bad(field_: str, value: object, fix: str, key: str = key) -> ConfigError:
             return ConfigError(f"{where}: key '{key}.{field_}' has the bad value {value!r}; {fix}")
 
         unknown = sorted(set(table) - set(MILESTONE_KEYS))
@@ -243,20 +250,31 @@ def _milestones(raw: object, where: str, rapid_review_from: str) -> tuple[Milest
             )
         for needed in ("name", "title", "stage", "working_days"):
             if needed not in table:
-                raise ConfigError(f"{where}: key '{key}.{needed}' is missing; every milestone "
-                                  "has name, title, stage and working_days")
+                raise ConfigError(
+                    f"{where}: key '{key}.{needed}' is missing; every milestone "
+                    "has name, title, stage and working_days"
+                )
         name = table["name"]
         if not isinstance(name, str) or not _EVENT_NAME.match(name):
-            raise bad("name", name, "use 2 to 40 lower-case letters, digits and hyphens, "
-                      "such as 'agency-summaries'")
+            raise bad(
+                "name",
+                name,
+                "use 2 to 40 lower-case letters, digits and hyphens, such as 'agency-summaries'",
+            )
         if name in events or any(s.name == name for s in national):
-            raise bad("name", name, "it is already a national event or stage; choose another "
-                      "name, such as 'local-" + name + "'")
+            raise bad(
+                "name",
+                name,
+                "it is already a national event or stage; choose another "
+                "name, such as 'local-" + name + "'",
+            )
         if any(m.name == name for m in out):
             raise bad("name", name, "another milestone has this name; give each its own")
         title = table["title"]
         if not isinstance(title, str) or not title.strip() or any(c in title for c in "\r\n\0"):
-            raise bad("title", title, "use a short line of text, such as 'Agency summaries returned'")
+            raise bad(
+                "title", title, "use a short line of text, such as 'Agency summaries returned'"
+            )
         stage_name = table["stage"]
         parent = next((s for s in national if s.name == stage_name), None)
         forwards = [s.name for s in national if s.direction is Direction.AFTER]

@@ -158,9 +158,7 @@ def _weekend_list(days: Sequence[Skipped]) -> str:
     return ", ".join(parts)
 
 
-def count_working_days(
-    clock: Clock, anchor: dt.date, n: int, direction: Direction
-) -> list[Line]:
+def count_working_days(clock: Clock, anchor: dt.date, n: int, direction: Direction) -> list[Line]:
     """The lines of a count of ``n`` working days from ``anchor`` (day 0), forwards
     or back."""
     step = dt.timedelta(days=1 if direction is Direction.AFTER else -1)
@@ -288,7 +286,9 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
         lines.append(Line("due", _day(status.rule_due), status.rule_due))
     else:
         lines.append(
-            Line("start", f"{_day(status.starts)}  {start_event} (day 0, not counted)", status.starts)
+            Line(
+                "start", f"{_day(status.starts)}  {start_event} (day 0, not counted)", status.starts
+            )
         )
         lines += count_working_days(clock, status.starts, stage.length, Direction.AFTER)
     if reason and not (stage.parent is not None and stage.direction is Direction.BEFORE):
@@ -324,11 +324,14 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
             )
         if status.extended:
             lines.append(
-                Line("due", f"{_day(status.due)}  agreed (statutory {_day(status.rule_due)})",
-                     status.due)
+                Line(
+                    "due",
+                    f"{_day(status.due)}  agreed (statutory {_day(status.rule_due)})",
+                    status.due,
+                )
             )
 
-    proceedings = [p for p in evaluated.proceedings]
+    proceedings = list(evaluated.proceedings)
     facts["proceedings"] = [
         {
             "kind": p.kind,
@@ -345,12 +348,19 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
             "ran while the stage was running: the lateness is a delay caused by proceedings"
             if counted
             else "does not explain this stage's lateness"
-            if status.state.is_open and status.working_days_left is not None
+            if status.state.is_open
+            and status.working_days_left is not None
             and status.working_days_left < 0
             else "noted"
         )
-        lines.append(Line("proceedings", f"{p.kind} from {_day(p.started)} {ended} ({why})",
-                          p.started, p.ended))
+        lines.append(
+            Line(
+                "proceedings",
+                f"{p.kind} from {_day(p.started)} {ended} ({why})",
+                p.started,
+                p.ended,
+            )
+        )
     notices = [e for e in events if rules.events.get(e.name) and rules.events[e.name].delay_notice]
     opened = clock._opened(stage, _first(events))
     facts["delay_notices"] = []
@@ -381,7 +391,10 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
         left = status.working_days_left
         assert left is not None
         when = (
-            f"{left} working days left" if left > 0 else "due today" if left == 0
+            f"{left} working days left"
+            if left > 0
+            else "due today"
+            if left == 0
             else f"{-left} working days late"
         )
         lines.append(Line("open", f"on {_day(as_of)}: {status.state}, {when}", as_of))
@@ -412,8 +425,11 @@ def _start_reason(
         event, why = _start_reason(parent, events, None, declared)
         return event, f"the start of {parent.name} ({event})" + (f"; {why}" if why else "")
     used = next(n for n in stage.starts_on if n in recorded)
-    skipped = [n for n in stage.starts_on if n not in recorded and stage.starts_on.index(n)
-               < stage.starts_on.index(used)]
+    skipped = [
+        n
+        for n in stage.starts_on
+        if n not in recorded and stage.starts_on.index(n) < stage.starts_on.index(used)
+    ]
     why = ""
     if skipped:
         why = f"{' and '.join(skipped)} not yet recorded: counting from {used}"
@@ -421,10 +437,7 @@ def _start_reason(
     if len(copies) > 1 and declared[used].latest_counts:
         latest = in_force(events, used)
         assert latest is not None
-        why = (
-            f"{used} recorded {len(copies)} times: the latest recorded, "
-            f"{_day(latest.on)}, counts"
-        )
+        why = f"{used} recorded {len(copies)} times: the latest recorded, {_day(latest.on)}, counts"
     return used, why
 
 

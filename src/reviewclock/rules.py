@@ -193,6 +193,11 @@ OUTCOMES: dict[str, str] = {
 
 _WT2023 = "Working Together to Safeguard Children 2023"
 
+RAPID_REVIEW_STARTS: tuple[str, ...] = ("notified", AWARE)
+"""What the rapid review may count from (the ``rapid_review_from`` setting): the
+notification (the Panel's 2025 practice guidance; the default) or awareness (older
+local procedures)."""
+
 NATIONAL_EVENTS: tuple[Event, ...] = (
     Event(AWARE, "the local authority became aware of the incident", opens_case=True),
     Event("notified", "serious incident notification sent to the Panel", requires=(AWARE,)),
@@ -273,11 +278,11 @@ def national_stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
     runs from awareness, the earliest and so most cautious date) or ``aware``
     (older local procedures).
     """
-    if rapid_review_from not in ("notified", AWARE):
+    if rapid_review_from not in RAPID_REVIEW_STARTS:
         raise ValueError(
             f"rapid_review_from must be 'notified' or 'aware', not {rapid_review_from!r}"
         )
-    rr_start = ("notified", AWARE) if rapid_review_from == "notified" else (AWARE,)
+    rr_start = RAPID_REVIEW_STARTS[RAPID_REVIEW_STARTS.index(rapid_review_from) :]
     return (
         Stage(
             name="sin",
@@ -485,7 +490,9 @@ def rulebook(settings: RulebookSettings | None = None) -> Rulebook:
     """The rulebook for a unit's settings: the national chain, counted as
     ``rapid_review_from`` says, plus the settings' local milestones (already
     validated by :mod:`reviewclock.config`)."""
-    rapid_review_from = settings.rapid_review_from if settings is not None else "notified"
+    rapid_review_from = (
+        settings.rapid_review_from if settings is not None else RAPID_REVIEW_STARTS[0]
+    )
     milestones = tuple(settings.milestones) if settings is not None else ()
     events = {e.name: e for e in NATIONAL_EVENTS}
     chain: list[Stage] = []

@@ -583,8 +583,7 @@ class Register:
             ordered = self._ordered
             order = _plan_order(
                 cursor.execute(
-                    "SELECT id, amends, recorded_at FROM events WHERE name IN"
-                    f" ({_marks(ordered)})",
+                    f"SELECT id, amends, recorded_at FROM events WHERE name IN ({_marks(ordered)})",
                     ordered,
                 )
             )

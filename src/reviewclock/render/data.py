@@ -63,7 +63,11 @@ def stage_dict(s: StageStatus) -> dict[str, Any]:
         "parent": s.stage.parent,
         "extension": None
         if s.extension is None
-        else {"agreed": _iso(s.extension.on), "to": _iso(s.extension.until), "note": s.extension.note},
+        else {
+            "agreed": _iso(s.extension.on),
+            "to": _iso(s.extension.until),
+            "note": s.extension.note,
+        },
     }
 
 

@@ -130,7 +130,9 @@ def note_for(s: StageStatus) -> str:
     if s.delay is not None:
         parts.append("delayed by " + delay_text(s))
         parts.append(
-            "Panel told" if s.delay.panel_told else "Panel not yet told: record delay-notified"
+            "Panel told"
+            if s.delay.panel_told
+            else f"Panel not yet told: record {s.delay.notice_event}"
         )
     elif s.state is State.OVERDUE:
         parts.append(late_action(s.stage))

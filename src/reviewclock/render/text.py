@@ -27,7 +27,11 @@ def action_for(line: DigestLine) -> str:
     """What to do about a digest line, or why it is late."""
     s = line.stage
     if s.delay is not None:
-        told = "Panel told" if s.delay.panel_told else "PANEL NOT YET TOLD: record delay-notified"
+        told = (
+            "Panel told"
+            if s.delay.panel_told
+            else f"PANEL NOT YET TOLD: record {s.delay.notice_event}"
+        )
         return f"{delay_text(s)}; {told}"
     if s.state is State.OVERDUE:
         return late_action(s.stage)
