@@ -660,3 +660,15 @@ def test_the_digest_of_an_extended_stage_is_judged_against_the_agreed_date() -> 
     assert not digest.overdue  # past the statutory date, within the agreed one
     digest = build_digest(CLOCK.evaluate_all([case], D("2024-02-13")), D("2024-02-13"))
     assert [line.stage.stage.name for line in digest.due_soon] == ["rapid-review"]
+
+
+def test_the_readme_shows_the_settings_that_work() -> None:
+    import tomllib
+
+    readme = (SOURCE.parent.parent / "README.md").read_text()
+    section = readme[readme.index("### Your local procedure") :]
+    block = section[section.index("```toml") + len("```toml") : section.index("```\n", 10)]
+    settings = parse_settings(tomllib.loads(block))
+    assert settings.milestones == (
+        Milestone("agency-summaries", "Agency summaries returned", "rapid-review", 10),
+    )
