@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 from reviewclock.dates import parse_date
 from reviewclock.errors import ReviewclockError, UsageProblem
 from reviewclock.render import DIGEST_FORMATS
-from reviewclock.rules import HARMS
+from reviewclock.rules import DECISIONS, HARMS, PANEL_VIEWS
 
 PROG = "reviewclock"
 DEBUG_ENV = "REVIEWCLOCK_DEBUG"
@@ -394,6 +394,54 @@ def _complete_kinds(incomplete: str) -> list[str]:
     return [k for k in PROCEEDING_KINDS if k.startswith(incomplete)]
 
 
+DecisionOption = Annotated[
+    str | None,
+    typer.Option(
+        parser=_one_of("a decision", DECISIONS),
+        metavar="|".join(DECISIONS),
+        show_default=False,
+        help="rapid-review-sent only: the partners' decision on a local review "
+        "[default: not-decided].",
+    ),
+]
+PanelViewOption = Annotated[
+    str | None,
+    typer.Option(
+        parser=_one_of("a view of the Panel", PANEL_VIEWS),
+        metavar="|".join(PANEL_VIEWS),
+        help="panel-response only: whether the Panel agrees with the partners' decision.",
+    ),
+]
+NationalReviewOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--national-review/--no-national-review",
+        show_default=False,
+        help="panel-response only: the Panel will (or will not) run a national review.",
+    ),
+]
+
+
+def _outcomes(
+    event: str, decision: str | None, panel_view: str | None, national_review: bool | None
+) -> dict[str, Any]:
+    """The options that record a decision, checked against the event they are given with."""
+    from reviewclock.checks import check_outcomes
+    from reviewclock.clock import EventRecord
+
+    given = {
+        k: v
+        for k, v in (
+            ("decision", decision),
+            ("panel_view", panel_view),
+            ("national_review", national_review),
+        )
+        if v is not None
+    }
+    check_outcomes(event, EventRecord(event, dt.date.min, **given))
+    return given
+
+
 RefArgument = Annotated[
     str,
     typer.Argument(
@@ -476,7 +524,8 @@ def add_sin(
 @app.command(
     epilog=_examples(
         "reviewclock record BSCP-2024-07 notified --on 2024-04-05",
-        "reviewclock record BSCP-2024-07 rapid-review-sent      # dated today",
+        "reviewclock record BSCP-2024-07 rapid-review-sent --decision no-lcspr  # dated today",
+        "reviewclock record BSCP-2024-07 panel-response --on 2024-05-20 --panel-view agrees",
         "reviewclock record BSCP-2024-07 proceedings-started --on 2024-05-01 --kind criminal",
         "reviewclock record BSCP-2024-07 publication-planned --on 2025-03-03",
     ),
@@ -510,6 +559,9 @@ def record(
             help="The kind of proceedings (proceedings events only).",
         ),
     ] = None,
+    decision: DecisionOption = None,
+    panel_view: PanelViewOption = None,
+    national_review: NationalReviewOption = None,
     note: NoteOption = None,
     db: DbOption = None,
 ) -> None:
@@ -518,6 +570,11 @@ def record(
     Each event is recorded once (proceedings, publication plans and delay
     notices may repeat). A recorded date is never overwritten. Events cannot
     be dated in the future, except publication-planned, which is a plan.
+
+    A rapid review carries the partners' decision on a local review
+    (--decision, not-decided unless given). The Panel's response carries its
+    view of that decision (--panel-view) and whether it will run a national
+    review (--national-review; with a view given and no flag, it will not).
     """
     from reviewclock.render.terminal import print_case
     from reviewclock.report import PAST_DUE
@@ -526,8 +583,15 @@ def record(
     now = london_now()
     today = now.date()
     when = on or today
+    outcomes = _outcomes(event, decision, panel_view, national_review)
+    if event == "rapid-review-sent":
+        outcomes.setdefault("decision", "not-decided")
+    if "panel_view" in outcomes:
+        outcomes.setdefault("national_review", False)
     with _open(db, settings) as register:
-        case = register.record(ref, event, when, kind=kind, note=note, today=today, now=now)
+        case = register.record(
+            ref, event, when, kind=kind, note=note, today=today, now=now, **outcomes
+        )
     print(f"Recorded {event} on {when.isoformat()} for {ref}.")
     evaluated = settings.clock().evaluate(case.events, today)
     print_case(case, evaluated, events=False)
@@ -648,16 +712,21 @@ def _london(moment: dt.datetime) -> str:
         "reviewclock amend BSCP-2024-07 notified --on 2024-04-04 --reason 'typed 5th, sent 4th'",
         "reviewclock amend BSCP-2024-07 publication-planned --was 2025-03-03 --on 2025-03-10 \\",
         "    --reason 'date on the plan was wrong'",
+        "reviewclock amend BSCP-2024-07 rapid-review-sent --decision lcspr \\",
+        "    --reason 'partners decided on 24 April; typed as no-lcspr'",
     ),
 )
 def amend(
     ref: RefArgument,
     event: EventArgument,
-    on: Annotated[
-        dt.date,
-        typer.Option(parser=_date, metavar="DATE", help="The correct date (YYYY-MM-DD)."),
-    ],
     reason: ReasonOption,
+    on: Annotated[
+        dt.date | None,
+        typer.Option(parser=_date, metavar="DATE", help="The correct date (YYYY-MM-DD)."),
+    ] = None,
+    decision: DecisionOption = None,
+    panel_view: PanelViewOption = None,
+    national_review: NationalReviewOption = None,
     was: Annotated[
         dt.date | None,
         typer.Option(
@@ -668,21 +737,32 @@ def amend(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Correct the date of a recorded event: the only way to change a date.
+    """Correct a recorded event: its date, or the decision it records.
 
-    The old date is kept and the correction is added beside it, with who made
-    it, when and why; 'reviewclock history REF' shows both. The deadlines are
-    worked out again, and the ones that moved are listed.
+    The old record is kept and the correction is added beside it, with who
+    made it, when and why; 'reviewclock history REF' shows both. The deadlines
+    are worked out again, and the ones that moved are listed. A rapid
+    review's decision (--decision) and the Panel's view (--panel-view,
+    --national-review) are corrected the same way.
     """
     settings = _settings()
     now = london_now()
     today = now.date()
+    outcomes = _outcomes(event, decision, panel_view, national_review)
     with _open(db, settings) as register:
-        before, after = register.amend(ref, event, on, reason=reason, was=was, today=today, now=now)
+        before, after = register.amend(
+            ref, event, on, reason=reason, was=was, today=today, now=now, outcomes=outcomes
+        )
     clock = settings.clock()
     old = {s.stage.name: s for s in clock.evaluate(before.events, today).stages}
     new = {s.stage.name: s for s in clock.evaluate(after.events, today).stages}
-    print(f"Amended {event} for {ref}: now {on.isoformat()}.")
+    from reviewclock.store import describe_record
+
+    changed = next(
+        (e for e in after.events if e.name == event and e not in before.events),
+        None,
+    )
+    print(f"Amended {event} for {ref}: now {describe_record(changed) if changed else 'as before'}.")
     moved = [
         f"  {name}: due {old[name].due.isoformat()} -> {s.due.isoformat()}"
         if name in old
@@ -693,6 +773,11 @@ def amend(
     print("Deadlines that moved:" if moved else "No deadline moved.")
     for line in moved:
         print(line)
+
+
+def _with_outcome(day: dt.date | None, outcome: str | None) -> str:
+    text = "" if day is None else day.isoformat()
+    return f"{text} ({outcome})" if outcome else text
 
 
 @app.command(epilog=_examples("reviewclock history BSCP-2024-07"))
@@ -710,8 +795,8 @@ def history(ref: RefArgument, db: DbOption = None) -> None:
             Cell(_london(h.at)),
             Cell(h.action),
             Cell(h.event),
-            Cell("" if h.old is None else h.old.isoformat()),
-            Cell("" if h.new is None else h.new.isoformat()),
+            Cell(_with_outcome(h.old, h.old_outcome)),
+            Cell(_with_outcome(h.new, h.outcome)),
             Cell(h.by),
             Cell(h.reason or h.note or ""),
         ]
@@ -837,6 +922,8 @@ def import_(
     proceedings-ended, delay-notified), each holding a date or nothing. Events
     that can repeat hold dates separated by ';', and proceedings dates their
     kind: '2024-09-02 criminal'. Dates are YYYY-MM-DD or DD/MM/YYYY (day first).
+    Then decision (lcspr, no-lcspr, not-decided), panel-view (agrees,
+    disagrees) and national-review (yes, no), or nothing when not recorded.
 
     One bad row stops the import and nothing is written; the message gives the
     line, the ref and the reason. --dry-run lists every problem at once.
