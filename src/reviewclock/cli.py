@@ -429,7 +429,7 @@ def _outcomes(
     from reviewclock.checks import check_outcomes
     from reviewclock.clock import EventRecord
 
-    given = {
+    given: dict[str, Any] = {
         k: v
         for k, v in (
             ("decision", decision),
