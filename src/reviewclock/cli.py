@@ -1044,6 +1044,8 @@ def _bar(on_time: int, late: int, width: int = 24) -> tuple[str, str]:
         "reviewclock stats --year 2023/24",
         "reviewclock stats --from 2024-01-01 --to 2024-12-31 --json",
         "reviewclock stats --year 2024/25 --chart timeliness-2024-25.svg",
+        "reviewclock stats --year 2023/24 --format html > case-reviews-2023-24.html",
+        "reviewclock stats --year 2023/24 --format markdown --output annual-report/",
     ),
 )
 def stats(
@@ -1065,6 +1067,25 @@ def stats(
     ] = None,
     as_json: JsonOption = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV, one row per stage.")] = False,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            parser=_one_of("a stats format", STATS_FORMATS),
+            metavar="|".join(STATS_FORMATS),
+            show_default=False,
+            help="text (the table), json, csv, or the annual report's case-review section "
+            "in words and figures: markdown or html [default: text].",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="markdown and html: write the section into DIR (made if need be), the "
+            "markdown with its figures as SVG files beside it; default: stdout.",
+        ),
+    ] = None,
     chart: Annotated[
         Path | None,
         typer.Option(
@@ -1082,6 +1103,12 @@ def stats(
     working days taken (median and worst), and the stages still open at the
     end, with how many were overdue and how many delayed by proceedings. A
     period that has not ended yet is counted up to today.
+
+    --format markdown or html writes the case-review section of the annual
+    report: notifications, rapid reviews and the partners' decisions, the
+    Panel's responses and views, and local reviews, with a figure per stage
+    (one bar per case; figures need matplotlib). The counts are those of
+    --json for the same period.
     """
     from reviewclock.report import financial_year, financial_year_of, timeliness
 
@@ -1095,6 +1122,17 @@ def stats(
         raise UsageProblem("give both --from DATE and --to DATE")
     if as_json and as_csv:
         raise UsageProblem("give either --json or --csv, not both")
+    if output_format is not None and (as_json or as_csv):
+        flag = "--json" if as_json else "--csv"
+        if output_format != flag[2:]:
+            raise UsageProblem(f"give either --format {output_format} or {flag}, not both")
+    as_json = as_json or output_format == "json"
+    as_csv = as_csv or output_format == "csv"
+    section_format = output_format if output_format in ("markdown", "html") else None
+    if output is not None and section_format is None:
+        raise UsageProblem("--output DIR goes with --format markdown or --format html")
+    if output is not None and output.exists() and not output.is_dir():
+        raise UsageProblem(f"--output {output}: that is a file; give a directory")
     today = as_of or london_today()
     first, last = period or ((start, end) if start and end else financial_year_of(today))
     if last < first:
@@ -1105,7 +1143,15 @@ def stats(
     settings = _settings()
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
-        figures = timeliness(register.cases(audit=False), clock, first, last)
+        if section_format is not None:
+            from reviewclock.annual import annual_section
+
+            section = annual_section(register.cases(audit=False), clock, first, last)
+        else:
+            figures = timeliness(register.cases(audit=False), clock, first, last)
+    if section_format is not None:
+        _write_section(section, section_format, output)
+        return
     columns = (
         "completed",
         "on_time",
@@ -1184,6 +1230,66 @@ def stats(
 
         write_chart(chart, figures, clock.stages, (first, last))
         print(f"Chart written to {chart}.", file=sys.stderr if (as_json or as_csv) else sys.stdout)
+
+
+STATS_FORMATS = ("text", "json", "csv", "markdown", "html")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a report file readable by its owner alone (0600): it names cases."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    path.chmod(0o600)
+
+
+def _write_section(section: Any, section_format: str, output: Path | None) -> None:
+    """The annual report's case-review section, with its figures where they can be drawn."""
+    from reviewclock.render.annual import Figure, annual_html, annual_markdown, section_blocks
+
+    figures = [b for b in section_blocks(section, figures=True) if isinstance(b, Figure)]
+    svgs: dict[str, str] | None = None
+    notice = None
+    if figures and section_format == "markdown" and output is None:
+        notice = "figures left out: markdown writes them as files only with --output DIR"
+    elif figures:
+        try:
+            from reviewclock.render.chart import case_figure_svg
+
+            standalone = section_format == "markdown"
+            svgs = {f.name: case_figure_svg(f.part, standalone=standalone) for f in figures}
+        except ImportError:
+            notice = "figures left out: they need matplotlib (pip install 'reviewclock[charts]')"
+    else:
+        svgs = {}
+    if output is None:
+        text = annual_html(section, svgs) if section_format == "html" else annual_markdown(section)
+        sys.stdout.write(text)
+    else:
+        try:
+            output.mkdir(mode=0o700, parents=True, exist_ok=True)
+            stem = "case-reviews-" + (
+                section.label.replace("/", "-")
+                if section.label
+                else f"{section.start.isoformat()}-to-{section.end.isoformat()}"
+            )
+            if section_format == "html":
+                target = output / f"{stem}.html"
+                _write_private(target, annual_html(section, svgs))
+            else:
+                files = None
+                if svgs is not None:
+                    files = {}
+                    for name, svg in svgs.items():
+                        _write_private(output / f"{stem}-{name}.svg", svg)
+                        files[name] = f"{stem}-{name}.svg"
+                target = output / f"{stem}.md"
+                _write_private(target, annual_markdown(section, files))
+        except OSError as e:
+            raise UsageProblem(f"--output {output}: cannot write there: {e.strerror}") from None
+        print(f"Written to {target}.")
+    if notice:
+        print(f"{PROG}: notice: {notice}", file=sys.stderr)
 
 
 def _address(text: str) -> str:
