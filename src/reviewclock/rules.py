@@ -139,11 +139,11 @@ PANEL_VIEWS: tuple[str, ...] = ("agrees", "disagrees")
 """Whether the Panel agrees with the partners' decision."""
 
 OUTCOMES: dict[str, str] = {
-    "decision": "the partners' decision (--decision)",
-    "panel_view": "the Panel's view (--panel-view)",
-    "national_review": "whether the Panel will run a national review (--national-review)",
+    "decision": "the partners' decision",
+    "panel_view": "the Panel's view",
+    "national_review": "whether the Panel will run a national review",
 }
-"""Everything an event may record besides its date, and the option that sets it."""
+"""Everything an event may record besides its date, in words."""
 
 HARMS: tuple[str, ...] = ("death", "serious-harm")
 """What happened to the child, as a case records it (``add-sin --harm``)."""

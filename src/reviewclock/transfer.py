@@ -267,11 +267,6 @@ def read_json(text: str) -> tuple[list[Incoming], list[Problem]]:
                     for field in OUTCOMES
                     if ev.get(field) is not None
                 }
-                for field in outcomes:
-                    if field not in EVENTS[name].outcomes:
-                        raise ValueError(
-                            f"{name}: {field!r} is recorded with {_CARRIER[field]} only"
-                        )
                 events.append(
                     EventRecord(
                         name,
