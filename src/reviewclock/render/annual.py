@@ -138,6 +138,11 @@ def _timed(
     return out
 
 
+def _of_them(count: int, total: int, what: str) -> str:
+    """``, two of them past the target``; ``, past the target`` when there is only one."""
+    return f", {what}" if total == 1 else f", {number(count)} of them {what}"
+
+
 def _still_open(part: StagePart, end: dt.date, what: str, whats: str, verb: str) -> list[Segment]:
     s = part.stats
     if not s.open:
@@ -145,7 +150,7 @@ def _still_open(part: StagePart, end: dt.date, what: str, whats: str, verb: str)
     past = s.open_overdue + s.open_delayed_proceedings
     text = f" On {day_text(end)}, {counted(s.open, what, whats)} {'was' if s.open == 1 else 'were'} still to be {verb}"
     if past:
-        text += f", {number(past)} of them past the target"
+        text += _of_them(past, s.open, "past the target")
         if s.open_delayed_proceedings:
             text += f" ({number(s.open_delayed_proceedings)} delayed by proceedings)"
     return [text + "."]
@@ -214,12 +219,14 @@ def _panel_views(section: AnnualSection) -> list[Segment]:
 
 
 def _told(told: int, of: int) -> str:
-    """Whether the Panel was told of the delays: ``the Panel had been told of one``."""
+    """Whether the Panel was told of the delays: ``the Panel had been told of each delay``."""
+    if of == 1:
+        return f"the Panel had {'been' if told else 'not been'} told of the delay"
     if told == 0:
-        return "the Panel had not been told"
+        return "the Panel had been told of none of the delays"
     if told == of:
-        return "the Panel had been told" + ("" if of == 1 else f" of all {number(of)}")
-    return f"the Panel had been told of {number(told)}"
+        return "the Panel had been told of each delay"
+    return f"the Panel had been told of the delay in {number(told)}"
 
 
 def _local(section: AnnualSection) -> list[Segment]:
@@ -228,7 +235,8 @@ def _local(section: AnnualSection) -> list[Segment]:
     target = f"the {target_words(r.stage)} target"
     out = (
         f"On {day_text(section.start)}, {counted(r.ongoing_at_start, 'local child safeguarding practice review')} "
-        f"(LCSPRs) {'was' if r.ongoing_at_start == 1 else 'were'} ongoing. "
+        f"({'LCSPR' if r.ongoing_at_start == 1 else 'LCSPRs'}) "
+        f"{'was' if r.ongoing_at_start == 1 else 'were'} ongoing. "
     )
     year = "the year" if section.label else "the period"
     if r.commissioned:
@@ -257,12 +265,12 @@ def _local(section: AnnualSection) -> list[Segment]:
         if r.overdue:
             late.append(
                 f"{number(r.overdue)} past {target} with no recorded cause "
-                f"({_told(r.overdue_panel_told, r.overdue)} of the delay)"
+                f"({_told(r.overdue_panel_told, r.overdue)})"
             )
         if r.delayed_proceedings:
             late.append(
                 f"{number(r.delayed_proceedings)} delayed by proceedings "
-                f"({_told(r.delayed_panel_told, r.delayed_proceedings)} of the delay)"
+                f"({_told(r.delayed_panel_told, r.delayed_proceedings)})"
             )
         out += ": " + " and ".join(late) + "." if late else ", none of them past the target."
     return [out]
@@ -344,11 +352,8 @@ def section_blocks(section: AnnualSection, *, figures: bool) -> list[Block]:
             text.append(
                 f" On {day_text(end)}, it had yet to respond to "
                 f"{counted(s.open, 'rapid review')}"
-                + (
-                    f", {number(s.open_overdue)} of them past its target."
-                    if s.open_overdue
-                    else "."
-                )
+                + (_of_them(s.open_overdue, s.open, "past its target") if s.open_overdue else "")
+                + "."
             )
         blocks.append(Paragraph(tuple(text)))
         if figures and pr.bars:
