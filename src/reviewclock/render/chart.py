@@ -134,6 +134,7 @@ def case_figure_svg(part: StagePart, *, standalone: bool = False) -> str:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.artist import Artist
     from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
 
@@ -165,16 +166,12 @@ def case_figure_svg(part: StagePart, *, standalone: bool = False) -> str:
                 fontsize=8,
                 gid=f"{name}-value-{x}",
             )
-        ax.axhline(part.target, color="#212121", linestyle="--", linewidth=1)
-        ax.annotate(
-            f"target: {part.target} working days",
-            (1.0, part.target),
-            xycoords=("axes fraction", "data"),
-            xytext=(0, 3),
-            textcoords="offset points",
-            ha="right",
-            va="bottom",
-            fontsize=8,
+        target = ax.axhline(
+            part.target,
+            color="#212121",
+            linestyle="--",
+            linewidth=1,
+            label=f"target: {part.target} working days",
         )
         ax.set_xticks(list(xs), [_plain(b.ref) for b in bars], rotation=45, ha="right", fontsize=8)
         ax.set_xlim(-0.6, max(len(bars), 1) - 0.4)
@@ -184,7 +181,8 @@ def case_figure_svg(part: StagePart, *, standalone: bool = False) -> str:
         ax.set_ylabel("working days", fontsize=9)
         ax.spines[["top", "right"]].set_visible(False)
         seen = {b.outcome for b in bars}
-        legend = [
+        legend: list[Artist] = [
+            target,
             Patch(facecolor=ON_TIME, label="on time"),
             *(
                 [Patch(facecolor=EXTENDED, label="within agreed extension")]
@@ -198,8 +196,15 @@ def case_figure_svg(part: StagePart, *, standalone: bool = False) -> str:
                 else []
             ),
         ]
-        ax.legend(handles=legend, loc="upper left", fontsize=8, frameon=False, ncol=len(legend))
-        ax.set_title(part.stage.title, loc="left", fontsize=10)
+        ax.legend(
+            handles=legend,
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            fontsize=8,
+            frameon=False,
+            ncol=len(legend),
+        )
+        ax.set_title(part.stage.title, loc="left", fontsize=10, pad=22)
         fig.tight_layout()
         out = io.StringIO()
         fig.savefig(out, format="svg", metadata={"Date": None})
