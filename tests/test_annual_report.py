@@ -279,6 +279,15 @@ def test_update_refuses_a_different_decision(tmp_path: Path) -> None:
         "amend",
     )
     assert run("export", "--db", db).stdout == before
+    # A decision the register never had is not filled in by an update either.
+    (tmp_path / "d3.csv").write_text(DECIDED.replace("2024-01-19,,,,", "2024-01-19,,no-lcspr,,"))
+    assert_refused(
+        run("import", str(tmp_path / "d3.csv"), "--update", "--db", db),
+        1,
+        "D-3",
+        "decision none in the register but 'no-lcspr' in the file",
+    )
+    assert run("export", "--db", db).stdout == before
 
 
 # -- the schema revision -------------------------------------------------------------------------
@@ -810,6 +819,7 @@ def test_an_agreed_extension_is_counted_apart_when_there_is_one() -> None:
         (["--format", "json", "--output", "OUT"], 2, ["--output DIR goes with"]),
         (["--format", "html", "--output", "FILE"], 2, ["that is a file; give a directory"]),
         (["--format", "html", "--year", "2023"], 2, ["'2023'"]),
+        (["--format", "markdown", "--chart", "OUT"], 2, ["--chart goes with the table"]),
     ],
 )
 def test_bad_section_options(

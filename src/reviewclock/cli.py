@@ -1129,6 +1129,11 @@ def stats(
     as_json = as_json or output_format == "json"
     as_csv = as_csv or output_format == "csv"
     section_format = output_format if output_format in ("markdown", "html") else None
+    if chart is not None and section_format is not None:
+        raise UsageProblem(
+            f"--chart goes with the table, --json or --csv; --format {section_format} "
+            "draws its own figures"
+        )
     if output is not None and section_format is None:
         raise UsageProblem("--output DIR goes with --format markdown or --format html")
     if output is not None and output.exists() and not output.is_dir():

@@ -183,6 +183,13 @@ def _case_from_cells(cells: dict[str, str]) -> CaseRecord:
     return CaseRecord(cells["ref"], cells.get("authority") or None, harm, tuple(events))
 
 
+def _cell(value: str | bool) -> str:
+    """An outcome as the CSV writes it: ``yes`` and ``no`` for a national review."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
 def _outcome(field: str, raw: str) -> Any:
     """A cell or JSON value of an outcome field, checked; raises ValueError naming it."""
     column = OUTCOME_COLUMNS[field]
@@ -218,9 +225,7 @@ def write_csv(cases: Iterable[CaseRecord]) -> str:
             for field in EVENTS[e.name].outcomes:
                 value = getattr(e, field)
                 if value is not None:
-                    outcomes[field] = (
-                        ("yes" if value else "no") if isinstance(value, bool) else value
-                    )
+                    outcomes[field] = _cell(value)
         row = [case.ref, "; ".join(cells.get(AWARE, [])), case.authority or "", case.harm or ""]
         row += ["; ".join(cells.get(name, [])) for name in RECORDABLE_EVENTS]
         row += [outcomes.get(field, "") for field in OUTCOME_COLUMNS]
@@ -342,9 +347,11 @@ def new_events(have: CaseRecord, incoming: CaseRecord) -> list[EventRecord]:
             for field in EVENTS[e.name].outcomes:
                 theirs, ours = getattr(e, field), getattr(same, field)
                 if theirs is not None and theirs != ours:
+                    column = OUTCOME_COLUMNS[field]
+                    have_text = "none" if ours is None else repr(_cell(ours))
                     raise EventRefused(
-                        f"{e.name} records {OUTCOME_COLUMNS[field]} {ours!r} in the register "
-                        f"but {theirs!r} in the file; correct one of them "
+                        f"{e.name} records {column} {have_text} in the register but "
+                        f"{_cell(theirs)!r} in the file; correct one of them "
                         "(reviewclock amend changes the register)"
                     )
             continue

@@ -175,7 +175,7 @@ def _decisions(section: AnnualSection) -> list[Segment]:
     if d.lcspr:
         parts.append(f"to commission {lcspr} in {counted(d.lcspr, 'case')}")
     if d.no_lcspr:
-        parts.append(f"not to commission one in {counted(d.no_lcspr, 'case')}")
+        parts.append(f"not to commission one in {number(d.no_lcspr)}")
     text = " The partners decided " + " and ".join(parts) + "." if parts else ""
     if d.not_decided:
         text += (
