@@ -12,6 +12,8 @@ Refused (exit 1, nothing written):
     a local milestone dated before its stage started; an extension of a stage
     the rulebook does not let be extended, of a stage not started or already
     met, or to a date not after the stage's current due date.
+    a decision or a Panel's view on an event that does not carry one, or an
+    unknown value.
 
 Recorded with a warning:
     a delay notice dated when no duty stage it could be about was open (the
@@ -28,7 +30,7 @@ from typing import Any
 from reviewclock.clock import Clock, EventRecord, proceedings_of
 from reviewclock.dates import describe
 from reviewclock.errors import EventRefused, UsageProblem
-from reviewclock.rules import Names, Rulebook, Span
+from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS, Names, Rulebook, Span
 
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}$")
 _NAME_LIKE = re.compile(r"^[A-Z][a-z]+[ _.-]+[A-Z][a-z]+$")
@@ -82,6 +84,22 @@ def check_kind(rules: Rulebook, event: str, kind: str | None) -> None:
         )
 
 
+def check_outcomes(rules: Rulebook, event: str, e: EventRecord) -> None:
+    """A decision or a Panel's view is recorded only on the event that carries it, and
+    only with one of its known values."""
+    carried = rules.events[event].outcomes if event in rules.events else ()
+    for field, what in OUTCOMES.items():
+        if getattr(e, field) is not None and field not in carried:
+            owner = rules.owner_of(field)
+            raise UsageProblem(f"{what} is recorded with {owner} only, not with {event!r}")
+    if e.decision is not None and e.decision not in DECISIONS:
+        raise UsageProblem(f"{e.decision!r} is not a decision; use one of {', '.join(DECISIONS)}")
+    if e.panel_view is not None and e.panel_view not in PANEL_VIEWS:
+        raise UsageProblem(
+            f"{e.panel_view!r} is not a view of the Panel; use one of {', '.join(PANEL_VIEWS)}"
+        )
+
+
 def check_new_event(
     ref: str,
     events: Sequence[EventRecord],
@@ -102,6 +120,7 @@ def check_new_event(
         if rule.extends:
             raise UsageProblem(f"{new.name} needs --to, the date the Panel agreed")
         raise UsageProblem(f"--to applies to an agreed extension only, not to {new.name!r}")
+    check_outcomes(rules, new.name, new)
     if new.on > today and not rule.may_be_future:
         raise EventRefused(
             f"{new.name} on {describe(new.on)} is in the future (today is {today.isoformat()}); "

@@ -50,6 +50,15 @@ class Direction(enum.StrEnum):
     """The deadline falls ``length`` units before the anchor event ("at least N before Y")."""
 
 
+class Annual(enum.StrEnum):
+    """How the annual report's case-review section reports a stage."""
+
+    TIMED = "timed"
+    """One by one, each case's working days in a figure against the target."""
+    PROGRESS = "progress"
+    """As progress over the period: commissioned, published, still open."""
+
+
 class Span(enum.StrEnum):
     """The part an event plays in a span of proceedings."""
 
@@ -133,6 +142,8 @@ class Stage:
     """What the officer should do when the stage is past due and still open."""
     extendable: bool = False
     """The Panel may agree more time (``record REF extension-agreed --stage NAME --to DATE``)."""
+    annual: Annual | None = None
+    """How the annual report's section reports it; None: not reported there."""
     parent: str | None = None
     """A local milestone: the national stage it sits inside. It counts from that stage's
     start (``AFTER``) or back from its due date (``BEFORE``), and stops showing once
@@ -298,6 +309,7 @@ def national_stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
             source="Children Act 2004 s16C; " + _WT2023 + "; gov.uk 'Report a serious child "
             "safeguarding incident'",
             late_action="notify the Panel now",
+            annual=Annual.TIMED,
         ),
         Stage(
             name="rapid-review",
@@ -313,6 +325,7 @@ def national_stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
             source=_WT2023 + "; Panel practice guidance",
             late_action="send the rapid review",
             extendable=True,
+            annual=Annual.TIMED,
         ),
         Stage(
             name="panel-response",
@@ -327,6 +340,7 @@ def national_stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
             nature=Nature.NATIONAL_TARGET,
             source="The Panel's own target: it endeavours to respond within 15 working days",
             late_action="chase the Panel",
+            annual=Annual.TIMED,
         ),
         Stage(
             name="lcspr",
@@ -342,6 +356,7 @@ def national_stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
             source=_WT2023 + " (complete and publish within 6 months of the decision)",
             late_action="publish, or notify the delay with reasons",
             extendable=True,
+            annual=Annual.PROGRESS,
         ),
         Stage(
             name="publication-notice",

@@ -242,15 +242,31 @@ class Register:
         now: dt.datetime,
         kind: str | None = None,
         note: str | None = None,
+        decision: str | None = None,
+        panel_view: str | None = None,
+        national_review: bool | None = None,
         until: dt.date | None = None,
     ) -> CaseRecord:
         """Append an event to a case, after checking it against what is recorded.
-        ``until`` is an agreed extension's new due date."""
+
+        ``decision`` goes with ``rapid-review-sent``; ``panel_view`` and
+        ``national_review`` with ``panel-response`` (see ``rules.OUTCOMES``);
+        ``until`` is an agreed extension's new due date.
+        """
         user = current_user()
         _, events_table = _tables()
         with self._write() as conn:
             case = self._load(conn, ref)
-            new = EventRecord(name, on, kind, note, until=until)
+            new = EventRecord(
+                name,
+                on,
+                kind,
+                note,
+                decision=decision,
+                panel_view=panel_view,
+                national_review=national_review,
+                until=until,
+            )
             check_new_event(ref, case.events, new, today, self.clock)
             case_id = _case_id(conn, ref)
             conn.execute(insert(events_table).values(**_event_row(case_id, new, user, now)))
@@ -260,27 +276,39 @@ class Register:
         self,
         ref: str,
         name: str,
-        on: dt.date,
+        on: dt.date | None = None,
         *,
         reason: str,
         today: dt.date,
         now: dt.datetime,
         was: dt.date | None = None,
+        outcomes: dict[str, Any] | None = None,
     ) -> tuple[CaseRecord, CaseRecord]:
-        """Correct the date of a recorded event, keeping the old row; returns (before, after).
+        """Correct a recorded event, keeping the old row; returns (before, after).
 
-        ``was`` picks which record to correct when the event is recorded more than
-        once (proceedings, publication plans, delay notices).
+        ``on`` is the correct date (None keeps the date). ``outcomes`` corrects
+        what the event records besides its date, by field (``decision``,
+        ``panel_view``, ``national_review``); fields not named are kept.
+        ``was`` picks which record to correct when the event is recorded more
+        than once (proceedings, publication plans, delay notices).
         """
-        from reviewclock.checks import check_case
+        from reviewclock.checks import check_case, check_outcomes
 
         if not reason.strip():
             raise UsageProblem("give the reason for the correction with --reason TEXT")
+        outcomes = dict(outcomes or {})
+        if on is None and not outcomes:
+            raise UsageProblem(
+                "say what to correct: --on DATE, or what the event recorded "
+                "(--decision, --panel-view, --national-review)"
+            )
         _, events_table = _tables()
         with self._write() as conn:
             before = self._load(conn, ref)
+            check_outcomes(self.clock.rules, name, EventRecord(name, today)._replace(**outcomes))
             rows = conn.exec_driver_sql(
-                f"SELECT e.id, e.on_date, e.kind, e.note FROM events e JOIN cases c"
+                f"SELECT e.id, e.on_date, e.kind, e.note, e.agreed_to, {_OUTCOME_SQL}"
+                " FROM events e JOIN cases c"
                 f" ON c.id = e.case_id WHERE c.ref = ? AND e.name = ? AND e.{_CURRENT}"
                 " ORDER BY e.on_date, e.id",
                 (ref, name),
@@ -298,27 +326,26 @@ class Register:
                 raise UsageProblem(
                     f"{ref} has {name} recorded on {dates}; say which to correct with --was DATE"
                 )
-            row_id, old_on, kind, note = rows[0]
-            if old_on == on.isoformat():
-                raise EventRefused(
-                    f"{name} for {ref} is already recorded on {old_on}; nothing to amend"
-                )
+            row_id, old_on, kind, note, agreed_to, *recorded = rows[0]
             old = dt.date.fromisoformat(old_on)
+            until = None if agreed_to is None else dt.date.fromisoformat(str(agreed_to))
+            was_record = EventRecord(name, old, kind, note, until=until, **_outcomes(recorded))
+            corrected = was_record._replace(on=on or old, **outcomes)
+            if corrected == was_record:
+                raise EventRefused(
+                    f"{name} for {ref} is already recorded "
+                    f"{describe_record(was_record)}; nothing to amend"
+                )
             changed = list(before.events)
             index = next(
                 i
                 for i, e in enumerate(changed)
                 if e.name == name and e.on == old and e.kind == kind
             )
-            changed[index] = changed[index]._replace(on=on)
+            changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
             check_case(ref, changed, today, self.clock)
             case_id = _case_id(conn, ref)
-            row = _event_row(
-                case_id,
-                EventRecord(name, on, kind, note, until=changed[index].until),
-                current_user(),
-                now,
-            )
+            row = _event_row(case_id, corrected, current_user(), now)
             conn.execute(insert(events_table).values(**row, amends=row_id, reason=reason.strip()))
             return before, self._load(conn, ref)
 
@@ -374,14 +401,17 @@ class Register:
                     e.note,
                     e.recorded_by or user,
                     at,
+                    e.decision,
+                    e.panel_view,
+                    e.national_review,
                 )
 
             rows = [row(c.ref, e) for c in new_cases for e in c.events]
             rows += [row(ref, e) for ref, e in appended]
             cursor.executemany(
-                "INSERT INTO events"
-                " (case_id, name, on_date, kind, agreed_to, note, recorded_by, recorded_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO events (case_id, name, on_date, kind, agreed_to, note, recorded_by,"
+                " recorded_at, decision, panel_view, national_review)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             cursor.close()
@@ -426,7 +456,8 @@ class Register:
         with self._read() as conn:
             rows = conn.exec_driver_sql(
                 "SELECT e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by, e.recorded_at,"
-                " e.amends, e.reason FROM events e JOIN cases c ON c.id = e.case_id"
+                f" e.amends, e.reason, {_OUTCOME_SQL} FROM events e"
+                " JOIN cases c ON c.id = e.case_id"
                 " WHERE c.ref = ? ORDER BY e.recorded_at, e.id",
                 (ref,),
             ).fetchall()
@@ -441,6 +472,7 @@ class Register:
                 "'reviewclock status --all' lists the cases"
             )
         dates = {r[0]: r[2] for r in rows}
+        recorded = {r[0]: _outcomes(r[9:]) for r in rows}
         out = [
             HistoryEntry(
                 action="amended" if amends else "recorded",
@@ -452,8 +484,12 @@ class Register:
                 by=by,
                 at=_utc(at),
                 reason=reason,
+                outcome=EventRecord(name, dt.date.fromisoformat(on), **recorded[row_id]).outcome,
+                old_outcome=None
+                if amends is None or amends not in recorded
+                else EventRecord(name, dt.date.fromisoformat(on), **recorded[amends]).outcome,
             )
-            for _, name, on, kind, note, by, at, amends, reason in rows
+            for row_id, name, on, kind, note, by, at, amends, reason, *_ in rows
         ]
         out += [
             HistoryEntry("deleted", "case", None, None, None, f"{count} events", by, _utc(at), why)
@@ -589,7 +625,8 @@ class Register:
             )
             columns = _AUDIT_COLUMNS if audit else ""
             cursor.execute(
-                f"SELECT case_id, name, on_date, kind, agreed_to, {_plan_id(ordered)}{columns}"
+                f"SELECT case_id, name, on_date, kind, agreed_to, {_plan_id(ordered)},"
+                f" {_OUTCOME_SQL}{columns}"
                 f" FROM events WHERE {_CURRENT}"
                 f" {'AND case_id IN (' + where + ')' if where else ''}"
                 " ORDER BY case_id, on_date, id",
@@ -655,8 +692,8 @@ class Register:
             )
         )
         rows = conn.exec_driver_sql(
-            f"SELECT case_id, name, on_date, kind, agreed_to, {_plan_id(ordered)}"
-            f"{_AUDIT_COLUMNS} FROM events WHERE case_id = ? AND {_CURRENT}"
+            f"SELECT case_id, name, on_date, kind, agreed_to, {_plan_id(ordered)},"
+            f" {_OUTCOME_SQL}{_AUDIT_COLUMNS} FROM events WHERE case_id = ? AND {_CURRENT}"
             " ORDER BY on_date, id",
             (*ordered, head[0]),
         )
@@ -665,6 +702,8 @@ class Register:
 
 
 _AUDIT_COLUMNS = ", note, recorded_by, recorded_at"
+_OUTCOME_SQL = "decision, panel_view, national_review"
+"""What an event records besides its date (``rules.OUTCOMES``), in this order."""
 _CURRENT = "id NOT IN (SELECT amends FROM events WHERE amends IS NOT NULL)"
 """The events that count: those no amendment has corrected."""
 
@@ -715,6 +754,26 @@ class HistoryEntry:
     by: str
     at: dt.datetime
     reason: str | None
+    outcome: str | None = None
+    """What the row records besides its date, in words (``decision lcspr``)."""
+    old_outcome: str | None = None
+    """For an amendment: the same, on the row it corrects."""
+
+
+def _outcomes(values: Sequence[Any]) -> dict[str, Any]:
+    """The outcome columns of a row (see ``_OUTCOME_SQL``) as EventRecord fields."""
+    decision, panel_view, national = values
+    return {
+        "decision": decision,
+        "panel_view": panel_view,
+        "national_review": None if national is None else bool(national),
+    }
+
+
+def describe_record(e: EventRecord) -> str:
+    """``on 2024-04-25 (decision lcspr)``: an event's date and what it records."""
+    text = e.outcome
+    return f"on {e.on.isoformat()}" + (f" ({text})" if text else "")
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -779,6 +838,9 @@ def _event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dic
         "note": e.note,
         "recorded_by": user,
         "recorded_at": now.astimezone(dt.UTC),
+        "decision": e.decision,
+        "panel_view": e.panel_view,
+        "national_review": e.national_review,
     }
 
 
@@ -796,7 +858,7 @@ def _events_by_case(
     current: list[EventRecord] = []
     current_id = None
     for row in rows:
-        case_id, name, on, kind, until, plan_id = row[:6]
+        case_id, name, on, kind, until, plan_id, decision, view, national = row[:9]
         day = days.get(on)
         if day is None:
             day = days[on] = fromiso(on)
@@ -806,11 +868,38 @@ def _events_by_case(
         seq = None if plan_id is None else order.get(plan_id)
         to = None if until is None else fromiso(until)
         if audit:
-            note, by, at = row[6:]
+            note, by, at = row[9:]
             when = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC) if at else None
-            current.append(EventRecord(name, day, kind, note, by, when, seq, to))
-        else:
+            current.append(
+                EventRecord(
+                    name,
+                    day,
+                    kind,
+                    note,
+                    by,
+                    when,
+                    decision=decision,
+                    panel_view=view,
+                    national_review=None if national is None else bool(national),
+                    seq=seq,
+                    until=to,
+                )
+            )
+        elif decision is None and view is None and national is None:
             current.append(EventRecord(name, day, kind, seq=seq, until=to))
+        else:
+            current.append(
+                EventRecord(
+                    name,
+                    day,
+                    kind,
+                    decision=decision,
+                    panel_view=view,
+                    national_review=None if national is None else bool(national),
+                    seq=seq,
+                    until=to,
+                )
+            )
     return {case_id: tuple(events) for case_id, events in grouped.items()}
 
 

@@ -17,6 +17,13 @@ one column per event (``notified``, ``rapid-review-sent``, ...)
     date agreed: ``2024-01-20 rapid-review to 2024-02-14``. A local
     milestone from the settings has a column of its own.
 
+``decision``, ``panel-view``, ``national-review``
+    what the rapid review and the Panel's response recorded besides their
+    dates: the partners' decision (``lcspr``, ``no-lcspr``, ``not-decided``),
+    the Panel's view (``agrees``, ``disagrees``) and whether it will run a
+    national review (``yes``, ``no``). Empty means not recorded, and is kept
+    so: an import never guesses a decision.
+
 Dates may be ISO (``2024-01-03``) or British, day first with a four-digit
 year (``03/01/2024``). Only ``ref`` and ``aware`` are required columns; an
 unknown column stops the import. CSV carries no notes and no audit trail;
@@ -35,15 +42,19 @@ from typing import Any
 
 from reviewclock.clock import CaseRecord, Clock, EventRecord
 from reviewclock.dates import parse_any_date
-from reviewclock.rules import HARMS, Rulebook
+from reviewclock.rules import DECISIONS, HARMS, OUTCOMES, PANEL_VIEWS, Rulebook
 
 CASE_COLUMNS = ("ref", "aware", "authority", "harm")
 """The columns of a case; ``aware`` is the rulebook's opening event."""
+OUTCOME_COLUMNS = {field: field.replace("_", "-") for field in OUTCOMES}
+"""The CSV column of each outcome field: ``panel_view`` is the column ``panel-view``."""
+_YES_NO = {"yes": True, "no": False}
 
 
 def csv_columns(rules: Rulebook) -> tuple[str, ...]:
-    """The CSV header: the case's columns, then one per event ``record`` takes."""
-    return (*CASE_COLUMNS, *rules.recordable_events)
+    """The CSV header: the case's columns, one per event ``record`` takes, then what
+    the rapid review and the Panel's response record besides their dates."""
+    return (*CASE_COLUMNS, *rules.recordable_events, *OUTCOME_COLUMNS.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +191,38 @@ def _case_from_cells(cells: dict[str, str], rules: Rulebook) -> CaseRecord:
             if rule.kind_required and kind is None:
                 raise ValueError(f"{name} {entry!r} needs its kind, e.g. '{day} {rule.kinds[0]}'")
             events.append(EventRecord(name, _date(name, day), kind))
+    for field, column in OUTCOME_COLUMNS.items():
+        raw = cells.get(column, "")
+        if not raw:
+            continue
+        carrier = rules.owner_of(field)
+        index = next((i for i, e in enumerate(events) if e.name == carrier), None)
+        if index is None:
+            raise ValueError(f"{column} {raw!r} needs a {carrier} date in the same row")
+        events[index] = events[index]._replace(**{field: _outcome(field, raw)})
     return CaseRecord(cells["ref"], cells.get("authority") or None, harm, tuple(events))
+
+
+def _cell(value: str | bool) -> str:
+    """An outcome as the CSV writes it: ``yes`` and ``no`` for a national review."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def _outcome(field: str, raw: str) -> Any:
+    """A cell or JSON value of an outcome field, checked; raises ValueError naming it."""
+    column = OUTCOME_COLUMNS[field]
+    if field == "national_review":
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in _YES_NO:
+            return _YES_NO[str(raw).lower()]
+        raise ValueError(f"{column} {raw!r} is not yes or no")
+    allowed = DECISIONS if field == "decision" else PANEL_VIEWS
+    if raw not in allowed:
+        raise ValueError(f"{column} {raw!r} is not one of {', '.join(allowed)}")
+    return raw
 
 
 def _date(column: str, text: str) -> Any:
@@ -205,13 +247,21 @@ def write_csv(cases: Iterable[CaseRecord], rules: Rulebook) -> str:
     opening = rules.opening_event
     for case in cases:
         cells: dict[str, list[str]] = {}
+        outcomes: dict[str, str] = {}
         for e in case.events:
             text = e.on.isoformat() + (f" {e.kind}" if e.kind else "")
             if e.until is not None:
                 text += f" to {e.until.isoformat()}"
             cells.setdefault(e.name, []).append(text)
+            rule = rules.events.get(e.name)
+            for field in rule.outcomes if rule is not None else ():
+                value = getattr(e, field)
+                if value is not None:
+                    outcomes[field] = _cell(value)
         row = [case.ref, "; ".join(cells.get(opening, [])), case.authority or "", case.harm or ""]
-        row += ["; ".join(cells.get(name, [])) for name in (*rules.recordable_events, *extra)]
+        row += ["; ".join(cells.get(name, [])) for name in rules.recordable_events]
+        row += [outcomes.get(field, "") for field in OUTCOME_COLUMNS]
+        row += ["; ".join(cells.get(name, [])) for name in extra]
         writer.writerow(row)
     return out.getvalue()
 
@@ -251,6 +301,11 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
                     raise ValueError(f"unknown event {name!r}")
                 at = ev.get("recorded_at")
                 to = ev.get("to")
+                outcomes = {
+                    field: _outcome(field, ev[field])
+                    for field in OUTCOMES
+                    if ev.get(field) is not None
+                }
                 events.append(
                     EventRecord(
                         name,
@@ -260,6 +315,7 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
                         ev.get("recorded_by"),
                         dt.datetime.fromisoformat(at) if at else None,
                         until=_date(name, str(to)) if to else None,
+                        **outcomes,
                     )
                 )
             if not any(e.name == rules.opening_event for e in events):
@@ -319,10 +375,21 @@ def new_events(have: CaseRecord, incoming: CaseRecord, rules: Rulebook) -> list[
     happens once is a conflict, never a correction (that is what amend is for)."""
     from reviewclock.errors import EventRefused
 
-    known = {(e.name, e.on, e.kind, e.until) for e in have.events}
+    known = {(e.name, e.on, e.kind, e.until): e for e in have.events}
     out = []
     for e in incoming.events:
-        if (e.name, e.on, e.kind, e.until) in known:
+        same = known.get((e.name, e.on, e.kind, e.until))
+        if same is not None:
+            for field in rules.events[e.name].outcomes:
+                theirs, ours = getattr(e, field), getattr(same, field)
+                if theirs is not None and theirs != ours:
+                    column = OUTCOME_COLUMNS[field]
+                    have_text = "none" if ours is None else repr(_cell(ours))
+                    raise EventRefused(
+                        f"{e.name} records {column} {have_text} in the register but "
+                        f"{_cell(theirs)!r} in the file; correct one of them "
+                        "(reviewclock amend changes the register)"
+                    )
             continue
         if not rules.events[e.name].repeatable:
             recorded = next((x for x in have.events if x.name == e.name), None)

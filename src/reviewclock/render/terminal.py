@@ -264,13 +264,13 @@ def print_case(
             for e in case.events
         ]
         sys.stdout.write("\n")
-        print_table(["On", "Event", "Kind or stage", "Recorded by", "Note"], rows)
+        print_table(["On", "Event", "Kind, stage or decision", "Recorded by", "Note"], rows)
 
 
 def _kind_text(e: EventRecord) -> str:
     if e.until is not None:
         return f"{e.kind} to {describe(e.until)}"
-    return e.kind or ""
+    return e.kind or e.outcome or ""
 
 
 STATUS_HEADERS = ["Case", "Stage", "State", "Due", "Working days", "Note", "Also open"]
