@@ -204,7 +204,7 @@ def test_decisions_round_trip_through_csv_and_json(tmp_path: Path) -> None:
     db = register(tmp_path, DECIDED)
     out = run("export", "--db", db).stdout
     header, *rows = out.splitlines()
-    assert header.endswith(",delay-notified,decision,panel-view,national-review")
+    assert header.endswith(",delay-notified,extension-agreed,decision,panel-view,national-review")
     assert rows[0].endswith(",no-lcspr,agrees,no") and rows[1].endswith(",lcspr,disagrees,yes")
     # Not recorded stays not recorded: an import never guesses a decision.
     assert (
@@ -373,7 +373,7 @@ def test_revision_0005_gives_old_events_no_decision(tmp_path: Path) -> None:
     expected = schema(models)
     assert {t: v for t, v in schema(old).items() if t != "alembic_version"} == expected
     with sqlite3.connect(old) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0005",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0006",)]
     # And the revision can be taken back without losing a date.
     migrate(old, "0004", down=True)
     with sqlite3.connect(old) as conn:
@@ -771,14 +771,14 @@ def test_numbers_in_words_up_to_ten() -> None:
 
 
 def test_an_agreed_extension_is_counted_apart_when_there_is_one() -> None:
-    """The register records no extensions yet; a stage met within one (state met-extended)
-    is counted apart from on time and late, and its bar takes the extension's colour."""
+    """A stage met within an agreed extension (state met-extended) is counted apart from
+    on time and late, and its bar takes the extension's colour."""
     from dataclasses import replace
 
     from reviewclock.render.chart import case_figure_svg
-    from reviewclock.rules import STAGES
+    from reviewclock.rules import rulebook
 
-    rr = next(s for s in STAGES if s.name == "rapid-review")
+    rr = rulebook().stage("rapid-review")
     bars = (
         Bar("R-1", dt.date(2023, 5, 2), dt.date(2023, 5, 19), 13, Outcome.ON_TIME),
         Bar("R-2", dt.date(2023, 6, 1), dt.date(2023, 6, 28), 19, Outcome.EXTENDED),

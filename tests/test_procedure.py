@@ -536,6 +536,27 @@ def test_extensions_through_the_command_line(extended: str) -> None:
     assert "2024-01-25 rapid-review to 2024-02-14" in exported
 
 
+def test_the_stats_table_and_chart_show_the_extension_in_its_own_colour(
+    extended: str, tmp_path: Path
+) -> None:
+    chart = tmp_path / "timeliness.svg"
+    table = ok(
+        "stats",
+        "--year",
+        "2023/24",
+        "--as-of",
+        "2024-03-31",
+        "--chart",
+        str(chart),
+        "--db",
+        extended,
+    )
+    row = next(line for line in table.splitlines() if line.startswith("rapid-review "))
+    assert row.split()[1:4] == ["3", "1", "1"]  # completed, on time, within extension
+    svg = chart.read_text()
+    assert "within agreed extension" in svg and "#ef6c00" in svg
+
+
 def test_agreed_again_through_the_command_line(tmp_path: Path) -> None:
     db = str(tmp_path / "r.db")
     ok("add-sin", "R1", "--aware", "2024-01-08", "--notified", "2024-01-09", "--db", db)
@@ -678,3 +699,28 @@ def test_the_readme_shows_the_settings_that_work() -> None:
     assert settings.milestones == (
         Milestone("agency-summaries", "Agency summaries returned", "rapid-review", 10),
     )
+
+
+def test_the_annual_section_counts_extensions_apart() -> None:
+    """The three cases of EXTENDED: sent on time, within the agreed extension and late.
+    The section's words and its figure count the middle one apart."""
+    from reviewclock.annual import Outcome, annual_section
+    from reviewclock.render.annual import annual_markdown
+
+    cases = [
+        _case("ON-TIME", "2024-01-29"),
+        _case("WITHIN", "2024-02-12"),
+        _case("LATE", "2024-02-16"),
+    ]
+    section = annual_section(cases, CLOCK, D("2023-04-01"), D("2024-03-31"))
+    rr = section.part("rapid-review")
+    assert rr.within_extension == 1
+    assert {b.ref: b.outcome for b in rr.bars} == {
+        "ON-TIME": Outcome.ON_TIME,
+        "WITHIN": Outcome.EXTENDED,
+        "LATE": Outcome.LATE,
+    }
+    assert [b.ref for b in rr.late] == ["LATE"]
+    assert "one within an agreed extension" in annual_markdown(section)
+    # Milestones are the unit's own steps: never a part of the national section.
+    assert [p.stage.name for p in section.parts] == ["sin", "rapid-review", "panel-response"]
