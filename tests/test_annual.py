@@ -49,6 +49,7 @@ def test_financial_year_2023_24(db: str) -> None:
     assert sin == {
         "completed": 4,
         "on_time": 3,
+        "within_extension": 0,
         "late": 1,
         "open": 2,  # E (overdue) and C (due 3 April, after Easter)
         "open_overdue": 1,
@@ -92,8 +93,8 @@ def test_terminal_view_has_a_bar_per_stage(db: str) -> None:
     sin = next(line for line in lines if line.startswith("sin "))
     assert "75%" in sin and "█" * 18 + "░" * 6 in sin
     csv_out = run("stats", "--year", "2023/24", "--csv", "--db", db).stdout.splitlines()
-    assert csv_out[0].startswith("stage,completed,on_time,late,open,open_overdue")
-    assert csv_out[1] == "sin,4,3,1,2,1,0,3.5,7"
+    assert csv_out[0].startswith("stage,completed,on_time,within_extension,late,open,open_overdue")
+    assert csv_out[1] == "sin,4,3,0,1,2,1,0,3.5,7"
 
 
 @pytest.mark.parametrize(

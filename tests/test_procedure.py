@@ -608,6 +608,17 @@ def test_agreed_again_through_the_command_line(tmp_path: Path) -> None:
     shown = json.loads(ok("show", "R1", "--as-of", "2024-02-13", "--json", "--db", db))
     rr = next(s for s in shown["stages"] if s["stage"] == "rapid-review")
     assert (rr["due"], rr["statutory_due"]) == ("2024-02-28", "2024-01-30")
+    # The digest judges it against the agreed date, and says both (Tue 27 to Wed 28 Feb:
+    # 1 working day left, due soon).
+    digest = ok("report", "--as-of", "2024-02-27", "--db", db)
+    assert "due Wed 2024-02-28 (agreed; statutory Tue 2024-01-30)" in digest
+    assert "Due soon (1)" in digest
+    rows = list(
+        csv.DictReader(
+            io.StringIO(ok("report", "--as-of", "2024-02-27", "--format", "csv", "--db", db))
+        )
+    )
+    assert [(r["due"], r["statutory_due"]) for r in rows] == [("2024-02-28", "2024-01-30")]
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -277,8 +277,9 @@ class CaseClock:
         return min(self.stages, key=_urgency, default=None)
 
 
-def _urgency(s: StageStatus) -> tuple[int, dt.date]:
-    return URGENCY[s.state], s.due
+def _urgency(s: StageStatus) -> tuple[int, bool, dt.date]:
+    """By state; within a state a national stage before a local milestone; then by due date."""
+    return URGENCY[s.state], s.stage.parent is not None, s.due
 
 
 def proceedings_of(
@@ -315,17 +316,25 @@ class Clock:
 
     def __init__(
         self,
-        calendar: WorkingCalendar,
+        calendar: WorkingCalendar | Callable[[], WorkingCalendar],
         rules: Rulebook | None = None,
         *,
         due_soon_days: int = 2,
         delay_kinds: Iterable[str] = ("criminal",),
     ) -> None:
-        self.calendar = calendar
+        """``calendar`` may be a function that makes it, called when a date is first
+        worked out: a write that needs no date arithmetic never builds one."""
+        self._calendar = calendar
         self.rules = rules or _NATIONAL
         self.stages = self.rules.stages
         self.due_soon_days = due_soon_days
         self.delay_kinds = frozenset(delay_kinds)
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        if not isinstance(self._calendar, WorkingCalendar):
+            self._calendar = self._calendar()
+        return self._calendar
 
     def due_date(self, stage: Stage, start: dt.date, parent_due: dt.date | None = None) -> dt.date:
         """The due date of ``stage`` when its start (or anchor) event is on ``start``;

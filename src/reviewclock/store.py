@@ -100,7 +100,7 @@ class Register:
         if clock is None:
             from reviewclock.config import Settings
 
-            clock = Settings().clock()
+            clock = Clock(Settings().calendar)
         self.clock = clock
         rules = clock.rules
         self._plans = rules.plans

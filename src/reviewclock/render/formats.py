@@ -15,7 +15,7 @@ from typing import Any
 
 from reviewclock.dates import describe
 from reviewclock.render.data import stage_dict
-from reviewclock.render.terminal import STATE_STYLE, days_text
+from reviewclock.render.terminal import STATE_STYLE, days_text, due_text
 from reviewclock.render.text import LOCAL_GROUP, action_for, counts_line, digest_text, groups
 from reviewclock.report import Digest, DigestLine
 
@@ -56,6 +56,7 @@ CSV_COLUMNS = (
     "panel_told",
     "action",
     "source",
+    "statutory_due",
 )
 
 
@@ -78,6 +79,7 @@ def digest_csv(digest: Digest) -> str:
                     told,
                     action_for(line),
                     s.stage.source,
+                    s.rule_due.isoformat(),
                 ]
             )
     return out.getvalue()
@@ -101,7 +103,7 @@ def digest_markdown(digest: Digest) -> str:
             cells = [
                 line.ref,
                 line.stage.stage.name,
-                describe(line.stage.due),
+                due_text(line.stage),
                 days_text(line.stage, short=False),
                 action_for(line),
             ]
@@ -133,7 +135,7 @@ def digest_html(digest: Digest) -> str:
                     "ref": line.ref,
                     "stage": line.stage.stage.name,
                     "title": line.stage.stage.title,
-                    "due": describe(line.stage.due),
+                    "due": due_text(line.stage),
                     "days": days_text(line.stage, short=False),
                     "action": action_for(line),
                     "alert": line.stage.delay is not None and not line.stage.delay.panel_told,

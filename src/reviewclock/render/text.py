@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from reviewclock.clock import State
 from reviewclock.dates import describe
-from reviewclock.render.terminal import days_text, delay_text, late_action
+from reviewclock.render.terminal import days_text, delay_text, due_text, late_action
 from reviewclock.report import Digest, DigestLine
 
 
@@ -45,7 +45,7 @@ def _rows(lines: Sequence[DigestLine]) -> list[list[str]]:
         [
             line.ref,
             line.stage.stage.name,
-            "due " + describe(line.stage.due),
+            "due " + due_text(line.stage),
             days_text(line.stage, short=False),
             action_for(line),
         ]
