@@ -733,3 +733,17 @@ def test_ambiguous_and_impossible_dates_are_refused(
     assert_refused(r, 2, says)
     if never:
         assert never not in r.stderr
+
+
+def test_an_out_of_range_date_can_be_corrected(db: str) -> None:
+    """What doctor suggests works: amend replaces the bad date, and the case is read again."""
+    Path(db).chmod(0o600)
+    poison(db)
+    r = run(
+        "amend", "Y-1", "publication-planned", "--on", "2025-03-03", "--reason", "typo", "--db", db
+    )
+    assert r.exit_code == 0, r.stderr
+    assert run("doctor", "--db", db).exit_code == 0
+    r = run("status", "--db", db, "--as-of", AS_OF)
+    assert r.exit_code == 0 and r.stderr == "" and "Y-1" in r.stdout
+    assert "9999-12-31" in run("history", "Y-1", "--db", db).stdout  # the old date is kept
