@@ -60,6 +60,9 @@ def install() -> None:
 @contextlib.contextmanager
 def held() -> Iterator[None]:
     """Hold Ctrl-C back for a moment (a commit and its mark); it takes effect just after."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
