@@ -197,9 +197,9 @@ def test_due_outside_the_range_is_a_plain_refusal(args: tuple[str, ...]) -> None
 
 
 def test_due_at_the_edge_of_the_range_still_works() -> None:
-    # 2100-12-31 is a Friday; 2100-12-24 is a Friday too, and 27 and 28 December 2100 are
-    # Christmas and Boxing Day moved off the weekend? No: 25 Dec 2100 is a Saturday, so the
-    # bank holidays are Mon 27 and Tue 28. Working days after Fri 24: Wed 29, Thu 30, Fri 31.
+    # Worked by hand: Christmas 2100 is a Saturday and Boxing Day a Sunday, so the bank
+    # holidays move to Mon 27 and Tue 28 December. After Fri 24 (day 0) the working days
+    # are Wed 29, Thu 30 and Fri 31 December 2100: the last supported day.
     assert ok("due", "2100-12-24", "-w", "3", "-q").strip() == "2100-12-31"
 
 
