@@ -196,6 +196,11 @@ def test_due_outside_the_range_is_a_plain_refusal(args: tuple[str, ...]) -> None
     assert_refused(r, 2, "2100-12-31")
 
 
+@pytest.mark.parametrize("year", ["2150/51", "1999/00", "2100/01"])
+def test_stats_for_a_year_outside_the_range_is_refused(db: str, year: str) -> None:
+    assert_refused(run("stats", "--year", year, "--db", db), 2, "2100-12-31")
+
+
 def test_due_at_the_edge_of_the_range_still_works() -> None:
     # Worked by hand: Christmas 2100 is a Saturday and Boxing Day a Sunday, so the bank
     # holidays move to Mon 27 and Tue 28 December. After Fri 24 (day 0) the working days

@@ -1104,6 +1104,11 @@ def stats(
     first, last = period or ((start, end) if start and end else financial_year_of(today))
     if last < first:
         raise UsageProblem(f"--to {last.isoformat()} is before --from {first.isoformat()}")
+    try:
+        check_in_range(first, "the period starts on")
+        check_in_range(last, "the period ends on")
+    except ValueError as e:
+        raise UsageProblem(str(e)) from None
     if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
         raise UsageProblem(f"--chart {chart.name!r}: a chart is written as .svg or .png")
     last = min(last, today) if first <= today else last
