@@ -637,6 +637,14 @@ def test_ctrl_c_says_whether_anything_was_written(
     assert ("I-1" in refs) is written
 
 
+def test_ctrl_c_during_a_backup_leaves_no_copy(tmp_path: Path, db: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    r = interrupt_at("before-link", tmp_path, "backup", str(out / "b.db"), "--db", db)
+    assert (r.returncode, r.stderr) == (130, "reviewclock: interrupted: nothing was written\n")
+    assert list(out.iterdir()) == []  # not even the private copy it was making
+
+
 def test_ctrl_c_during_a_large_import(tmp_path: Path) -> None:
     rows = "".join(f"IM-{i},2024-01-02\n" for i in range(2000))
     (tmp_path / "in.csv").write_text("ref,aware\n" + rows)

@@ -10,7 +10,8 @@ cannot disagree. Ending the process while a transaction is open is safe:
 SQLite discards an uncommitted transaction, exactly as after a power cut.
 
 For tests of these moments, ``REVIEWCLOCK_PAUSE_AT`` names a point
-(``startup``, ``before-commit`` or ``after-commit``) where the command stops,
+(``startup``, ``before-commit``, ``after-commit``, or ``before-link`` when a
+backup is complete but not yet in place) where the command stops,
 writes the point's name to the FIFO named by ``REVIEWCLOCK_PAUSE_FIFO``, and
 waits for a signal.
 """
@@ -29,6 +30,8 @@ PAUSE_AT_ENV = "REVIEWCLOCK_PAUSE_AT"
 PAUSE_FIFO_ENV = "REVIEWCLOCK_PAUSE_FIFO"
 
 _saved = False
+_temporary: set[str] = set()
+"""Files being made (a backup, a new register) that an interrupt must not leave behind."""
 
 
 def mark_saved() -> None:
@@ -45,12 +48,27 @@ def message() -> str:
 
 def on_interrupt(signum: int, frame: FrameType | None) -> None:
     """End the command at once with one line on stderr and status 130."""
+    for name in list(_temporary):  # a half-made backup or register
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                Path(name + suffix).unlink()
     with contextlib.suppress(Exception):
         sys.stdout.flush()  # what was already printed (``Added ...``) still reaches the reader
     try:
         os.write(2, f"reviewclock: {message()}\n".encode())
     finally:
         os._exit(130)
+
+
+@contextlib.contextmanager
+def temporary(path: str | os.PathLike[str]) -> Iterator[None]:
+    """While the block runs, an interrupt removes ``path`` (and SQLite's files beside it)."""
+    name = os.fspath(path)
+    _temporary.add(name)
+    try:
+        yield
+    finally:
+        _temporary.discard(name)
 
 
 def install() -> None:

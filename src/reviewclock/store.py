@@ -25,6 +25,7 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, create_engine, event, exc, insert
 from sqlalchemy.engine import Connection, make_url
 
+from reviewclock import interruption
 from reviewclock.checks import check_new_event, check_ref
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.dates import RANGE, in_range
@@ -150,8 +151,6 @@ class Register:
         The commit and the note that a change was saved happen with Ctrl-C held
         back, so an interrupt says truly whether anything was written.
         """
-        from reviewclock import interruption
-
         with _translated(self), self.engine.connect() as conn:
             conn = conn.execution_options(reviewclock_write=True)
             changes = _total_changes(conn)
@@ -461,7 +460,6 @@ class Register:
         symbolic link that appears at ``dest`` meanwhile is never written through.
         Returns the number of cases copied.
         """
-        import sqlite3
         import tempfile
 
         if self.path is None:
@@ -477,6 +475,12 @@ class Register:
             raise RegisterError(f"cannot create the backup {dest}: {e.strerror}") from None
         os.close(fd)
         temp = Path(name)
+        with interruption.temporary(temp):
+            return self._backup_to(temp, dest, exists)
+
+    def _backup_to(self, temp: Path, dest: Path, exists: RegisterError) -> int:
+        import sqlite3
+
         try:
             with self._read() as conn:
                 source = conn.connection.dbapi_connection
@@ -490,6 +494,7 @@ class Register:
                     target.close()
             if ok != "ok":
                 raise RegisterError(f"the copy failed its integrity check ({ok}); nothing was kept")
+            interruption.pause("before-link")
             try:
                 os.link(temp, dest)
             except FileExistsError:
@@ -844,12 +849,18 @@ def _create_register(path: Path, timeout: float) -> None:
     appeared at ``path`` meanwhile is left alone. If another process made the
     register a moment ago, its register is used.
     """
-    import sqlite3
     import tempfile
 
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
     os.close(fd)
     temp = Path(name)
+    with interruption.temporary(temp):
+        _build_register(temp, path, timeout)
+
+
+def _build_register(temp: Path, path: Path, timeout: float) -> None:
+    import sqlite3
+
     try:
         engine = _engine(f"sqlite:///{temp}", timeout)
         try:
