@@ -243,13 +243,28 @@ class Register:
         now: dt.datetime,
         kind: str | None = None,
         note: str | None = None,
+        decision: str | None = None,
+        panel_view: str | None = None,
+        national_review: bool | None = None,
     ) -> CaseRecord:
-        """Append an event to a case, after checking it against what is recorded."""
+        """Append an event to a case, after checking it against what is recorded.
+
+        ``decision`` goes with ``rapid-review-sent``; ``panel_view`` and
+        ``national_review`` with ``panel-response`` (see ``rules.OUTCOMES``).
+        """
         user = current_user()
         _, events_table = _tables()
         with self._write() as conn:
             case = self._load(conn, ref)
-            new = EventRecord(name, on, kind, note)
+            new = EventRecord(
+                name,
+                on,
+                kind,
+                note,
+                decision=decision,
+                panel_view=panel_view,
+                national_review=national_review,
+            )
             check_new_event(ref, case.events, new, today)
             case_id = _case_id(conn, ref)
             conn.execute(insert(events_table).values(**_event_row(case_id, new, user, now)))
@@ -259,28 +274,39 @@ class Register:
         self,
         ref: str,
         name: str,
-        on: dt.date,
+        on: dt.date | None = None,
         *,
         reason: str,
         today: dt.date,
         now: dt.datetime,
         was: dt.date | None = None,
+        outcomes: dict[str, Any] | None = None,
     ) -> tuple[CaseRecord, CaseRecord]:
-        """Correct the date of a recorded event, keeping the old row; returns (before, after).
+        """Correct a recorded event, keeping the old row; returns (before, after).
 
-        ``was`` picks which record to correct when the event is recorded more than
-        once (proceedings, publication plans, delay notices).
+        ``on`` is the correct date (None keeps the date). ``outcomes`` corrects
+        what the event records besides its date, by field (``decision``,
+        ``panel_view``, ``national_review``); fields not named are kept.
+        ``was`` picks which record to correct when the event is recorded more
+        than once (proceedings, publication plans, delay notices).
         """
-        from reviewclock.checks import check_case, check_note
+        from reviewclock.checks import check_case, check_note, check_outcomes
 
         if not reason.strip():
             raise UsageProblem("give the reason for the correction with --reason TEXT")
         check_note(reason, "the reason")
+        outcomes = dict(outcomes or {})
+        if on is None and not outcomes:
+            raise UsageProblem(
+                "say what to correct: --on DATE, or what the event recorded "
+                "(--decision, --panel-view, --national-review)"
+            )
         _, events_table = _tables()
         with self._write() as conn:
             before = self._load(conn, ref, strict=False)
+            check_outcomes(name, EventRecord(name, today)._replace(**outcomes))
             rows = conn.exec_driver_sql(
-                f"SELECT e.id, e.on_date, e.kind, e.note FROM events e JOIN cases c"
+                f"SELECT e.id, e.on_date, e.kind, e.note, {_OUTCOME_SQL} FROM events e JOIN cases c"
                 f" ON c.id = e.case_id WHERE c.ref = ? AND e.name = ? AND e.{_CURRENT}"
                 " ORDER BY e.on_date, e.id",
                 (ref, name),
@@ -298,25 +324,35 @@ class Register:
                 raise UsageProblem(
                     f"{ref} has {name} recorded on {dates}; say which to correct with --was DATE"
                 )
-            row_id, old_on, kind, note = rows[0]
-            if old_on == on.isoformat():
-                raise EventRefused(
-                    f"{name} for {ref} is already recorded on {old_on}; nothing to amend"
-                )
+            row_id, old_on, kind, note, *recorded = rows[0]
             old = _stored_day(old_on)
+            if old is None and on is None:
+                raise UsageProblem(
+                    f"{name} for {ref} holds the date {old_on!r}, outside the dates reviewclock "
+                    f"supports ({RANGE}); correct it with --on DATE"
+                )
+            known = old if old is not None else on
+            assert known is not None
+            was_record = EventRecord(name, known, kind, note, **_outcomes(recorded))
+            corrected = was_record._replace(on=on or known, **outcomes)
+            if old is not None and corrected == was_record:
+                raise EventRefused(
+                    f"{name} for {ref} is already recorded "
+                    f"{describe_record(was_record)}; nothing to amend"
+                )
             changed = list(before.events)
             if old is None:  # correcting a date outside the supported range
-                changed.append(EventRecord(name, on, kind, note))
+                changed.append(corrected)
             else:
                 index = next(
                     i
                     for i, e in enumerate(changed)
                     if e.name == name and e.on == old and e.kind == kind
                 )
-                changed[index] = changed[index]._replace(on=on)
+                changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
             check_case(ref, changed, today)
             case_id = _case_id(conn, ref)
-            row = _event_row(case_id, EventRecord(name, on, kind, note), current_user(), now)
+            row = _event_row(case_id, corrected, current_user(), now)
             conn.execute(insert(events_table).values(**row, amends=row_id, reason=reason.strip()))
             return before, self._load(conn, ref, strict=False)
 
@@ -369,13 +405,16 @@ class Register:
                     e.note,
                     e.recorded_by or user,
                     at,
+                    e.decision,
+                    e.panel_view,
+                    e.national_review,
                 )
 
             rows = [row(c.ref, e) for c in new_cases for e in c.events]
             rows += [row(ref, e) for ref, e in appended]
             cursor.executemany(
-                "INSERT INTO events (case_id, name, on_date, kind, note, recorded_by, recorded_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO events (case_id, name, on_date, kind, note, recorded_by, recorded_at,"
+                " decision, panel_view, national_review) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             cursor.close()
@@ -417,7 +456,8 @@ class Register:
         with self._read() as conn:
             rows = conn.exec_driver_sql(
                 "SELECT e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by, e.recorded_at,"
-                " e.amends, e.reason FROM events e JOIN cases c ON c.id = e.case_id"
+                f" e.amends, e.reason, {_OUTCOME_SQL} FROM events e"
+                " JOIN cases c ON c.id = e.case_id"
                 " WHERE c.ref = ? ORDER BY e.recorded_at, e.id",
                 (ref,),
             ).fetchall()
@@ -432,6 +472,7 @@ class Register:
                 "'reviewclock status --all' lists the cases"
             )
         dates = {r[0]: r[2] for r in rows}
+        recorded = {r[0]: _outcomes(r[9:]) for r in rows}
         out = [
             HistoryEntry(
                 action="amended" if amends else "recorded",
@@ -443,8 +484,12 @@ class Register:
                 by=by,
                 at=_utc(at),
                 reason=reason,
+                outcome=EventRecord(name, dt.date.fromisoformat(on), **recorded[row_id]).outcome,
+                old_outcome=None
+                if amends is None or amends not in recorded
+                else EventRecord(name, dt.date.fromisoformat(on), **recorded[amends]).outcome,
             )
-            for _, name, on, kind, note, by, at, amends, reason in rows
+            for row_id, name, on, kind, note, by, at, amends, reason, *_ in rows
         ]
         out += [
             HistoryEntry("deleted", "case", None, None, None, f"{count} events", by, _utc(at), why)
@@ -572,7 +617,8 @@ class Register:
             ).fetchall()
             columns = _AUDIT_COLUMNS if audit else ""
             cursor.execute(
-                f"SELECT case_id, name, on_date, kind{columns} FROM events WHERE {_CURRENT}"
+                f"SELECT case_id, name, on_date, kind, {_OUTCOME_SQL}{columns} FROM events"
+                f" WHERE {_CURRENT}"
                 f" {'AND case_id IN (' + where + ')' if where else ''}"
                 " ORDER BY case_id, on_date, id",
                 params,
@@ -634,7 +680,7 @@ class Register:
                 "'reviewclock status --all' lists the cases"
             )
         rows = conn.exec_driver_sql(
-            f"SELECT case_id, name, on_date, kind{_AUDIT_COLUMNS} FROM events"
+            f"SELECT case_id, name, on_date, kind, {_OUTCOME_SQL}{_AUDIT_COLUMNS} FROM events"
             f" WHERE case_id = ? AND {_CURRENT} ORDER BY on_date, id",
             (head[0],),
         )
@@ -654,6 +700,8 @@ def unreadable_message(ref: str, stored: str) -> str:
 
 
 _AUDIT_COLUMNS = ", note, recorded_by, recorded_at"
+_OUTCOME_SQL = "decision, panel_view, national_review"
+"""What an event records besides its date (``rules.OUTCOMES``), in this order."""
 _CURRENT = "id NOT IN (SELECT amends FROM events WHERE amends IS NOT NULL)"
 """The events that count: those no amendment has corrected."""
 
@@ -672,6 +720,26 @@ class HistoryEntry:
     by: str
     at: dt.datetime
     reason: str | None
+    outcome: str | None = None
+    """What the row records besides its date, in words (``decision lcspr``)."""
+    old_outcome: str | None = None
+    """For an amendment: the same, on the row it corrects."""
+
+
+def _outcomes(values: Sequence[Any]) -> dict[str, Any]:
+    """The outcome columns of a row (see ``_OUTCOME_SQL``) as EventRecord fields."""
+    decision, panel_view, national = values
+    return {
+        "decision": decision,
+        "panel_view": panel_view,
+        "national_review": None if national is None else bool(national),
+    }
+
+
+def describe_record(e: EventRecord) -> str:
+    """``on 2024-04-25 (decision lcspr)``: an event's date and what it records."""
+    text = e.outcome
+    return f"on {e.on.isoformat()}" + (f" ({text})" if text else "")
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -710,6 +778,9 @@ def _event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dic
         "note": e.note,
         "recorded_by": user,
         "recorded_at": now.astimezone(dt.UTC),
+        "decision": e.decision,
+        "panel_view": e.panel_view,
+        "national_review": e.national_review,
     }
 
 
@@ -727,7 +798,7 @@ def _events_by_case(
     current: list[EventRecord] = []
     current_id = None
     for row in rows:
-        case_id, name, on, kind = row[:4]
+        case_id, name, on, kind, decision, view, national = row[:7]
         day = days.get(on, _UNSEEN)
         if day is _UNSEEN:
             day = days[on] = _stored_day(on)
@@ -739,11 +810,28 @@ def _events_by_case(
             current = grouped.setdefault(case_id, [])
             current_id = case_id
         if audit:
-            note, by, at = row[4:]
+            note, by, at = row[7:]
             when = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC) if at else None
-            current.append(EventRecord(name, day, kind, note, by, when))
-        else:
+            current.append(
+                EventRecord(
+                    name,
+                    day,
+                    kind,
+                    note,
+                    by,
+                    when,
+                    decision,
+                    view,
+                    None if national is None else bool(national),
+                )
+            )
+        elif decision is None and view is None and national is None:
             current.append(EventRecord(name, day, kind))
+        else:
+            bool_national = None if national is None else bool(national)
+            current.append(
+                EventRecord(name, day, kind, None, None, None, decision, view, bool_national)
+            )
     return {case_id: tuple(events) for case_id, events in grouped.items()}
 
 

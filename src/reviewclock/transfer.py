@@ -13,6 +13,13 @@ one column per event (``notified``, ``rapid-review-sent``, ...)
     ``delay-notified``) holds its dates separated by ``;``; a proceedings
     date is followed by its kind: ``2024-09-02 criminal; 2025-02-10 inquest``.
 
+``decision``, ``panel-view``, ``national-review``
+    what the rapid review and the Panel's response recorded besides their
+    dates: the partners' decision (``lcspr``, ``no-lcspr``, ``not-decided``),
+    the Panel's view (``agrees``, ``disagrees``) and whether it will run a
+    national review (``yes``, ``no``). Empty means not recorded, and is kept
+    so: an import never guesses a decision.
+
 Dates may be ISO (``2024-01-03``) or British, day first with a four-digit
 year (``03/01/2024``). Only ``ref`` and ``aware`` are required columns; an
 unknown column stops the import. Column names, harms and kinds of proceedings
@@ -37,10 +44,24 @@ from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.dates import parse_any_date
-from reviewclock.rules import AWARE, EVENTS, HARMS, PROCEEDING_KINDS, RECORDABLE_EVENTS
+from reviewclock.rules import (
+    AWARE,
+    DECISIONS,
+    EVENTS,
+    HARMS,
+    OUTCOMES,
+    PANEL_VIEWS,
+    PROCEEDING_KINDS,
+    RECORDABLE_EVENTS,
+)
 
 CASE_COLUMNS = ("ref", "aware", "authority", "harm")
-CSV_COLUMNS = (*CASE_COLUMNS, *RECORDABLE_EVENTS)
+OUTCOME_COLUMNS = {field: field.replace("_", "-") for field in OUTCOMES}
+"""The CSV column of each outcome field: ``panel_view`` is the column ``panel-view``."""
+CSV_COLUMNS = (*CASE_COLUMNS, *RECORDABLE_EVENTS, *OUTCOME_COLUMNS.values())
+_CARRIER = {field: name for name, rule in EVENTS.items() for field in rule.outcomes}
+"""The event that records each outcome field."""
+_YES_NO = {"yes": True, "no": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +202,38 @@ def _case_from_cells(cells: dict[str, str]) -> CaseRecord:
                     f"proceedings-started {entry!r} needs its kind, e.g. '{day} criminal'"
                 )
             events.append(EventRecord(name, _date(name, day), kind))
+    for field, column in OUTCOME_COLUMNS.items():
+        raw = cells.get(column, "")
+        if not raw:
+            continue
+        carrier = _CARRIER[field]
+        index = next((i for i, e in enumerate(events) if e.name == carrier), None)
+        if index is None:
+            raise ValueError(f"{column} {raw!r} needs a {carrier} date in the same row")
+        events[index] = events[index]._replace(**{field: _outcome(field, raw)})
     return CaseRecord(cells["ref"], cells.get("authority") or None, harm, tuple(events))
+
+
+def _cell(value: str | bool) -> str:
+    """An outcome as the CSV writes it: ``yes`` and ``no`` for a national review."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def _outcome(field: str, raw: str) -> Any:
+    """A cell or JSON value of an outcome field, checked; raises ValueError naming it."""
+    column = OUTCOME_COLUMNS[field]
+    if field == "national_review":
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in _YES_NO:
+            return _YES_NO[str(raw).lower()]
+        raise ValueError(f"{column} {raw!r} is not yes or no")
+    allowed = DECISIONS if field == "decision" else PANEL_VIEWS
+    if raw not in allowed:
+        raise ValueError(f"{column} {raw!r} is not one of {', '.join(allowed)}")
+    return raw
 
 
 def _date(column: str, text: str) -> Any:
@@ -227,10 +279,16 @@ def write_csv(cases: Iterable[CaseRecord]) -> str:
     out = [",".join(CSV_COLUMNS)]
     for case in cases:
         cells: dict[str, list[str]] = {}
+        outcomes: dict[str, str] = {}
         for e in case.events:
             cells.setdefault(e.name, []).append(e.on.isoformat() + (f" {e.kind}" if e.kind else ""))
+            for field in EVENTS[e.name].outcomes:
+                value = getattr(e, field)
+                if value is not None:
+                    outcomes[field] = _cell(value)
         row = [case.ref, "; ".join(cells.get(AWARE, [])), case.authority or "", case.harm or ""]
         row += ["; ".join(cells.get(name, [])) for name in RECORDABLE_EVENTS]
+        row += [outcomes.get(field, "") for field in OUTCOME_COLUMNS]
         out.append(",".join(_csv_cell(c) for c in row))
     return "\n".join(out) + "\n"
 
@@ -269,6 +327,11 @@ def read_json(text: str) -> tuple[list[Incoming], list[Problem]]:
                 if name not in EVENTS:
                     raise ValueError(f"unknown event {name!r}")
                 at = ev.get("recorded_at")
+                outcomes = {
+                    field: _outcome(field, ev[field])
+                    for field in OUTCOMES
+                    if ev.get(field) is not None
+                }
                 events.append(
                     EventRecord(
                         name,
@@ -277,6 +340,7 @@ def read_json(text: str) -> tuple[list[Incoming], list[Problem]]:
                         ev.get("note"),
                         ev.get("recorded_by"),
                         dt.datetime.fromisoformat(at) if at else None,
+                        **outcomes,
                     )
                 )
             if not any(e.name == AWARE for e in events):
@@ -335,10 +399,21 @@ def new_events(have: CaseRecord, incoming: CaseRecord) -> list[EventRecord]:
     happens once is a conflict, never a correction (that is what amend is for)."""
     from reviewclock.errors import EventRefused
 
-    known = {(e.name, e.on, e.kind) for e in have.events}
+    known = {(e.name, e.on, e.kind): e for e in have.events}
     out = []
     for e in incoming.events:
-        if (e.name, e.on, e.kind) in known:
+        same = known.get((e.name, e.on, e.kind))
+        if same is not None:
+            for field in EVENTS[e.name].outcomes:
+                theirs, ours = getattr(e, field), getattr(same, field)
+                if theirs is not None and theirs != ours:
+                    column = OUTCOME_COLUMNS[field]
+                    have_text = "none" if ours is None else repr(_cell(ours))
+                    raise EventRefused(
+                        f"{e.name} records {column} {have_text} in the register but "
+                        f"{_cell(theirs)!r} in the file; correct one of them "
+                        "(reviewclock amend changes the register)"
+                    )
             continue
         if not EVENTS[e.name].repeatable:
             recorded = next((x for x in have.events if x.name == e.name), None)
