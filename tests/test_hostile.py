@@ -691,13 +691,15 @@ def test_typical_references_are_not_mistaken_for_names(ref: str) -> None:
 
 def test_import_headers_and_choices_ignore_case(tmp_path: Path) -> None:
     (tmp_path / "in.csv").write_text(
-        "Ref,Aware,Harm,Proceedings-Started\nH-1,2024-01-02,Death,2024-02-01 Criminal\n"
+        "Ref,Aware,Harm,Proceedings-Started,Notified,Rapid-Review-Sent,Decision\n"
+        "H-1,2024-01-02,Death,2024-02-01 Criminal,2024-01-03,2024-01-20,No-LCSPR\n"
     )
     db = str(tmp_path / "a.db")
     ok("import", str(tmp_path / "in.csv"), "--db", db)
     case = json.loads(ok("show", "H-1", "--json", "--db", db, "--as-of", AS_OF))
     assert case["harm"] == "death"
     assert any(e.get("kind") == "criminal" for e in case["events"])
+    assert any(e.get("decision") == "no-lcspr" for e in case["events"]), case["events"]
     ok("add-sin", "H-2", "--aware", "2024-01-02", "--harm", "Serious-Harm", "--db", db)
 
 

@@ -231,6 +231,7 @@ def _outcome(field: str, raw: str) -> Any:
             return _YES_NO[str(raw).lower()]
         raise ValueError(f"{column} {raw!r} is not yes or no")
     allowed = DECISIONS if field == "decision" else PANEL_VIEWS
+    raw = raw.lower() if isinstance(raw, str) else raw
     if raw not in allowed:
         raise ValueError(f"{column} {raw!r} is not one of {', '.join(allowed)}")
     return raw
