@@ -26,7 +26,13 @@ one column per event (``notified``, ``rapid-review-sent``, ...)
 
 Dates may be ISO (``2024-01-03``) or British, day first with a four-digit
 year (``03/01/2024``). Only ``ref`` and ``aware`` are required columns; an
-unknown column stops the import. CSV carries no notes and no audit trail;
+unknown column stops the import. Column names, harms and kinds of proceedings
+are read whatever their case (``Ref``, ``Death``, ``Criminal``).
+
+A cell that a spreadsheet would run as a formula (one starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading
+``'``, as OWASP recommends, and that ``'`` is taken off again on import, so
+export, import and export again give the same file. CSV carries no notes and no audit trail;
 JSON (a list of ``show --json`` objects) carries both.
 """
 
@@ -88,15 +94,40 @@ class ImportProblems(Exception):
         self.problems = list(problems)
 
 
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of an imported file and the encoding it was read in.
+
+    UTF-8 (with or without Excel's byte-order mark) is expected. A file that is
+    not UTF-8 but is valid Windows-1252 (what Excel on Windows saves as "CSV")
+    is read as that; anything else is refused with how to save it as UTF-8.
+    Line endings are kept as they are, so a carriage return inside a quoted
+    cell survives.
+    """
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+        if any(c < " " and c not in "\t\r\n" for c in text):
+            raise UnicodeDecodeError("cp1252", data, 0, 1, "control characters: not text")
+        return text, "Windows-1252"
+    except UnicodeDecodeError:
+        raise ValueError(
+            "it is not UTF-8 text (nor Windows-1252); in Excel, save it with "
+            "'Save As' and the type 'CSV UTF-8 (Comma delimited)'"
+        ) from None
+
+
 # -- CSV -----------------------------------------------------------------------------------
 
 
 def read_csv(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]:
     """Every case in a CSV file, and every problem found on the way (none means clean)."""
     columns = csv_columns(rules)
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip() for h in next(reader)]
+        header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return [], [Problem(1, "", "the file is empty; it needs a header row")]
     problems: list[Problem] = []
@@ -128,7 +159,7 @@ def read_csv(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]
                 )
             )
             continue
-        cells = {h: c.strip() for h, c in zip(header, row, strict=True)}
+        cells = {h: unguard(c.strip()) for h, c in zip(header, row, strict=True)}
         ref = cells["ref"]
         if ref in seen:
             problems.append(Problem(line, ref, f"the ref {ref} is also on line {seen[ref]}"))
@@ -146,7 +177,7 @@ def _case_from_cells(cells: dict[str, str], rules: Rulebook) -> CaseRecord:
         raise ValueError("the ref is empty")
     if not cells["aware"]:
         raise ValueError("the aware date is empty")
-    harm = cells.get("harm") or None
+    harm = (cells.get("harm") or "").lower() or None
     if harm is not None and harm not in HARMS:
         raise ValueError(f"harm {harm!r} is not death or serious-harm")
     events = [EventRecord(rules.opening_event, _date("aware", cells["aware"]))]
@@ -161,7 +192,7 @@ def _case_from_cells(cells: dict[str, str], rules: Rulebook) -> CaseRecord:
         for entry in entries:
             day, _, rest = entry.partition(" ")
             kind_text, _, until_text = rest.strip().partition(" to ")
-            kind = kind_text.strip() or None
+            kind = kind_text.strip().lower() or None
             until = _date(name, until_text.strip()) if until_text.strip() else None
             if rule.names_stage is not None:
                 choices = rules.stages_named_by(rule)
@@ -220,6 +251,7 @@ def _outcome(field: str, raw: str) -> Any:
             return _YES_NO[str(raw).lower()]
         raise ValueError(f"{column} {raw!r} is not yes or no")
     allowed = DECISIONS if field == "decision" else PANEL_VIEWS
+    raw = raw.lower() if isinstance(raw, str) else raw
     if raw not in allowed:
         raise ValueError(f"{column} {raw!r} is not one of {', '.join(allowed)}")
     return raw
@@ -232,6 +264,37 @@ def _date(column: str, text: str) -> Any:
         raise ValueError(f"{column}: {e}") from None
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet run a cell as a formula (OWASP, "CSV Injection")."""
+
+
+def _risky(text: str) -> bool:
+    return text.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def guard(text: str) -> str:
+    """A cell a spreadsheet will show as text: a formula-like one gets a leading ``'``.
+
+    A cell that already starts with ``'`` before a formula character gets one
+    more, so that :func:`unguard` gives back exactly what was written.
+    """
+    return "'" + text if _risky(text) else text
+
+
+def unguard(text: str) -> str:
+    """The inverse of :func:`guard`: take off the ``'`` that an export put in front."""
+    return text[1:] if text.startswith("'") and _risky(text[1:]) else text
+
+
+def _csv_cell(text: str) -> str:
+    """One cell, quoted when it holds a comma, a quote, a line break or a carriage return
+    (Python's csv module leaves a lone carriage return unquoted)."""
+    text = guard(text)
+    if any(c in text for c in ',"\r\n') or text != text.strip():
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def write_csv(cases: Iterable[CaseRecord], rules: Rulebook) -> str:
     """The register in the CSV layout that :func:`read_csv` reads back unchanged.
 
@@ -239,11 +302,8 @@ def write_csv(cases: Iterable[CaseRecord], rules: Rulebook) -> str:
     settings) gets a column of its own after the others, so nothing is lost;
     such a file imports again once the milestone is back in the settings."""
     cases = list(cases)
-    columns = list(csv_columns(rules))
     extra = sorted({e.name for c in cases for e in c.events} - set(rules.events))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*columns, *extra])
+    out = [",".join([*csv_columns(rules), *extra])]
     opening = rules.opening_event
     for case in cases:
         cells: dict[str, list[str]] = {}
@@ -262,8 +322,8 @@ def write_csv(cases: Iterable[CaseRecord], rules: Rulebook) -> str:
         row += ["; ".join(cells.get(name, [])) for name in rules.recordable_events]
         row += [outcomes.get(field, "") for field in OUTCOME_COLUMNS]
         row += ["; ".join(cells.get(name, [])) for name in extra]
-        writer.writerow(row)
-    return out.getvalue()
+        out.append(",".join(_csv_cell(c) for c in row))
+    return "\n".join(out) + "\n"
 
 
 # -- JSON ----------------------------------------------------------------------------------
