@@ -14,14 +14,18 @@ from hypothesis import strategies as st
 from helpers import run
 from reviewclock.dates import FIRST_DAY, LAST_DAY
 from reviewclock.errors import ReviewclockError
-from reviewclock.rules import PROCEEDING_KINDS, RECORDABLE_EVENTS
+from reviewclock.rules import PROCEEDING_KINDS, rulebook
 from reviewclock.store import Register
 
 NOW = dt.datetime(2024, 6, 3, 12, tzinfo=dt.UTC)
 
+RULES = rulebook()
 days = st.dates(FIRST_DAY, LAST_DAY)
 events = st.tuples(
-    st.sampled_from(RECORDABLE_EVENTS), days, st.sampled_from((None, *PROCEEDING_KINDS))
+    st.sampled_from(RULES.recordable_events),
+    days,
+    st.sampled_from((None, *PROCEEDING_KINDS, *RULES.stage_names)),
+    st.one_of(st.none(), days),
 )
 cases = st.lists(st.tuples(days, st.lists(events, max_size=10)), min_size=1, max_size=3)
 
@@ -43,7 +47,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_readers_never_fail_on_random_events(
     template: Path,
     tmp_path: Path,
-    cases: list[tuple[dt.date, list[tuple[str, dt.date, str | None]]]],
+    cases: list[tuple[dt.date, list[tuple[str, dt.date, str | None, dt.date | None]]]],
     as_of: dt.date,
     period: tuple[dt.date, dt.date],
 ) -> None:
@@ -55,10 +59,10 @@ def test_readers_never_fail_on_random_events(
         for number, (aware, recorded) in enumerate(cases):
             ref = f"P-{number}"
             register.add_case(ref, aware=aware, today=LAST_DAY, now=NOW)
-            for name, on, kind in recorded:
+            for name, on, kind, until in recorded:
                 # The register may refuse an event; what it accepts must be readable.
                 with contextlib.suppress(ReviewclockError):
-                    register.record(ref, name, on, kind=kind, today=LAST_DAY, now=NOW)
+                    register.record(ref, name, on, kind=kind, until=until, today=LAST_DAY, now=NOW)
     first, last = sorted(period)
     where = ("--db", str(db))
     for args in (
