@@ -1,0 +1,260 @@
+"""The register: cases and their append-only event log, on SQLite or PostgreSQL.
+
+Open it by path or URL (see :mod:`reviewclock.store.location`). A new SQLite
+register file is created with mode 0600 (and a directory that reviewclock
+makes for it with 0700); on either engine the schema is brought to the newest
+Alembic revision. Each write is one short transaction in which the checks and
+the write happen together (see :mod:`reviewclock.store.writing`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+
+from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.errors import RegisterError, ReviewclockError, UsageProblem
+from reviewclock.migrations import HEAD
+from reviewclock.rules import Stage
+from reviewclock.store import reading, schema, writing
+from reviewclock.store.engine import lock_timeout, make_engine, translated
+from reviewclock.store.location import POSTGRESQL, LocationError, locate
+from reviewclock.store.reading import HistoryEntry
+from reviewclock.store.records import DeletionRow, LogRow
+from reviewclock.store.writing import Planner
+
+
+class Register:
+    """A case register. Use it as a context manager, or call :meth:`close`."""
+
+    def __init__(self, location: str, *, create: bool = False, make_dirs: bool = False) -> None:
+        try:
+            self.where = locate(location)
+        except LocationError as e:
+            raise RegisterError(str(e)) from None
+        self.location = self.where.text
+        self.dialect = self.where.dialect
+        self.path = self.where.path
+        if self.path is not None:
+            from reviewclock.store.sqlite import prepare_file
+
+            prepare_file(self.path, create=create, make_dirs=make_dirs)
+        self.timeout = lock_timeout()
+        self.engine = make_engine(self.where, self.timeout)
+        try:
+            with self._translated(), self.engine.connect() as conn, conn.begin():
+                stale = schema.needs_upgrade(conn, self.where)
+            if stale:
+                with self._write() as conn:
+                    schema.upgrade(conn, self.dialect)
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    # -- transactions --------------------------------------------------------------------
+
+    def _translated(self) -> contextlib.AbstractContextManager[None]:
+        return translated(self.where, self.timeout)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A short write transaction (SQLite: begun IMMEDIATE, so writers queue)."""
+        with self._translated(), self.engine.connect() as conn:
+            conn = conn.execution_options(reviewclock_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._translated(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def add_case(
+        self,
+        ref: str,
+        *,
+        aware: dt.date,
+        today: dt.date,
+        now: dt.datetime,
+        notified: dt.date | None = None,
+        authority: str | None = None,
+        harm: str | None = None,
+        note: str | None = None,
+    ) -> CaseRecord:
+        """Add a new case from the date the local authority became aware of the incident."""
+        events = [EventRecord("aware", aware, note=note)]
+        if notified is not None:
+            events.append(EventRecord("notified", notified))
+        case = CaseRecord(ref, authority, harm, tuple(events))
+        with self._write() as conn:
+            return writing.add_case(conn, case, today=today, now=now, where=self.location)
+
+    def record(
+        self,
+        ref: str,
+        name: str,
+        on: dt.date,
+        *,
+        today: dt.date,
+        now: dt.datetime,
+        kind: str | None = None,
+        note: str | None = None,
+    ) -> CaseRecord:
+        """Append an event to a case, after checking it against what is recorded."""
+        new = EventRecord(name, on, kind, note)
+        with self._write() as conn:
+            return writing.record(conn, ref, new, today=today, now=now, where=self.location)
+
+    def amend(
+        self,
+        ref: str,
+        name: str,
+        on: dt.date,
+        *,
+        reason: str,
+        today: dt.date,
+        now: dt.datetime,
+        was: dt.date | None = None,
+    ) -> tuple[CaseRecord, CaseRecord]:
+        """Correct the date of a recorded event, keeping the old row; returns (before, after).
+
+        ``was`` picks which record to correct when the event is recorded more than
+        once (proceedings, publication plans, delay notices).
+        """
+        if not reason.strip():
+            raise UsageProblem("give the reason for the correction with --reason TEXT")
+        with self._write() as conn:
+            return writing.amend(
+                conn, ref, name, on, reason=reason, today=today, now=now, was=was,
+                where=self.location,
+            )  # fmt: skip
+
+    def import_cases(self, planner: Planner, *, dry_run: bool, now: dt.datetime) -> tuple[int, int]:
+        """Add cases from a file, all or nothing, in one transaction.
+
+        ``planner`` is given the cases in the register and says what to add (or
+        raises, listing every problem); with ``dry_run`` nothing is written.
+        Returns (cases added, events added).
+        """
+        with self._write() as conn:
+            return writing.import_cases(conn, planner, dry_run=dry_run, now=now)
+
+    def delete(self, ref: str, *, reason: str, now: dt.datetime) -> int:
+        """Delete a case and its events, leaving an audit row; returns the events removed."""
+        if not reason.strip():
+            raise UsageProblem("give the reason for the deletion with --reason TEXT")
+        with self._write() as conn:
+            return writing.delete(conn, ref, reason=reason, now=now, where=self.location)
+
+    def record_digest(
+        self,
+        digest_date: dt.date,
+        fingerprint: str,
+        recipients: list[str],
+        subject: str,
+        now: dt.datetime,
+    ) -> None:
+        """Note that a digest was sent. Called only after the mail server accepted it."""
+        with self._write() as conn:
+            writing.record_digest(conn, digest_date, fingerprint, recipients, subject, now)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, ref: str) -> CaseRecord:
+        with self._read() as conn:
+            return reading.load(conn, ref, self.location)
+
+    def cases(
+        self, *, audit: bool = True, open_in: Sequence[Stage] | None = None
+    ) -> list[CaseRecord]:
+        """Every case, in the order they were added, each with its events in date order.
+
+        Without ``audit``, events come without their notes and who recorded them
+        and when: all that a status needs, read much faster. With ``open_in``
+        (the clock's stages), only cases with a stage still open are read: a
+        stage is open when one of its start events is recorded and its meeting
+        event is not, which the database can tell without working out dates.
+        """
+        with self._read() as conn:
+            return reading.cases(conn, audit=audit, open_in=open_in)
+
+    def history(self, ref: str) -> list[HistoryEntry]:
+        """Every record, correction and deletion for ``ref``, oldest first."""
+        with self._read() as conn:
+            return reading.history(conn, ref, self.location)
+
+    def logs(self) -> tuple[dict[str, tuple[LogRow, ...]], list[DeletionRow]]:
+        """The full log of every case with a correction, and every deletion: what a JSON
+        export needs, beyond the current events, to rebuild the register elsewhere."""
+        with self._read() as conn:
+            return reading.logs(conn), reading.deletions(conn)
+
+    def digest_sent(self, digest_date: dt.date, fingerprint: str) -> tuple[str, str] | None:
+        """When (UTC, to the second) and to whom this exact digest was already sent for
+        ``digest_date``, if it was."""
+        with self._read() as conn:
+            row = reading.digest_sent(conn, digest_date, fingerprint)
+        if row is None:
+            return None
+        return reading.utc(row[0]).strftime("%Y-%m-%d %H:%M:%S"), str(row[1])
+
+    # -- upkeep ----------------------------------------------------------------------------
+
+    def backup(self, dest: Path) -> int:
+        """Copy the register to a new private file ``dest``; returns the cases copied.
+
+        SQLite: the online backup API, checked for integrity. PostgreSQL:
+        ``pg_dump --format=custom``.
+        """
+        with self._read() as conn:
+            if self.dialect == POSTGRESQL:
+                from reviewclock.store import postgresql
+
+                return postgresql.backup(conn, self.where, dest)
+            from reviewclock.store import sqlite
+
+            return sqlite.backup(conn, dest)
+
+    def problems(self, today: dt.date) -> list[str]:
+        """What is wrong with the register, for ``reviewclock doctor``; empty when all is well.
+
+        SQLite: integrity and file modes. PostgreSQL: tables readable by PUBLIC
+        (there are no files to check). Both: schema revision and contradictions.
+        """
+        from reviewclock.checks import check_case
+
+        found: list[str] = []
+        with self._read() as conn:
+            if self.dialect == POSTGRESQL:
+                from reviewclock.store import postgresql
+
+                found += postgresql.problems(conn)
+            else:
+                from reviewclock.store import sqlite
+
+                found += sqlite.problems(conn, self.path)
+            version = schema.revision(conn, schema.tables(conn, self.dialect))
+            cases = reading.cases(conn, audit=False)
+        if version != HEAD:
+            found.append(f"schema revision {version}, expected {HEAD}")
+        for case in cases:
+            try:
+                check_case(case.ref, case.events, today)
+            except ReviewclockError as e:
+                found.append(f"{case.ref}: {e}")
+        return found
