@@ -14,7 +14,6 @@ the cluster runs as the ``postgres`` user. It is for tests only: fsync is off.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -31,8 +30,11 @@ def binaries() -> Path | None:
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).resolve().parent
-    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
-    return Path(versions[0]).parent if versions else None
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    return versions[-1].parent if versions else None
 
 
 def _free_port() -> int:

@@ -48,6 +48,12 @@ class Register:
         try:
             with self._translated(), self.engine.connect() as conn, conn.begin():
                 stale = schema.needs_upgrade(conn, self.where)
+                empty = stale and not schema.tables(conn, self.dialect)
+            if empty and not create and self.dialect == POSTGRESQL:
+                raise RegisterError(
+                    f"there is no register in {self.location} yet; add the first case with "
+                    "'reviewclock add-sin', or point --db (or REVIEWCLOCK_DB) at your register"
+                )
             if stale:
                 with self._write() as conn:
                     schema.upgrade(conn, self.dialect)
