@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import importlib.util
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -67,11 +67,13 @@ def make_engine(location: Location, timeout: float) -> Engine:
 
 
 def _postgresql(location: Location, timeout: float) -> Engine:
-    if importlib.util.find_spec("psycopg") is None:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
         raise RegisterError(
             f"{location.text} is a PostgreSQL register, and its driver is not installed; "
             f"run: {INSTALL_POSTGRES}"
-        )
+        ) from None
     options = f"-c timezone=UTC -c lock_timeout={int(timeout * 1000)}"
     return create_engine(
         location.url,
@@ -112,9 +114,8 @@ def _sqlite(location: Location, timeout: float) -> Engine:
 
 def _driver_errors() -> tuple[type[BaseException], ...]:
     errors: list[type[BaseException]] = [exc.DBAPIError, sqlite3.Error]
-    if importlib.util.find_spec("psycopg") is not None:
-        import psycopg
-
+    psycopg = sys.modules.get("psycopg")  # loaded only when a PostgreSQL register is open
+    if psycopg is not None:
         errors.append(psycopg.Error)
     return tuple(errors)
 
