@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from conftest import libpq
 from helpers import assert_refused, query, run, run_process
 from reviewclock.cli import app
 from reviewclock.store import Register
@@ -98,6 +100,50 @@ def test_sixteen_processes_writing_at_once(register_url: str) -> None:
     assert notes == sorted(f"writer {n}" for n in range(16))
     if "://" not in path:
         assert integrity(path) == "ok"
+
+
+def test_the_same_event_recorded_at_once_is_accepted_once(register_url: str) -> None:
+    """Eight officers record the same notification at the same moment: one is accepted, seven
+    are told it is already recorded, and the register holds one row.
+
+    On PostgreSQL the events table is held locked until all eight are waiting, so that they
+    all reach the check together; SQLite's writers queue from the start by design."""
+    env = {"REVIEWCLOCK_DB": register_url, "REVIEWCLOCK_LOCK_TIMEOUT": "600"}
+    assert run_process("add-sin", "SAME", "--aware", "2024-03-28", env=env).returncode == 0
+    exe = str(Path(sys.executable).parent / "reviewclock")
+    with contextlib.ExitStack() as stack:
+        if "://" in register_url:
+            import psycopg
+
+            holder = stack.enter_context(psycopg.connect(libpq(register_url)))
+            holder.execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+        procs = [
+            subprocess.Popen(
+                [exe, "record", "SAME", "notified", "--on", f"2024-04-0{2 + n % 3}"],
+                env={**os.environ, **env},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(8)
+        ]
+        if "://" in register_url:
+            waiting = (
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND application_name = 'reviewclock' AND datname = current_database()"
+            )
+            with psycopg.connect(libpq(register_url), autocommit=True) as watcher:
+                while watcher.execute(waiting).fetchone() != (8,):
+                    assert all(p.poll() is None for p in procs), "a writer ended while locked out"
+                    time.sleep(0.05)  # polling for the event: all eight are waiting
+            holder.rollback()
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    results = [(p.returncode, err) for p, err in zip(procs, errors, strict=True)]
+    assert sorted(code for code, _ in results) == [0] + [1] * 7, results
+    for code, err in results:
+        if code:
+            assert err.count("\n") == 1 and "notified is already recorded for SAME" in err, err
+    assert query(register_url, "SELECT count(*) FROM events WHERE name = 'notified'") == [(1,)]
 
 
 WRITER = """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import shlex
 import socket
 import stat
 import subprocess
@@ -104,17 +105,22 @@ def views(db: str) -> dict[str, str]:
     return {name: ok(*args, "--db", db) for name, args in commands.items()}
 
 
-def move(source: str, dest: str, tmp_path: Path) -> None:
-    """export --format json from one register, import into another (as the README says)."""
-    path = tmp_path / f"moved-{uuid.uuid4().hex[:6]}.json"
-    path.write_text(ok("export", "--format", "json", "--db", source))
-    ok("import", str(path), "--format", "json", "--db", dest)
+def move(source: str, dest: str) -> None:
+    """Pipe export --format json from one register into import on another, as the README says."""
+    exe = shlex.quote(str(Path(sys.executable).parent / "reviewclock"))
+    pipe = (
+        f"{exe} export --format json --db {shlex.quote(source)}"
+        f" | {exe} import - --format json --db {shlex.quote(dest)}"
+    )
+    p = subprocess.run(["bash", "-o", "pipefail", "-c", pipe], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("Imported ") and p.stderr == ""
 
 
 def test_same_output_on_both_engines_and_a_round_trip(pg_database: str, tmp_path: Path) -> None:
     first = str(tmp_path / "first.db")
     journey(first)
-    move(first, pg_database, tmp_path)
+    move(first, pg_database)
     on_sqlite, on_postgresql = views(first), views(pg_database)
     for name, text in on_sqlite.items():
         assert on_postgresql[name] == text, name
@@ -122,7 +128,7 @@ def test_same_output_on_both_engines_and_a_round_trip(pg_database: str, tmp_path
     assert "entered twice" in on_sqlite["history-deleted"]
     # ... and back again: SQLite -> PostgreSQL -> SQLite changes nothing.
     back = str(tmp_path / "back.db")
-    move(pg_database, back, tmp_path)
+    move(pg_database, back)
     assert ok("export", "--format", "json", "--db", back) == ok(
         "export", "--format", "json", "--db", first
     )

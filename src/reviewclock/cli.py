@@ -831,12 +831,16 @@ EXPORT_FORMATS = ("csv", "json", "ics")
         "reviewclock import cases.csv",
         "reviewclock import more.csv --update       # add new events to existing cases",
         "reviewclock import backup.json --format json",
+        "reviewclock export --format json --db OLD | reviewclock import - --format json --db NEW",
     ),
 )
 def import_(
     file: Annotated[
         Path,
-        typer.Argument(metavar="FILE", help="A CSV file (as export writes it) or a JSON file."),
+        typer.Argument(
+            metavar="FILE",
+            help="A CSV file (as export writes it) or a JSON file; - reads standard input.",
+        ),
     ],
     file_format: Annotated[
         str | None,
@@ -873,7 +877,10 @@ def import_(
     from reviewclock.transfer import ImportProblems, read_csv, read_json
 
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        if str(file) == "-":
+            text = sys.stdin.buffer.read().decode("utf-8-sig")
+        else:
+            text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) else "it is not UTF-8 text"
         raise UsageProblem(f"cannot read {file}: {reason}") from None

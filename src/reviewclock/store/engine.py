@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import NullPool
 
 from reviewclock.errors import RegisterError
 from reviewclock.store.location import POSTGRESQL, Location
@@ -75,9 +74,10 @@ def _postgresql(location: Location, timeout: float) -> Engine:
             f"run: {INSTALL_POSTGRES}"
         ) from None
     options = f"-c timezone=UTC -c lock_timeout={int(timeout * 1000)}"
+    # The default pool keeps one connection for the whole command: a connection to a
+    # server costs more than the queries a command makes.
     return create_engine(
         location.url,
-        poolclass=NullPool,
         connect_args={
             "connect_timeout": max(1, int(min(timeout, 30))),
             "options": options,
