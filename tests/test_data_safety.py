@@ -638,3 +638,20 @@ def test_random_command_lines(db: str, args: list[str]) -> None:
         assert snapshot(db) == before
         if "Usage:" not in result.stderr:
             assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_driver_errors_from_the_fast_path_are_one_line(db: str) -> None:
+    """Status reads through the driver's own cursor; its errors are translated too."""
+    if "://" in db:
+        import psycopg
+
+        from conftest import libpq
+
+        with psycopg.connect(libpq(db), autocommit=True) as conn:
+            conn.execute("ALTER TABLE events RENAME TO events_moved")
+    else:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            conn.execute("ALTER TABLE events RENAME TO events_moved")
+    r = run("status", "--all", "--db", db, "--as-of", AS_OF)
+    assert_refused(r, 1, f"the register {db} could not be used", "events")
+    assert "REVIEWCLOCK_DEBUG" not in r.stderr
