@@ -319,9 +319,10 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         envvar=DB_ENV,
-        metavar="PATH",
+        metavar="PATH|URL",
         show_default=False,
-        help="The register: a file path or a SQLAlchemy URL [default: from REVIEWCLOCK_DB, "
+        help="The register: a file path, sqlite:///PATH, or postgresql+psycopg://USER@HOST/DBNAME "
+        "(the password from ~/.pgpass or PGPASSWORD) [default: from REVIEWCLOCK_DB, "
         "the config file's 'register', or the user data directory].",
     ),
 ]
