@@ -312,3 +312,15 @@ def test_doctor_on_a_server(pg_database: str) -> None:
     assert "R-1: that would put rapid-review-sent (2024-04-19) before notified (2024-04-30)" in (
         r.stdout
     )
+
+
+def test_a_dry_run_into_an_empty_database_writes_nothing(pg_database: str, tmp_path: Path) -> None:
+    source = str(tmp_path / "source.db")
+    journey(source)
+    moved = tmp_path / "register.json"
+    moved.write_text(ok("export", "--format", "json", "--db", source))
+    out = ok("import", str(moved), "--dry-run", "--db", pg_database)
+    assert out.startswith("Would import 3 new cases and ")
+    assert query(pg_database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [
+        (0,)
+    ]

@@ -358,11 +358,13 @@ def _location(db: str | None, settings: Any) -> tuple[str, bool]:
     return _default_register(), True
 
 
-def _open(db: str | None, settings: Any, *, create: bool = False) -> Any:
+def _open(
+    db: str | None, settings: Any, *, create: bool = False, may_be_empty: bool = False
+) -> Any:
     from reviewclock.store import Register
 
     location, is_default = _location(db, settings)
-    return Register(location, create=create, make_dirs=is_default)
+    return Register(location, create=create, make_dirs=is_default, may_be_empty=may_be_empty)
 
 
 def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -903,7 +905,9 @@ def import_(
                 plan = planner({})
                 cases, events = len(plan.cases), plan.events
             else:
-                register = stack.enter_context(_open(db, settings, create=not dry_run))
+                register = stack.enter_context(
+                    _open(db, settings, create=not dry_run, may_be_empty=dry_run)
+                )
                 cases, events = register.import_cases(
                     planner, dry_run=dry_run or bool(problems), now=now
                 )

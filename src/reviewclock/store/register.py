@@ -31,7 +31,17 @@ from reviewclock.store.writing import Planner
 class Register:
     """A case register. Use it as a context manager, or call :meth:`close`."""
 
-    def __init__(self, location: str, *, create: bool = False, make_dirs: bool = False) -> None:
+    def __init__(
+        self,
+        location: str,
+        *,
+        create: bool = False,
+        make_dirs: bool = False,
+        may_be_empty: bool = False,
+    ) -> None:
+        """Open the register at ``location``. ``create`` makes a new one (file and schema);
+        ``may_be_empty`` opens an empty PostgreSQL database without making it a register,
+        for a dry-run import, which then checks against no cases."""
         try:
             self.where = locate(location)
         except LocationError as e:
@@ -49,7 +59,10 @@ class Register:
             with self._translated(), self.engine.connect() as conn, conn.begin():
                 stale = schema.needs_upgrade(conn, self.where)
                 empty = stale and not schema.tables(conn, self.dialect)
-            if empty and not create and self.dialect == POSTGRESQL:
+            self.empty = empty and not create and self.dialect == POSTGRESQL
+            if self.empty and may_be_empty:
+                return
+            if self.empty:
                 raise RegisterError(
                     f"there is no register in {self.location} yet; add the first case with "
                     "'reviewclock add-sin', or point --db (or REVIEWCLOCK_DB) at your register"
@@ -157,6 +170,9 @@ class Register:
         raises, listing every problem); with ``dry_run`` nothing is written.
         Returns (cases added, events added).
         """
+        if self.empty:  # a dry run into a database that is not a register yet
+            plan = planner({})
+            return len(plan.cases), plan.events
         with self._write() as conn:
             return writing.import_cases(conn, planner, dry_run=dry_run, now=now)
 
