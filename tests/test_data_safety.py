@@ -174,7 +174,11 @@ def test_writers_killed_at_random_moments_lose_nothing_acknowledged(tmp_path: Pa
             )
             for w in range(3)
         ]
-        time.sleep(rng.uniform(0.6, 1.6))
+        for w in writers:  # wait until every writer is writing, however loaded the machine
+            assert w.stdout is not None
+            acknowledged.add(w.stdout.readline().strip())
+        acknowledged.discard("")  # a writer that failed to start is reported below
+        time.sleep(rng.uniform(0.05, 1.0))  # then kill them at a random moment
         for w in writers:
             time.sleep(rng.uniform(0, 0.05))
             w.send_signal(signal.SIGKILL)
