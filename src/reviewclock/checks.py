@@ -8,7 +8,9 @@ Refused (exit 1, nothing written):
     which is a plan); a date before awareness; an event that is already
     recorded and cannot repeat; an event before one it depends on (a rapid
     review before the notification); proceedings that end before they
-    started, or with none running; a kind that is not a kind of proceedings.
+    started, or with none running; a kind that is not a kind of proceedings;
+    a decision or a Panel's view on an event that does not carry one, or an
+    unknown value.
 
 Recorded with a warning:
     a delay notice on a case with no stage delayed or overdue (the Panel may
@@ -24,7 +26,15 @@ from collections.abc import Sequence
 from reviewclock.clock import EventRecord, proceedings_of
 from reviewclock.dates import describe
 from reviewclock.errors import EventRefused, UsageProblem
-from reviewclock.rules import AWARE, EVENTS, PROCEEDING_KINDS, RECORDABLE_EVENTS
+from reviewclock.rules import (
+    AWARE,
+    DECISIONS,
+    EVENTS,
+    OUTCOMES,
+    PANEL_VIEWS,
+    PROCEEDING_KINDS,
+    RECORDABLE_EVENTS,
+)
 
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}$")
 _NAME_LIKE = re.compile(r"^[A-Z][a-z]+[ _.-]+[A-Z][a-z]+$")
@@ -60,6 +70,22 @@ def check_kind(event: str, kind: str | None) -> None:
         )
 
 
+def check_outcomes(event: str, e: EventRecord) -> None:
+    """A decision or a Panel's view is recorded only on the event that carries it, and
+    only with one of its known values."""
+    carried = EVENTS[event].outcomes if event in EVENTS else ()
+    for field, what in OUTCOMES.items():
+        if getattr(e, field) is not None and field not in carried:
+            owner = next(n for n, rule in EVENTS.items() if field in rule.outcomes)
+            raise UsageProblem(f"{what} is recorded with {owner} only, not with {event!r}")
+    if e.decision is not None and e.decision not in DECISIONS:
+        raise UsageProblem(f"{e.decision!r} is not a decision; use one of {', '.join(DECISIONS)}")
+    if e.panel_view is not None and e.panel_view not in PANEL_VIEWS:
+        raise UsageProblem(
+            f"{e.panel_view!r} is not a view of the Panel; use one of {', '.join(PANEL_VIEWS)}"
+        )
+
+
 def check_new_event(
     ref: str, events: Sequence[EventRecord], new: EventRecord, today: dt.date
 ) -> None:
@@ -71,6 +97,7 @@ def check_new_event(
             f"{', '.join(RECORDABLE_EVENTS)}"
         )
     check_kind(new.name, new.kind)
+    check_outcomes(new.name, new)
     if new.on > today and not rule.may_be_future:
         raise EventRefused(
             f"{new.name} on {describe(new.on)} is in the future (today is {today.isoformat()}); "

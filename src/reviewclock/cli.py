@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 from reviewclock.dates import parse_date
 from reviewclock.errors import ReviewclockError, UsageProblem
 from reviewclock.render import DIGEST_FORMATS
-from reviewclock.rules import HARMS
+from reviewclock.rules import DECISIONS, HARMS, PANEL_VIEWS
 
 PROG = "reviewclock"
 DEBUG_ENV = "REVIEWCLOCK_DEBUG"
@@ -414,6 +414,54 @@ def _complete_kinds(incomplete: str) -> list[str]:
     return [k for k in PROCEEDING_KINDS if k.startswith(incomplete)]
 
 
+DecisionOption = Annotated[
+    str | None,
+    typer.Option(
+        parser=_one_of("a decision", DECISIONS),
+        metavar="|".join(DECISIONS),
+        show_default=False,
+        help="rapid-review-sent only: the partners' decision on a local review "
+        "[default: not-decided].",
+    ),
+]
+PanelViewOption = Annotated[
+    str | None,
+    typer.Option(
+        parser=_one_of("a view of the Panel", PANEL_VIEWS),
+        metavar="|".join(PANEL_VIEWS),
+        help="panel-response only: whether the Panel agrees with the partners' decision.",
+    ),
+]
+NationalReviewOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--national-review/--no-national-review",
+        show_default=False,
+        help="panel-response only: the Panel will (or will not) run a national review.",
+    ),
+]
+
+
+def _outcomes(
+    event: str, decision: str | None, panel_view: str | None, national_review: bool | None
+) -> dict[str, Any]:
+    """The options that record a decision, checked against the event they are given with."""
+    from reviewclock.checks import check_outcomes
+    from reviewclock.clock import EventRecord
+
+    given: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("decision", decision),
+            ("panel_view", panel_view),
+            ("national_review", national_review),
+        )
+        if v is not None
+    }
+    check_outcomes(event, EventRecord(event, dt.date.min, **given))
+    return given
+
+
 RefArgument = Annotated[
     str,
     typer.Argument(
@@ -496,7 +544,8 @@ def add_sin(
 @app.command(
     epilog=_examples(
         "reviewclock record BSCP-2024-07 notified --on 2024-04-05",
-        "reviewclock record BSCP-2024-07 rapid-review-sent      # dated today",
+        "reviewclock record BSCP-2024-07 rapid-review-sent --decision no-lcspr  # dated today",
+        "reviewclock record BSCP-2024-07 panel-response --on 2024-05-20 --panel-view agrees",
         "reviewclock record BSCP-2024-07 proceedings-started --on 2024-05-01 --kind criminal",
         "reviewclock record BSCP-2024-07 publication-planned --on 2025-03-03",
     ),
@@ -530,6 +579,9 @@ def record(
             help="The kind of proceedings (proceedings events only).",
         ),
     ] = None,
+    decision: DecisionOption = None,
+    panel_view: PanelViewOption = None,
+    national_review: NationalReviewOption = None,
     note: NoteOption = None,
     db: DbOption = None,
 ) -> None:
@@ -538,6 +590,11 @@ def record(
     Each event is recorded once (proceedings, publication plans and delay
     notices may repeat). A recorded date is never overwritten. Events cannot
     be dated in the future, except publication-planned, which is a plan.
+
+    A rapid review carries the partners' decision on a local review
+    (--decision, not-decided unless given). The Panel's response carries its
+    view of that decision (--panel-view) and whether it will run a national
+    review (--national-review; with a view given and no flag, it will not).
     """
     from reviewclock.render.terminal import print_case
     from reviewclock.report import PAST_DUE
@@ -546,8 +603,15 @@ def record(
     now = london_now()
     today = now.date()
     when = on or today
+    outcomes = _outcomes(event, decision, panel_view, national_review)
+    if event == "rapid-review-sent":
+        outcomes.setdefault("decision", "not-decided")
+    if "panel_view" in outcomes:
+        outcomes.setdefault("national_review", False)
     with _open(db, settings) as register:
-        case = register.record(ref, event, when, kind=kind, note=note, today=today, now=now)
+        case = register.record(
+            ref, event, when, kind=kind, note=note, today=today, now=now, **outcomes
+        )
     print(f"Recorded {event} on {when.isoformat()} for {ref}.")
     evaluated = settings.clock().evaluate(case.events, today)
     print_case(case, evaluated, events=False)
@@ -668,16 +732,21 @@ def _london(moment: dt.datetime) -> str:
         "reviewclock amend BSCP-2024-07 notified --on 2024-04-04 --reason 'typed 5th, sent 4th'",
         "reviewclock amend BSCP-2024-07 publication-planned --was 2025-03-03 --on 2025-03-10 \\",
         "    --reason 'date on the plan was wrong'",
+        "reviewclock amend BSCP-2024-07 rapid-review-sent --decision lcspr \\",
+        "    --reason 'partners decided on 24 April; typed as no-lcspr'",
     ),
 )
 def amend(
     ref: RefArgument,
     event: EventArgument,
-    on: Annotated[
-        dt.date,
-        typer.Option(parser=_date, metavar="DATE", help="The correct date (YYYY-MM-DD)."),
-    ],
     reason: ReasonOption,
+    on: Annotated[
+        dt.date | None,
+        typer.Option(parser=_date, metavar="DATE", help="The correct date (YYYY-MM-DD)."),
+    ] = None,
+    decision: DecisionOption = None,
+    panel_view: PanelViewOption = None,
+    national_review: NationalReviewOption = None,
     was: Annotated[
         dt.date | None,
         typer.Option(
@@ -688,21 +757,32 @@ def amend(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Correct the date of a recorded event: the only way to change a date.
+    """Correct a recorded event: its date, or the decision it records.
 
-    The old date is kept and the correction is added beside it, with who made
-    it, when and why; 'reviewclock history REF' shows both. The deadlines are
-    worked out again, and the ones that moved are listed.
+    The old record is kept and the correction is added beside it, with who
+    made it, when and why; 'reviewclock history REF' shows both. The deadlines
+    are worked out again, and the ones that moved are listed. A rapid
+    review's decision (--decision) and the Panel's view (--panel-view,
+    --national-review) are corrected the same way.
     """
     settings = _settings()
     now = london_now()
     today = now.date()
+    outcomes = _outcomes(event, decision, panel_view, national_review)
     with _open(db, settings) as register:
-        before, after = register.amend(ref, event, on, reason=reason, was=was, today=today, now=now)
+        before, after = register.amend(
+            ref, event, on, reason=reason, was=was, today=today, now=now, outcomes=outcomes
+        )
     clock = settings.clock()
     old = {s.stage.name: s for s in clock.evaluate(before.events, today).stages}
     new = {s.stage.name: s for s in clock.evaluate(after.events, today).stages}
-    print(f"Amended {event} for {ref}: now {on.isoformat()}.")
+    from reviewclock.store import describe_record
+
+    changed = next(
+        (e for e in after.events if e.name == event and e not in before.events),
+        None,
+    )
+    print(f"Amended {event} for {ref}: now {describe_record(changed) if changed else 'as before'}.")
     moved = [
         f"  {name}: due {old[name].due.isoformat()} -> {s.due.isoformat()}"
         if name in old
@@ -713,6 +793,11 @@ def amend(
     print("Deadlines that moved:" if moved else "No deadline moved.")
     for line in moved:
         print(line)
+
+
+def _with_outcome(day: dt.date | None, outcome: str | None) -> str:
+    text = "" if day is None else day.isoformat()
+    return f"{text} ({outcome})" if outcome else text
 
 
 @app.command(epilog=_examples("reviewclock history BSCP-2024-07"))
@@ -730,8 +815,8 @@ def history(ref: RefArgument, db: DbOption = None) -> None:
             Cell(_london(h.at)),
             Cell(h.action),
             Cell(h.event),
-            Cell("" if h.old is None else h.old.isoformat()),
-            Cell("" if h.new is None else h.new.isoformat()),
+            Cell(_with_outcome(h.old, h.old_outcome)),
+            Cell(_with_outcome(h.new, h.outcome)),
             Cell(h.by),
             Cell(h.reason or h.note or ""),
         ]
@@ -872,6 +957,8 @@ def import_(
     proceedings-ended, delay-notified), each holding a date or nothing. Events
     that can repeat hold dates separated by ';', and proceedings dates their
     kind: '2024-09-02 criminal'. Dates are YYYY-MM-DD or DD/MM/YYYY (day first).
+    Then decision (lcspr, no-lcspr, not-decided), panel-view (agrees,
+    disagrees) and national-review (yes, no), or nothing when not recorded.
 
     One bad row stops the import and nothing is written; the message gives the
     line, the ref and the reason. --dry-run lists every problem at once.
@@ -1009,6 +1096,8 @@ def _bar(on_time: int, late: int, width: int = 24) -> tuple[str, str]:
         "reviewclock stats --year 2023/24",
         "reviewclock stats --from 2024-01-01 --to 2024-12-31 --json",
         "reviewclock stats --year 2024/25 --chart timeliness-2024-25.svg",
+        "reviewclock stats --year 2023/24 --format html > case-reviews-2023-24.html",
+        "reviewclock stats --year 2023/24 --format markdown --output annual-report/",
     ),
 )
 def stats(
@@ -1030,6 +1119,25 @@ def stats(
     ] = None,
     as_json: JsonOption = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV, one row per stage.")] = False,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            parser=_one_of("a stats format", STATS_FORMATS),
+            metavar="|".join(STATS_FORMATS),
+            show_default=False,
+            help="text (the table), json, csv, or the annual report's case-review section "
+            "in words and figures: markdown or html [default: text].",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="markdown and html: write the section into DIR (made if need be), the "
+            "markdown with its figures as SVG files beside it; default: stdout.",
+        ),
+    ] = None,
     chart: Annotated[
         Path | None,
         typer.Option(
@@ -1047,6 +1155,12 @@ def stats(
     working days taken (median and worst), and the stages still open at the
     end, with how many were overdue and how many delayed by proceedings. A
     period that has not ended yet is counted up to today.
+
+    --format markdown or html writes the case-review section of the annual
+    report: notifications, rapid reviews and the partners' decisions, the
+    Panel's responses and views, and local reviews, with a figure per stage
+    (one bar per case; figures need matplotlib). The counts are those of
+    --json for the same period.
     """
     from reviewclock.report import financial_year, financial_year_of, timeliness
 
@@ -1060,6 +1174,22 @@ def stats(
         raise UsageProblem("give both --from DATE and --to DATE")
     if as_json and as_csv:
         raise UsageProblem("give either --json or --csv, not both")
+    if output_format is not None and (as_json or as_csv):
+        flag = "--json" if as_json else "--csv"
+        if output_format != flag[2:]:
+            raise UsageProblem(f"give either --format {output_format} or {flag}, not both")
+    as_json = as_json or output_format == "json"
+    as_csv = as_csv or output_format == "csv"
+    section_format = output_format if output_format in ("markdown", "html") else None
+    if chart is not None and section_format is not None:
+        raise UsageProblem(
+            f"--chart goes with the table, --json or --csv; --format {section_format} "
+            "draws its own figures"
+        )
+    if output is not None and section_format is None:
+        raise UsageProblem("--output DIR goes with --format markdown or --format html")
+    if output is not None and output.exists() and not output.is_dir():
+        raise UsageProblem(f"--output {output}: that is a file; give a directory")
     today = as_of or london_today()
     first, last = period or ((start, end) if start and end else financial_year_of(today))
     if last < first:
@@ -1070,7 +1200,15 @@ def stats(
     settings = _settings()
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
-        figures = timeliness(register.cases(audit=False), clock, first, last)
+        if section_format is not None:
+            from reviewclock.annual import annual_section
+
+            section = annual_section(register.cases(audit=False), clock, first, last)
+        else:
+            figures = timeliness(register.cases(audit=False), clock, first, last)
+    if section_format is not None:
+        _write_section(section, section_format, output)
+        return
     columns = (
         "completed",
         "on_time",
@@ -1149,6 +1287,66 @@ def stats(
 
         write_chart(chart, figures, clock.stages, (first, last))
         print(f"Chart written to {chart}.", file=sys.stderr if (as_json or as_csv) else sys.stdout)
+
+
+STATS_FORMATS = ("text", "json", "csv", "markdown", "html")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a report file readable by its owner alone (0600): it names cases."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    path.chmod(0o600)
+
+
+def _write_section(section: Any, section_format: str, output: Path | None) -> None:
+    """The annual report's case-review section, with its figures where they can be drawn."""
+    from reviewclock.render.annual import Figure, annual_html, annual_markdown, section_blocks
+
+    figures = [b for b in section_blocks(section, figures=True) if isinstance(b, Figure)]
+    svgs: dict[str, str] | None = None
+    notice = None
+    if figures and section_format == "markdown" and output is None:
+        notice = "figures left out: markdown writes them as files only with --output DIR"
+    elif figures:
+        try:
+            from reviewclock.render.chart import case_figure_svg
+
+            standalone = section_format == "markdown"
+            svgs = {f.name: case_figure_svg(f.part, standalone=standalone) for f in figures}
+        except ImportError:
+            notice = "figures left out: they need matplotlib (pip install 'reviewclock[charts]')"
+    else:
+        svgs = {}
+    if output is None:
+        text = annual_html(section, svgs) if section_format == "html" else annual_markdown(section)
+        sys.stdout.write(text)
+    else:
+        try:
+            output.mkdir(mode=0o700, parents=True, exist_ok=True)
+            stem = "case-reviews-" + (
+                section.label.replace("/", "-")
+                if section.label
+                else f"{section.start.isoformat()}-to-{section.end.isoformat()}"
+            )
+            if section_format == "html":
+                target = output / f"{stem}.html"
+                _write_private(target, annual_html(section, svgs))
+            else:
+                files = None
+                if svgs is not None:
+                    files = {}
+                    for name, svg in svgs.items():
+                        _write_private(output / f"{stem}-{name}.svg", svg)
+                        files[name] = f"{stem}-{name}.svg"
+                target = output / f"{stem}.md"
+                _write_private(target, annual_markdown(section, files))
+        except OSError as e:
+            raise UsageProblem(f"--output {output}: cannot write there: {e.strerror}") from None
+        print(f"Written to {target}.")
+    if notice:
+        print(f"{PROG}: notice: {notice}", file=sys.stderr)
 
 
 def _address(text: str) -> str:

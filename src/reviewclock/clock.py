@@ -68,6 +68,24 @@ class EventRecord(NamedTuple):
     recorded_by: str | None = None
     recorded_at: dt.datetime | None = None
     """When it was written to the register (UTC)."""
+    decision: str | None = None
+    """``rapid-review-sent`` only: the partners' decision (one of ``rules.DECISIONS``);
+    None when it was never recorded."""
+    panel_view: str | None = None
+    """``panel-response`` only: ``agrees`` or ``disagrees``; None when not recorded."""
+    national_review: bool | None = None
+    """``panel-response`` only: the Panel will run a national review; None when not recorded."""
+
+    @property
+    def outcome(self) -> str | None:
+        """What the event records besides its date, in words, e.g. ``decision lcspr`` or
+        ``Panel agrees, no national review``; None when it records nothing more."""
+        parts = [f"decision {self.decision}"] if self.decision else []
+        if self.panel_view:
+            parts.append(f"Panel {self.panel_view}")
+        if self.national_review is not None:
+            parts.append("national review" if self.national_review else "no national review")
+        return ", ".join(parts) or None
 
 
 @dataclass(frozen=True, slots=True)

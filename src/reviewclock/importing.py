@@ -14,7 +14,7 @@ from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.errors import EventRefused, ReviewclockError
 from reviewclock.rules import EVENTS
 from reviewclock.store.records import ImportPlan, NewCase
-from reviewclock.transfer import ImportProblems, Incoming, Problem
+from reviewclock.transfer import OUTCOME_COLUMNS, ImportProblems, Incoming, Problem, outcome_cell
 
 
 def plan_import(
@@ -57,10 +57,21 @@ def plan_import(
 def new_events(have: CaseRecord, incoming: CaseRecord) -> list[EventRecord]:
     """The events of ``incoming`` that ``have`` lacks. A different date for an event that
     happens once is a conflict, never a correction (that is what amend is for)."""
-    known = {(e.name, e.on, e.kind) for e in have.events}
+    known = {(e.name, e.on, e.kind): e for e in have.events}
     out = []
     for e in incoming.events:
-        if (e.name, e.on, e.kind) in known:
+        same = known.get((e.name, e.on, e.kind))
+        if same is not None:
+            for field in EVENTS[e.name].outcomes:
+                theirs, ours = getattr(e, field), getattr(same, field)
+                if theirs is not None and theirs != ours:
+                    column = OUTCOME_COLUMNS[field]
+                    have_text = "none" if ours is None else repr(outcome_cell(ours))
+                    raise EventRefused(
+                        f"{e.name} records {column} {have_text} in the register but "
+                        f"{outcome_cell(theirs)!r} in the file; correct one of them "
+                        "(reviewclock amend changes the register)"
+                    )
             continue
         if not EVENTS[e.name].repeatable:
             recorded = next((x for x in have.events if x.name == e.name), None)

@@ -47,6 +47,13 @@ class Event(SQLModel, table=True):
     """The row this one corrects. A corrected row is kept, and no longer counts."""
     reason: str | None = Field(default=None)
     """Why the correction was made (amendments only)."""
+    decision: str | None = Field(default=None, max_length=20)
+    """rapid-review-sent: the partners' decision (lcspr, no-lcspr, not-decided); NULL
+    when it was never recorded (every event recorded before decisions were kept)."""
+    panel_view: str | None = Field(default=None, max_length=20)
+    """panel-response: agrees or disagrees with the partners' decision; NULL if not recorded."""
+    national_review: bool | None = Field(default=None)
+    """panel-response: the Panel will run a national review; NULL if not recorded."""
 
 
 class SentDigest(SQLModel, table=True):

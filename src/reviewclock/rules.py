@@ -39,6 +39,10 @@ class Event:
     """A plan rather than a fact, so it may be dated after today."""
     requires: tuple[str, ...] = ()
     """Events that must already be recorded, on or before this one's date."""
+    outcomes: tuple[str, ...] = ()
+    """What else the event records besides its date: ``decision`` (the partners'
+    decision sent with the rapid review), ``panel_view`` and ``national_review``
+    (the Panel's response). Each is one of :data:`OUTCOMES`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +86,13 @@ EVENTS: dict[str, Event] = {
             "rapid-review-sent",
             "rapid review sent to the Panel",
             requires=("notified",),
+            outcomes=("decision",),
         ),
         Event(
             "panel-response",
             "the Panel's response to the rapid review received",
             requires=("rapid-review-sent",),
+            outcomes=("panel_view", "national_review"),
         ),
         Event("lcspr-commissioned", "the partners decided to commission a local review"),
         Event(
@@ -123,6 +129,21 @@ EVENTS: dict[str, Event] = {
 RECORDABLE_EVENTS: tuple[str, ...] = tuple(name for name in EVENTS if name != AWARE)
 
 PROCEEDING_KINDS: tuple[str, ...] = ("criminal", "inquest", "disciplinary", "other")
+
+DECISIONS: tuple[str, ...] = ("lcspr", "no-lcspr", "not-decided")
+"""The partners' decision sent with the rapid review: commission a local review, not
+commission one, or not decided yet. ``record`` defaults to ``not-decided``; a register
+made before decisions were recorded holds none (unknown), and reports say so."""
+
+PANEL_VIEWS: tuple[str, ...] = ("agrees", "disagrees")
+"""Whether the Panel agrees with the partners' decision."""
+
+OUTCOMES: dict[str, str] = {
+    "decision": "the partners' decision",
+    "panel_view": "the Panel's view",
+    "national_review": "whether the Panel will run a national review",
+}
+"""Everything an event may record besides its date, in words."""
 
 HARMS: tuple[str, ...] = ("death", "serious-harm")
 """What happened to the child, as a case records it (``add-sin --harm``)."""

@@ -13,6 +13,13 @@ one column per event (``notified``, ``rapid-review-sent``, ...)
     ``delay-notified``) holds its dates separated by ``;``; a proceedings
     date is followed by its kind: ``2024-09-02 criminal; 2025-02-10 inquest``.
 
+``decision``, ``panel-view``, ``national-review``
+    what the rapid review and the Panel's response recorded besides their
+    dates: the partners' decision (``lcspr``, ``no-lcspr``, ``not-decided``),
+    the Panel's view (``agrees``, ``disagrees``) and whether it will run a
+    national review (``yes``, ``no``). Empty means not recorded, and is kept
+    so: an import never guesses a decision.
+
 Dates may be ISO (``2024-01-03``) or British, day first with a four-digit
 year (``03/01/2024``). Only ``ref`` and ``aware`` are required columns; an
 unknown column stops the import. CSV carries no notes and no audit trail;
@@ -37,11 +44,25 @@ from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.dates import parse_any_date
-from reviewclock.rules import AWARE, EVENTS, HARMS, PROCEEDING_KINDS, RECORDABLE_EVENTS
+from reviewclock.rules import (
+    AWARE,
+    DECISIONS,
+    EVENTS,
+    HARMS,
+    OUTCOMES,
+    PANEL_VIEWS,
+    PROCEEDING_KINDS,
+    RECORDABLE_EVENTS,
+)
 from reviewclock.store.records import DeletionRow, LogRow
 
 CASE_COLUMNS = ("ref", "aware", "authority", "harm")
-CSV_COLUMNS = (*CASE_COLUMNS, *RECORDABLE_EVENTS)
+OUTCOME_COLUMNS = {field: field.replace("_", "-") for field in OUTCOMES}
+"""The CSV column of each outcome field: ``panel_view`` is the column ``panel-view``."""
+CSV_COLUMNS = (*CASE_COLUMNS, *RECORDABLE_EVENTS, *OUTCOME_COLUMNS.values())
+_CARRIER = {field: name for name, rule in EVENTS.items() for field in rule.outcomes}
+"""The event that records each outcome field."""
+_YES_NO = {"yes": True, "no": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +182,38 @@ def _case_from_cells(cells: dict[str, str]) -> CaseRecord:
                     f"proceedings-started {entry!r} needs its kind, e.g. '{day} criminal'"
                 )
             events.append(EventRecord(name, _date(name, day), kind))
+    for field, column in OUTCOME_COLUMNS.items():
+        raw = cells.get(column, "")
+        if not raw:
+            continue
+        carrier = _CARRIER[field]
+        index = next((i for i, e in enumerate(events) if e.name == carrier), None)
+        if index is None:
+            raise ValueError(f"{column} {raw!r} needs a {carrier} date in the same row")
+        events[index] = events[index]._replace(**{field: _outcome(field, raw)})
     return CaseRecord(cells["ref"], cells.get("authority") or None, harm, tuple(events))
+
+
+def outcome_cell(value: str | bool) -> str:
+    """An outcome as the CSV writes it: ``yes`` and ``no`` for a national review."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def _outcome(field: str, raw: str) -> Any:
+    """A cell or JSON value of an outcome field, checked; raises ValueError naming it."""
+    column = OUTCOME_COLUMNS[field]
+    if field == "national_review":
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in _YES_NO:
+            return _YES_NO[str(raw).lower()]
+        raise ValueError(f"{column} {raw!r} is not yes or no")
+    allowed = DECISIONS if field == "decision" else PANEL_VIEWS
+    if raw not in allowed:
+        raise ValueError(f"{column} {raw!r} is not one of {', '.join(allowed)}")
+    return raw
 
 
 def _date(column: str, text: str) -> Any:
@@ -178,10 +230,16 @@ def write_csv(cases: Iterable[CaseRecord]) -> str:
     writer.writerow(CSV_COLUMNS)
     for case in cases:
         cells: dict[str, list[str]] = {}
+        outcomes: dict[str, str] = {}
         for e in case.events:
             cells.setdefault(e.name, []).append(e.on.isoformat() + (f" {e.kind}" if e.kind else ""))
+            for field in EVENTS[e.name].outcomes:
+                value = getattr(e, field)
+                if value is not None:
+                    outcomes[field] = outcome_cell(value)
         row = [case.ref, "; ".join(cells.get(AWARE, [])), case.authority or "", case.harm or ""]
         row += ["; ".join(cells.get(name, [])) for name in RECORDABLE_EVENTS]
+        row += [outcomes.get(field, "") for field in OUTCOME_COLUMNS]
         writer.writerow(row)
     return out.getvalue()
 
@@ -255,6 +313,9 @@ def _event(ev: Any) -> EventRecord:
     if name not in EVENTS:
         raise ValueError(f"unknown event {name!r}")
     at = ev.get("recorded_at")
+    outcomes = {
+        field: _outcome(field, ev[field]) for field in OUTCOMES if ev.get(field) is not None
+    }
     return EventRecord(
         name,
         _date(name, str(ev.get("on", ""))),
@@ -262,6 +323,7 @@ def _event(ev: Any) -> EventRecord:
         ev.get("note"),
         ev.get("recorded_by"),
         dt.datetime.fromisoformat(at) if at else None,
+        **outcomes,
     )
 
 
@@ -292,6 +354,9 @@ def log_json(log: Sequence[LogRow]) -> list[dict[str, Any]]:
             "note": r.event.note,
             "recorded_by": r.event.recorded_by,
             "recorded_at": None if r.event.recorded_at is None else r.event.recorded_at.isoformat(),
+            "decision": r.event.decision,
+            "panel_view": r.event.panel_view,
+            "national_review": r.event.national_review,
             "amends": r.amends,
             "reason": r.reason,
         }

@@ -75,6 +75,9 @@ def case_dict(case: CaseRecord, clock: CaseClock) -> dict[str, Any]:
                 "note": e.note,
                 "recorded_by": e.recorded_by,
                 "recorded_at": None if e.recorded_at is None else e.recorded_at.isoformat(),
+                "decision": e.decision,
+                "panel_view": e.panel_view,
+                "national_review": e.national_review,
             }
             for e in case.events
         ],

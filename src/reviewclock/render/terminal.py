@@ -197,14 +197,14 @@ def print_case(case: CaseRecord, clock: CaseClock, *, events: bool = True) -> No
             [
                 Cell(describe(e.on)),
                 Cell(e.name),
-                Cell(e.kind or ""),
+                Cell(e.kind or e.outcome or ""),
                 Cell(e.recorded_by or ""),
                 Cell(e.note or ""),
             ]
             for e in case.events
         ]
         sys.stdout.write("\n")
-        print_table(["On", "Event", "Kind", "Recorded by", "Note"], rows)
+        print_table(["On", "Event", "Kind or decision", "Recorded by", "Note"], rows)
 
 
 STATUS_HEADERS = ["Case", "Stage", "State", "Due", "Working days", "Note", "Also open"]

@@ -19,10 +19,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from reviewclock.store.engine import current_user, lock_timeout
     from reviewclock.store.reading import HistoryEntry
+    from reviewclock.store.records import describe_record
     from reviewclock.store.register import Register
     from reviewclock.store.schema import known_revisions
 
-__all__ = ["HistoryEntry", "Register", "current_user", "known_revisions", "lock_timeout"]
+__all__ = [
+    "HistoryEntry",
+    "Register",
+    "current_user",
+    "describe_record",
+    "known_revisions",
+    "lock_timeout",
+]
 
 _HOMES = {
     "Register": "reviewclock.store.register",
@@ -30,6 +38,7 @@ _HOMES = {
     "current_user": "reviewclock.store.engine",
     "lock_timeout": "reviewclock.store.engine",
     "known_revisions": "reviewclock.store.schema",
+    "describe_record": "reviewclock.store.records",
 }
 
 

@@ -24,6 +24,8 @@ from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.records import DeletionRow, LogRow
 
 AUDIT_COLUMNS = ", note, recorded_by, recorded_at"
+OUTCOME_SQL = "decision, panel_view, national_review"
+"""What an event records besides its date (``rules.OUTCOMES``), in this order."""
 CURRENT = "id NOT IN (SELECT amends FROM events WHERE amends IS NOT NULL)"
 """The events that count: those no amendment has corrected."""
 
@@ -42,6 +44,21 @@ class HistoryEntry:
     by: str
     at: dt.datetime
     reason: str | None
+    outcome: str | None = None
+    """What the row records besides its date, in words (``decision lcspr``)."""
+    old_outcome: str | None = None
+    """For an amendment: the same, on the row it corrects."""
+
+
+def outcomes(values: Sequence[Any]) -> dict[str, Any]:
+    """The outcome columns of a row (see ``OUTCOME_SQL``) as EventRecord fields. SQLite
+    keeps a boolean as 0 or 1, PostgreSQL as a boolean."""
+    decision, panel_view, national = values
+    return {
+        "decision": decision,
+        "panel_view": panel_view,
+        "national_review": None if national is None else bool(national),
+    }
 
 
 def day(value: Any) -> dt.date:
@@ -76,7 +93,7 @@ def load(conn: Connection, ref: str, where: str) -> CaseRecord:
         )
     rows = conn.execute(
         text(
-            f"SELECT case_id, name, on_date, kind{AUDIT_COLUMNS} FROM events"
+            f"SELECT case_id, name, on_date, kind, {OUTCOME_SQL}{AUDIT_COLUMNS} FROM events"
             f" WHERE case_id = :id AND {CURRENT} ORDER BY on_date, id"
         ),
         {"id": head[0]},
@@ -104,7 +121,8 @@ def cases(
         heads = cursor.fetchall()
         columns = AUDIT_COLUMNS if audit else ""
         cursor.execute(
-            f"SELECT case_id, name, on_date, kind{columns} FROM events WHERE {CURRENT}"
+            f"SELECT case_id, name, on_date, kind, {OUTCOME_SQL}{columns} FROM events"
+            f" WHERE {CURRENT}"
             f" {'AND case_id IN (' + where + ')' if where else ''}"
             " ORDER BY case_id, on_date, id",
             params,
@@ -143,18 +161,24 @@ def events_by_case(rows: Iterable[Any], *, audit: bool) -> dict[int, tuple[Event
     current: list[EventRecord] = []
     current_id = None
     for row in rows:
-        cid, name, on, kind = row[:4]
+        cid, name, on, kind, decision, view, national = row[:7]
         when = days.get(on)
         if when is None:
             when = days[on] = day(on)
         if cid != current_id:
             current = grouped.setdefault(cid, [])
             current_id = cid
+        national = None if national is None else bool(national)
         if audit:
-            note, by, at = row[4:]
-            current.append(EventRecord(name, when, kind, note, by, utc(at) if at else None))
-        else:
+            note, by, at = row[7:]
+            at = utc(at) if at else None
+            current.append(EventRecord(name, when, kind, note, by, at, decision, view, national))
+        elif decision is None and view is None and national is None:
             current.append(EventRecord(name, when, kind))
+        else:
+            current.append(
+                EventRecord(name, when, kind, None, None, None, decision, view, national)
+            )
     return {cid: tuple(events) for cid, events in grouped.items()}
 
 
@@ -163,7 +187,7 @@ def history(conn: Connection, ref: str, where: str) -> list[HistoryEntry]:
     rows = conn.execute(
         text(
             "SELECT e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by, e.recorded_at,"
-            " e.amends, e.reason FROM events e JOIN cases c ON c.id = e.case_id"
+            f" e.amends, e.reason, {OUTCOME_SQL} FROM events e JOIN cases c ON c.id = e.case_id"
             " WHERE c.ref = :ref ORDER BY e.recorded_at, e.id"
         ),
         {"ref": ref},
@@ -175,6 +199,7 @@ def history(conn: Connection, ref: str, where: str) -> list[HistoryEntry]:
             "'reviewclock status --all' lists the cases"
         )
     dates = {r[0]: r[2] for r in rows}
+    recorded = {r[0]: outcomes(r[9:]) for r in rows}
     out = [
         HistoryEntry(
             action="amended" if amends else "recorded",
@@ -186,8 +211,12 @@ def history(conn: Connection, ref: str, where: str) -> list[HistoryEntry]:
             by=by,
             at=utc(at),
             reason=reason,
+            outcome=EventRecord(name, day(on), **recorded[row_id]).outcome,
+            old_outcome=None
+            if amends is None or amends not in recorded
+            else EventRecord(name, day(on), **recorded[amends]).outcome,
         )
-        for _, name, on, kind, note, by, at, amends, reason in rows
+        for row_id, name, on, kind, note, by, at, amends, reason, *_ in rows
     ]
     out += [
         HistoryEntry(
@@ -214,17 +243,18 @@ def logs(conn: Connection) -> dict[str, tuple[LogRow, ...]]:
     rows = conn.execute(
         text(
             "SELECT c.ref, e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by,"
-            " e.recorded_at, e.amends, e.reason FROM events e JOIN cases c ON c.id = e.case_id"
+            f" e.recorded_at, e.amends, e.reason, {OUTCOME_SQL}"
+            " FROM events e JOIN cases c ON c.id = e.case_id"
             " WHERE e.case_id IN (SELECT case_id FROM events WHERE amends IS NOT NULL)"
             " ORDER BY c.id, e.id"
         )
     )
     out: dict[str, list[LogRow]] = {}
     position: dict[int, int] = {}
-    for ref, row_id, name, on, kind, note, by, at, amends, reason in rows:
+    for ref, row_id, name, on, kind, note, by, at, amends, reason, *recorded in rows:
         log = out.setdefault(ref, [])
         position[row_id] = len(log)
-        event = EventRecord(name, day(on), kind, note, by, utc(at))
+        event = EventRecord(name, day(on), kind, note, by, utc(at), **outcomes(recorded))
         log.append(LogRow(event, None if amends is None else position[amends], reason))
     return {ref: tuple(log) for ref, log in out.items()}
 

@@ -52,3 +52,9 @@ class ImportPlan:
     @property
     def events(self) -> int:
         return sum(len(c.log or c.case.events) for c in self.cases) + len(self.appended)
+
+
+def describe_record(e: EventRecord) -> str:
+    """``on 2024-04-25 (decision lcspr)``: an event's date and what it records."""
+    text = e.outcome
+    return f"on {e.on.isoformat()}" + (f" ({text})" if text else "")

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -133,9 +134,24 @@ class Register:
         now: dt.datetime,
         kind: str | None = None,
         note: str | None = None,
+        decision: str | None = None,
+        panel_view: str | None = None,
+        national_review: bool | None = None,
     ) -> CaseRecord:
-        """Append an event to a case, after checking it against what is recorded."""
-        new = EventRecord(name, on, kind, note)
+        """Append an event to a case, after checking it against what is recorded.
+
+        ``decision`` goes with ``rapid-review-sent``; ``panel_view`` and
+        ``national_review`` with ``panel-response`` (see ``rules.OUTCOMES``).
+        """
+        new = EventRecord(
+            name,
+            on,
+            kind,
+            note,
+            decision=decision,
+            panel_view=panel_view,
+            national_review=national_review,
+        )
         with self._write() as conn:
             return writing.record(conn, ref, new, today=today, now=now, where=self.location)
 
@@ -143,24 +159,28 @@ class Register:
         self,
         ref: str,
         name: str,
-        on: dt.date,
+        on: dt.date | None = None,
         *,
         reason: str,
         today: dt.date,
         now: dt.datetime,
         was: dt.date | None = None,
+        outcomes: dict[str, Any] | None = None,
     ) -> tuple[CaseRecord, CaseRecord]:
-        """Correct the date of a recorded event, keeping the old row; returns (before, after).
+        """Correct a recorded event, keeping the old row; returns (before, after).
 
-        ``was`` picks which record to correct when the event is recorded more than
-        once (proceedings, publication plans, delay notices).
+        ``on`` is the correct date (None keeps the date). ``outcomes`` corrects
+        what the event records besides its date, by field (``decision``,
+        ``panel_view``, ``national_review``); fields not named are kept.
+        ``was`` picks which record to correct when the event is recorded more
+        than once (proceedings, publication plans, delay notices).
         """
         if not reason.strip():
             raise UsageProblem("give the reason for the correction with --reason TEXT")
         with self._write() as conn:
             return writing.amend(
                 conn, ref, name, on, reason=reason, today=today, now=now, was=was,
-                where=self.location,
+                outcomes=dict(outcomes or {}), where=self.location,
             )  # fmt: skip
 
     def import_cases(self, planner: Planner, *, dry_run: bool, now: dt.datetime) -> tuple[int, int]:

@@ -23,13 +23,13 @@ from typing import Any
 from sqlalchemy import Table, exc, insert, text
 from sqlalchemy.engine import Connection
 
-from reviewclock.checks import check_case, check_new_event, check_ref
+from reviewclock.checks import check_case, check_new_event, check_outcomes, check_ref
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem
 from reviewclock.store import reading
 from reviewclock.store.engine import current_user
 from reviewclock.store.location import POSTGRESQL
-from reviewclock.store.records import ImportPlan, LogRow
+from reviewclock.store.records import ImportPlan, LogRow, describe_record
 
 Planner = Callable[[Mapping[str, CaseRecord]], ImportPlan]
 """Given the cases in the register, what to import (raising when the file cannot be)."""
@@ -65,6 +65,9 @@ def event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dict
         "note": e.note,
         "recorded_by": e.recorded_by or user,
         "recorded_at": (e.recorded_at or now).astimezone(dt.UTC),
+        "decision": e.decision,
+        "panel_view": e.panel_view,
+        "national_review": e.national_review,
     }
 
 
@@ -117,26 +120,34 @@ def amend(
     conn: Connection,
     ref: str,
     name: str,
-    on: dt.date,
+    on: dt.date | None,
     *,
     reason: str,
     today: dt.date,
     now: dt.datetime,
     was: dt.date | None,
+    outcomes: dict[str, Any],
     where: str,
 ) -> tuple[CaseRecord, CaseRecord]:
+    """Correct an event's date or what it records, appending a row that names the old one."""
     if not reason.strip():
         raise UsageProblem("give the reason for the correction with --reason TEXT")
+    if on is None and not outcomes:
+        raise UsageProblem(
+            "say what to correct: --on DATE, or what the event recorded "
+            "(--decision, --panel-view, --national-review)"
+        )
     _, events_table, _, _ = tables()
     reading.case_id(conn, ref, lock=True)
     before = reading.load(conn, ref, where)
+    check_outcomes(name, EventRecord(name, today)._replace(**outcomes))
     rows = [
-        (row_id, reading.day(old_on), kind, note)
-        for row_id, old_on, kind, note in conn.execute(
+        (row_id, reading.day(old_on), kind, note, *recorded)
+        for row_id, old_on, kind, note, *recorded in conn.execute(
             text(
-                "SELECT e.id, e.on_date, e.kind, e.note FROM events e JOIN cases c"
-                f" ON c.id = e.case_id WHERE c.ref = :ref AND e.name = :name AND e.{reading.CURRENT}"
-                " ORDER BY e.on_date, e.id"
+                f"SELECT e.id, e.on_date, e.kind, e.note, {reading.OUTCOME_SQL} FROM events e"
+                " JOIN cases c ON c.id = e.case_id WHERE c.ref = :ref AND e.name = :name"
+                f" AND e.{reading.CURRENT} ORDER BY e.on_date, e.id"
             ),
             {"ref": ref, "name": name},
         )
@@ -153,19 +164,21 @@ def amend(
         raise UsageProblem(
             f"{ref} has {name} recorded on {dates}; say which to correct with --was DATE"
         )
-    row_id, old, kind, note = rows[0]
-    if old == on:
+    row_id, old, kind, note, *recorded = rows[0]
+    was_record = EventRecord(name, old, kind, note, **reading.outcomes(recorded))
+    corrected = was_record._replace(on=on or old, **outcomes)
+    if corrected == was_record:
         raise EventRefused(
-            f"{name} for {ref} is already recorded on {old.isoformat()}; nothing to amend"
+            f"{name} for {ref} is already recorded {describe_record(was_record)}; nothing to amend"
         )
     changed = list(before.events)
     index = next(
         i for i, e in enumerate(changed) if e.name == name and e.on == old and e.kind == kind
     )
-    changed[index] = changed[index]._replace(on=on)
+    changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
     check_case(ref, changed, today)
     cid = reading.case_id(conn, ref)
-    row = event_row(cid, EventRecord(name, on, kind, note), who(conn), now)
+    row = event_row(cid, corrected, who(conn), now)
     conn.execute(insert(events_table).values(**row, amends=row_id, reason=reason.strip()))
     return before, reading.load(conn, ref, where)
 
