@@ -83,6 +83,9 @@ class Register:
     @contextlib.contextmanager
     def _write(self) -> Iterator[Connection]:
         """A short write transaction (SQLite: begun IMMEDIATE, so writers queue)."""
+        # Build the table classes before taking the lock: importing SQLModel takes far
+        # longer than a write, and other writers would wait for it.
+        writing.tables()
         with self._translated(), self.engine.connect() as conn:
             conn = conn.execution_options(reviewclock_write=True)
             with conn.begin():
