@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.errors import CaseNotFound
-from reviewclock.rules import Stage
+from reviewclock.rules import PLANS, Stage
 from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.records import DeletionRow, LogRow
 
@@ -91,43 +91,78 @@ def load(conn: Connection, ref: str, where: str) -> CaseRecord:
         raise CaseNotFound(
             f"no case {ref!r} in the register {where}; 'reviewclock status --all' lists the cases"
         )
+    plans = ", ".join(f":plan{i}" for i in range(len(PLANS)))
+    named = {f"plan{i}": plan for i, plan in enumerate(PLANS)}
+    order = plan_order(
+        conn.execute(
+            text(
+                "SELECT id, amends, recorded_at FROM events"
+                f" WHERE name IN ({plans}) AND case_id = :id"
+            ),
+            {**named, "id": head[0]},
+        )
+    )
     rows = conn.execute(
         text(
-            f"SELECT case_id, name, on_date, kind, {OUTCOME_SQL}{AUDIT_COLUMNS} FROM events"
+            f"SELECT case_id, name, on_date, kind, CASE WHEN name IN ({plans}) THEN id END,"
+            f" {OUTCOME_SQL}{AUDIT_COLUMNS} FROM events"
             f" WHERE case_id = :id AND {CURRENT} ORDER BY on_date, id"
         ),
-        {"id": head[0]},
+        {**named, "id": head[0]},
     )
-    events = events_by_case(rows, audit=True).get(head[0], ())
+    events = events_by_case(rows, audit=True, order=order).get(head[0], ())
     return CaseRecord(head[1], head[2], head[3], events)
 
 
+def _marks(mark: str, count: int) -> str:
+    return ", ".join([mark] * count)
+
+
 def cases(
-    conn: Connection, *, audit: bool, open_in: Sequence[Stage] | None = None
+    conn: Connection,
+    *,
+    audit: bool,
+    open_in: Sequence[Stage] | None = None,
+    on: dt.date | None = None,
 ) -> list[CaseRecord]:
-    """Every case (or those with a stage open in ``open_in``), in the order they were added,
-    each with its current events in date order; read through the driver's own cursor."""
-    mark = "%s" if conn.dialect.name == POSTGRESQL else "?"
-    where, params = "", list[str]()
-    if open_in is not None:
-        where, params = _open_cases_sql(open_in, mark)
+    """Every case, in the order they were added, each with its current events in date order;
+    read through the driver's own cursor. With ``open_in`` and ``on``, cases that had no
+    stage open on ``on`` are left unread (see :meth:`Register.cases`)."""
+    postgres = conn.dialect.name == POSTGRESQL
+    mark = "%s" if postgres else "?"
+    plans = _marks(mark, len(PLANS))
+    where, params = "", list[Any]()
+    if open_in is not None and on is None:
+        raise ValueError("open_in needs the date the clock is read for (on=)")
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
+        if open_in is not None and on is not None:
+            on_param: Any = on if postgres else on.isoformat()
+            # Looking back past events already recorded needs the slower, dated test.
+            cursor.execute(
+                f"SELECT 1 FROM events WHERE on_date > {mark} AND name NOT IN ({plans}) LIMIT 1",
+                [on_param, *PLANS],
+            )
+            later = cursor.fetchone()
+            where, params = _open_cases_sql(open_in, on_param if later else None, mark)
         cursor.execute(
             f"SELECT id, ref, authority, harm FROM cases"
             f" {'WHERE id IN (' + where + ')' if where else ''} ORDER BY id",
             params,
         )
         heads = cursor.fetchall()
+        # Every plan: one quick pass, rather than filtering the plans by case again.
+        cursor.execute(f"SELECT id, amends, recorded_at FROM events WHERE name IN ({plans})", PLANS)
+        order = plan_order(cursor.fetchall())
         columns = AUDIT_COLUMNS if audit else ""
         cursor.execute(
-            f"SELECT case_id, name, on_date, kind, {OUTCOME_SQL}{columns} FROM events"
-            f" WHERE {CURRENT}"
+            f"SELECT case_id, name, on_date, kind, CASE WHEN name IN ({plans}) THEN id END,"
+            f" {OUTCOME_SQL}{columns} FROM events WHERE {CURRENT}"
             f" {'AND case_id IN (' + where + ')' if where else ''}"
             " ORDER BY case_id, on_date, id",
-            params,
+            [*PLANS, *params],
         )
-        by_case = events_by_case(cursor.fetchall(), audit=audit)
+        by_case = events_by_case(cursor.fetchall(), audit=audit, order=order)
     finally:
         cursor.close()
     empty: tuple[EventRecord, ...] = ()
@@ -137,47 +172,90 @@ def cases(
     ]
 
 
-def _open_cases_sql(stages: Sequence[Stage], mark: str) -> tuple[str, list[str]]:
-    """SQL for the ids of cases with an open stage, built from the rulebook."""
+def _open_cases_sql(stages: Sequence[Stage], on: Any, mark: str) -> tuple[str, list[Any]]:
+    """SQL for the ids of cases with a stage open on ``on``, built from the rulebook.
+
+    Every case the clock finds open on ``on`` is among them (a plan counts
+    whatever its date, as the clock counts it); the clock decides the rest.
+    ``on`` None: on a date no event but a plan is dated after, which needs no
+    test of dates. Both engines run it: each test is a CASE, not a boolean.
+    """
     conditions: list[str] = []
-    params: list[str] = []
+    params: list[Any] = []
+    plans = _marks(mark, len(PLANS))
     for stage in stages:
-        marks = ", ".join([mark] * len(stage.starts_on))
+        starts = _marks(mark, len(stage.starts_on))
+        if on is None:
+            conditions.append(
+                f"(MAX(CASE WHEN name IN ({starts}) THEN 1 ELSE 0 END) = 1"
+                f" AND MAX(CASE WHEN name = {mark} THEN 1 ELSE 0 END) = 0)"
+            )
+            params += [*stage.starts_on, stage.met_by]
+            continue
         conditions.append(
-            f"(MAX(CASE WHEN name IN ({marks}) THEN 1 ELSE 0 END) = 1"
-            f" AND MAX(CASE WHEN name = {mark} THEN 1 ELSE 0 END) = 0)"
+            f"(MAX(CASE WHEN name IN ({starts}) AND (on_date <= {mark} OR name IN ({plans}))"
+            " THEN 1 ELSE 0 END) = 1"
+            f" AND MAX(CASE WHEN name = {mark} AND on_date <= {mark} THEN 1 ELSE 0 END) = 0)"
         )
-        params += [*stage.starts_on, stage.met_by]
+        params += [*stage.starts_on, on, *PLANS, stage.met_by, on]
     sql = f"SELECT case_id FROM events WHERE {CURRENT} GROUP BY case_id HAVING " + " OR ".join(
         conditions
     )
     return sql, params
 
 
-def events_by_case(rows: Iterable[Any], *, audit: bool) -> dict[int, tuple[EventRecord, ...]]:
-    """Group event rows (ordered by case) into each case's tuple of :class:`EventRecord`."""
+def plan_order(rows: Iterable[Any]) -> dict[int, int]:
+    """Each plan row's place in the order plans were recorded, from rows of
+    (id, amends, recorded_at): by the time recorded, then by row on a tie.
+
+    A correction takes the place of the record it corrects: correcting the
+    date of an earlier plan does not make it the plan in force.
+    """
+    rows_by_id = {row[0]: row for row in rows}
+    if not rows_by_id:
+        return {}
+
+    def key(row_id: int) -> tuple[dt.datetime, int]:
+        row = rows_by_id[row_id]
+        while row[1] is not None and row[1] in rows_by_id:
+            row = rows_by_id[row[1]]
+        return utc(row[2]), row[0]
+
+    return {row_id: place for place, row_id in enumerate(sorted(rows_by_id, key=key))}
+
+
+def events_by_case(
+    rows: Iterable[Any], *, audit: bool, order: dict[int, int]
+) -> dict[int, tuple[EventRecord, ...]]:
+    """Group event rows (ordered by case) into each case's tuple of :class:`EventRecord`.
+
+    Rows are (case_id, name, on_date, kind, plan row id or NULL, the outcome columns
+    [, note, by, at]); ``order`` gives each plan row its place in the order of recording."""
     grouped: dict[int, list[EventRecord]] = {}
     days: dict[Any, dt.date] = {}  # a register repeats the same few thousand dates
     current: list[EventRecord] = []
     current_id = None
     for row in rows:
-        cid, name, on, kind, decision, view, national = row[:7]
+        cid, name, on, kind, plan_id, decision, view, national = row[:8]
         when = days.get(on)
         if when is None:
             when = days[on] = day(on)
         if cid != current_id:
             current = grouped.setdefault(cid, [])
             current_id = cid
+        seq = None if plan_id is None else order.get(plan_id)
         national = None if national is None else bool(national)
         if audit:
-            note, by, at = row[7:]
+            note, by, at = row[8:]
             at = utc(at) if at else None
-            current.append(EventRecord(name, when, kind, note, by, at, decision, view, national))
+            current.append(
+                EventRecord(name, when, kind, note, by, at, decision, view, national, seq)
+            )
         elif decision is None and view is None and national is None:
-            current.append(EventRecord(name, when, kind))
+            current.append(EventRecord(name, when, kind, seq=seq))
         else:
             current.append(
-                EventRecord(name, when, kind, None, None, None, decision, view, national)
+                EventRecord(name, when, kind, None, None, None, decision, view, national, seq)
             )
     return {cid: tuple(events) for cid, events in grouped.items()}
 
@@ -257,6 +335,15 @@ def logs(conn: Connection) -> dict[str, tuple[LogRow, ...]]:
         event = EventRecord(name, day(on), kind, note, by, utc(at), **outcomes(recorded))
         log.append(LogRow(event, None if amends is None else position[amends], reason))
     return {ref: tuple(log) for ref, log in out.items()}
+
+
+def event_counts(conn: Connection, cid: Any) -> tuple[int, int]:
+    """(events as corrected, corrections) of a case: each correction is a row of its
+    own beside the row it corrects, which no longer counts as an event."""
+    total, corrections = conn.execute(
+        text("SELECT count(*), count(amends) FROM events WHERE case_id = :id"), {"id": cid}
+    ).one()
+    return int(total) - int(corrections), int(corrections)
 
 
 def digest_sent(conn: Connection, digest_date: dt.date, fingerprint: str) -> Any:

@@ -199,8 +199,15 @@ class Register:
         with self._write() as conn:
             return writing.import_cases(conn, planner, dry_run=dry_run, now=now)
 
-    def delete(self, ref: str, *, reason: str, now: dt.datetime) -> int:
-        """Delete a case and its events, leaving an audit row; returns the events removed."""
+    def event_counts(self, ref: str) -> tuple[int, int]:
+        """How many events ``ref`` has (as corrected), and how many corrections."""
+        with self._read() as conn:
+            reading.load(conn, ref, self.location)
+            return reading.event_counts(conn, reading.case_id(conn, ref))
+
+    def delete(self, ref: str, *, reason: str, now: dt.datetime) -> tuple[int, int]:
+        """Delete a case and its events, leaving an audit row; returns (events, corrections)
+        removed, counted as :meth:`event_counts` counts them."""
         if not reason.strip():
             raise UsageProblem("give the reason for the deletion with --reason TEXT")
         with self._write() as conn:
@@ -225,18 +232,25 @@ class Register:
             return reading.load(conn, ref, self.location)
 
     def cases(
-        self, *, audit: bool = True, open_in: Sequence[Stage] | None = None
+        self,
+        *,
+        audit: bool = True,
+        open_in: Sequence[Stage] | None = None,
+        on: dt.date | None = None,
     ) -> list[CaseRecord]:
         """Every case, in the order they were added, each with its events in date order.
 
         Without ``audit``, events come without their notes and who recorded them
         and when: all that a status needs, read much faster. With ``open_in``
-        (the clock's stages), only cases with a stage still open are read: a
-        stage is open when one of its start events is recorded and its meeting
-        event is not, which the database can tell without working out dates.
+        (the clock's stages) and ``on`` (the date the clock is read for), cases
+        that had no stage open on that date are left unread: a stage was open
+        when one of its start events was dated on or before ``on`` (or is a
+        plan) and its meeting event was not, which the database can tell without
+        working out dates. A case closed since ``on`` is still read. The clock
+        decides what the case looked like on ``on`` (:func:`reviewclock.clock.as_it_stood`).
         """
         with self._read() as conn:
-            return reading.cases(conn, audit=audit, open_in=open_in)
+            return reading.cases(conn, audit=audit, open_in=open_in, on=on)
 
     def history(self, ref: str) -> list[HistoryEntry]:
         """Every record, correction and deletion for ``ref``, oldest first."""

@@ -183,15 +183,16 @@ def amend(
     return before, reading.load(conn, ref, where)
 
 
-def delete(conn: Connection, ref: str, *, reason: str, now: dt.datetime, where: str) -> int:
+def delete(
+    conn: Connection, ref: str, *, reason: str, now: dt.datetime, where: str
+) -> tuple[int, int]:
+    """Delete a case and its rows; returns (events as corrected, corrections) removed."""
     if not reason.strip():
         raise UsageProblem("give the reason for the deletion with --reason TEXT")
     _, _, deletions_table, _ = tables()
     cid = reading.case_id(conn, ref, lock=True)
     reading.load(conn, ref, where)
-    count = conn.execute(
-        text("SELECT count(*) FROM events WHERE case_id = :id"), {"id": cid}
-    ).scalar_one()
+    count, corrections = reading.event_counts(conn, cid)
     # Amendments point at the rows they correct, so remove the newest rows first.
     conn.execute(text("DELETE FROM events WHERE case_id = :id AND amends IS NOT NULL"), {"id": cid})
     conn.execute(text("DELETE FROM events WHERE case_id = :id"), {"id": cid})
@@ -205,7 +206,7 @@ def delete(conn: Connection, ref: str, *, reason: str, now: dt.datetime, where: 
             deleted_at=now.astimezone(dt.UTC),
         )
     )
-    return int(count)
+    return count, corrections
 
 
 def import_cases(
