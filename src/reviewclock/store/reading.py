@@ -18,7 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from reviewclock.clock import CaseRecord, EventRecord
-from reviewclock.errors import CaseNotFound
+from reviewclock.dates import RANGE, in_range
+from reviewclock.errors import CaseNotFound, RegisterError
 from reviewclock.rules import PLANS, Stage
 from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.records import DeletionRow, LogRow
@@ -82,8 +83,28 @@ def case_id(conn: Connection, ref: str, *, lock: bool = False) -> Any:
     return conn.execute(text(sql), {"ref": ref}).scalar()
 
 
-def load(conn: Connection, ref: str, where: str) -> CaseRecord:
-    """One case with its current events, audit fields included."""
+def unreadable_message(ref: str, stored: str) -> str:
+    """Why a case cannot be read, and what to do."""
+    return (
+        f"case {ref} holds the date {stored!r}, outside the dates reviewclock supports "
+        f"({RANGE}); it is left out until corrected: run 'reviewclock doctor'"
+    )
+
+
+def stored_day(value: Any) -> dt.date | None:
+    """A stored date, or None if it is not one in the supported range (written by
+    something other than reviewclock)."""
+    try:
+        when = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return when if in_range(when) else None
+
+
+def load(conn: Connection, ref: str, where: str, *, strict: bool = True) -> CaseRecord:
+    """One case with its current events, audit fields included. A date outside the
+    supported range is refused, unless not ``strict`` (for an amendment that corrects
+    it): then that event is left out."""
     head = conn.execute(
         text("SELECT id, ref, authority, harm FROM cases WHERE ref = :ref"), {"ref": ref}
     ).first()
@@ -110,7 +131,10 @@ def load(conn: Connection, ref: str, where: str) -> CaseRecord:
         ),
         {**named, "id": head[0]},
     )
-    events = events_by_case(rows, audit=True, order=order).get(head[0], ())
+    bad: dict[int, str] = {}
+    events = events_by_case(rows, audit=True, order=order, bad=bad).get(head[0], ())
+    if bad and strict:
+        raise RegisterError(unreadable_message(ref, bad[head[0]]))
     return CaseRecord(head[1], head[2], head[3], events)
 
 
@@ -124,10 +148,12 @@ def cases(
     audit: bool,
     open_in: Sequence[Stage] | None = None,
     on: dt.date | None = None,
+    bad: dict[str, str] | None = None,
 ) -> list[CaseRecord]:
     """Every case, in the order they were added, each with its current events in date order;
     read through the driver's own cursor. With ``open_in`` and ``on``, cases that had no
-    stage open on ``on`` are left unread (see :meth:`Register.cases`)."""
+    stage open on ``on`` are left unread (see :meth:`Register.cases`). A case holding a
+    date outside the supported range is left out, and named in ``bad`` (ref -> date)."""
     postgres = conn.dialect.name == POSTGRESQL
     mark = "%s" if postgres else "?"
     plans = _marks(mark, len(PLANS))
@@ -162,13 +188,17 @@ def cases(
             " ORDER BY case_id, on_date, id",
             [*PLANS, *params],
         )
-        by_case = events_by_case(cursor.fetchall(), audit=audit, order=order)
+        unreadable: dict[int, str] = {}
+        by_case = events_by_case(cursor.fetchall(), audit=audit, order=order, bad=unreadable)
     finally:
         cursor.close()
+    if bad is not None:
+        bad.update((ref, unreadable[cid]) for cid, ref, _, _ in heads if cid in unreadable)
     empty: tuple[EventRecord, ...] = ()
     return [
         CaseRecord(ref, authority, harm, by_case.get(cid, empty))
         for cid, ref, authority, harm in heads
+        if cid not in unreadable
     ]
 
 
@@ -225,21 +255,30 @@ def plan_order(rows: Iterable[Any]) -> dict[int, int]:
 
 
 def events_by_case(
-    rows: Iterable[Any], *, audit: bool, order: dict[int, int]
+    rows: Iterable[Any],
+    *,
+    audit: bool,
+    order: dict[int, int],
+    bad: dict[int, str] | None = None,
 ) -> dict[int, tuple[EventRecord, ...]]:
     """Group event rows (ordered by case) into each case's tuple of :class:`EventRecord`.
 
     Rows are (case_id, name, on_date, kind, plan row id or NULL, the outcome columns
     [, note, by, at]); ``order`` gives each plan row its place in the order of recording."""
     grouped: dict[int, list[EventRecord]] = {}
-    days: dict[Any, dt.date] = {}  # a register repeats the same few thousand dates
+    days: dict[Any, dt.date | None] = {}  # a register repeats the same few thousand dates
     current: list[EventRecord] = []
     current_id = None
     for row in rows:
         cid, name, on, kind, plan_id, decision, view, national = row[:8]
-        when = days.get(on)
-        if when is None:
-            when = days[on] = day(on)
+        found = days.get(on, _UNSEEN)
+        if found is _UNSEEN:
+            found = days[on] = stored_day(on)
+        if found is None:
+            if bad is not None:
+                bad.setdefault(cid, str(on))
+            continue
+        when = found
         if cid != current_id:
             current = grouped.setdefault(cid, [])
             current_id = cid
@@ -258,6 +297,9 @@ def events_by_case(
                 EventRecord(name, when, kind, None, None, None, decision, view, national, seq)
             )
     return {cid: tuple(events) for cid, events in grouped.items()}
+
+
+_UNSEEN = dt.date.min
 
 
 def history(conn: Connection, ref: str, where: str) -> list[HistoryEntry]:

@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from reviewclock import interruption
 from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.dates import RANGE
 from reviewclock.errors import RegisterError, ReviewclockError, UsageProblem
 from reviewclock.migrations import HEAD
 from reviewclock.rules import Stage
@@ -50,11 +52,13 @@ class Register:
         self.location = self.where.text
         self.dialect = self.where.dialect
         self.path = self.where.path
+        self.timeout = lock_timeout()  # settings are checked before anything touches the disk
+        self.unreadable: list[tuple[str, str]] = []
+        """Cases left out of the last read, each with why (a date outside the supported range)."""
         if self.path is not None:
             from reviewclock.store.sqlite import prepare_file
 
-            prepare_file(self.path, create=create, make_dirs=make_dirs)
-        self.timeout = lock_timeout()
+            prepare_file(self.path, create=create, make_dirs=make_dirs, timeout=self.timeout)
         self.engine = make_engine(self.where, self.timeout)
         try:
             with self._translated(), self.engine.connect() as conn, conn.begin():
@@ -88,8 +92,25 @@ class Register:
         writing.tables()
         with self._translated(), self.engine.connect() as conn:
             conn = conn.execution_options(reviewclock_write=True)
-            with conn.begin():
+            changes = _total_changes(conn)
+            transaction = conn.begin()
+            try:
                 yield conn
+                changed = _changed(conn, changes)
+                if changed:
+                    interruption.pause("before-commit")
+                # The commit and the note that a change was saved happen with Ctrl-C held
+                # back, so an interrupt says truly whether anything was written.
+                with interruption.held():
+                    transaction.commit()
+                    if changed:
+                        interruption.mark_saved()
+            except BaseException:
+                if transaction.is_active:
+                    transaction.rollback()
+                raise
+            if changed:
+                interruption.pause("after-commit")
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -202,7 +223,7 @@ class Register:
     def event_counts(self, ref: str) -> tuple[int, int]:
         """How many events ``ref`` has (as corrected), and how many corrections."""
         with self._read() as conn:
-            reading.load(conn, ref, self.location)
+            reading.load(conn, ref, self.location, strict=False)
             return reading.event_counts(conn, reading.case_id(conn, ref))
 
     def delete(self, ref: str, *, reason: str, now: dt.datetime) -> tuple[int, int]:
@@ -249,8 +270,11 @@ class Register:
         working out dates. A case closed since ``on`` is still read. The clock
         decides what the case looked like on ``on`` (:func:`reviewclock.clock.as_it_stood`).
         """
+        bad: dict[str, str] = {}
         with self._read() as conn:
-            return reading.cases(conn, audit=audit, open_in=open_in, on=on)
+            found = reading.cases(conn, audit=audit, open_in=open_in, on=on, bad=bad)
+        self.unreadable = list(bad.items())
+        return found
 
     def history(self, ref: str) -> list[HistoryEntry]:
         """Every record, correction and deletion for ``ref``, oldest first."""
@@ -308,7 +332,8 @@ class Register:
 
                 found += sqlite.problems(conn, self.path)
             version = schema.revision(conn, schema.tables(conn, self.dialect))
-            cases = reading.cases(conn, audit=False)
+            bad: dict[str, str] = {}
+            cases = reading.cases(conn, audit=False, bad=bad)
         if version != HEAD:
             found.append(f"schema revision {version}, expected {HEAD}")
         for case in cases:
@@ -316,4 +341,22 @@ class Register:
                 check_case(case.ref, case.events, today)
             except ReviewclockError as e:
                 found.append(f"{case.ref}: {e}")
+        found += [
+            f"{ref}: holds the date {stored!r}, outside the dates reviewclock supports ({RANGE});"
+            f" correct it with 'reviewclock amend {ref} EVENT --on DATE --reason TEXT'"
+            for ref, stored in bad.items()
+        ]
         return found
+
+
+def _total_changes(conn: Connection) -> int:
+    """How many rows this connection has changed so far (SQLite counts them)."""
+    return int(getattr(conn.connection.dbapi_connection, "total_changes", 0))
+
+
+def _changed(conn: Connection, changes: int) -> bool:
+    """Whether this transaction has written anything: SQLite counts the rows a connection
+    changed; PostgreSQL gives a transaction an id only once it writes."""
+    if conn.dialect.name == POSTGRESQL:
+        return conn.exec_driver_sql("SELECT pg_current_xact_id_if_assigned()").scalar() is not None
+    return _total_changes(conn) != changes
