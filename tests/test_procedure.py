@@ -225,8 +225,9 @@ def ok(*args: str, env: dict[str, str] | None = None) -> str:
 
 
 @pytest.fixture
-def procedure(tmp_path: Path) -> tuple[str, dict[str, str]]:
-    db = str(tmp_path / "register.db")
+def procedure(tmp_path: Path, register_url: str) -> tuple[str, dict[str, str]]:
+    """A register on each engine, and settings with three milestones."""
+    db = register_url
     env = _settings_file(tmp_path, MILESTONES_TOML)
     ok(
         "add-sin",
@@ -351,7 +352,7 @@ def test_a_milestone_removed_from_the_settings_stays_in_the_history(
     line = next(x for x in shown.splitlines() if "letters-out" in x)
     assert "no longer in the procedure" in line
     assert "agency-summaries" not in shown  # milestones are computed from the settings
-    assert ok("doctor", "--db", db, env=later).startswith(db)
+    assert "no contradictory events" in ok("doctor", "--db", db, env=later)
     exported = ok("export", "--db", db, env=later)
     header, row = list(csv.reader(io.StringIO(exported)))
     assert row[header.index("letters-out")] == "2023-05-09"
@@ -477,8 +478,9 @@ def test_stats_count_within_extension_apart() -> None:
 
 
 @pytest.fixture
-def extended(tmp_path: Path) -> str:
-    db = str(tmp_path / "register.db")
+def extended(register_url: str) -> str:
+    """Three cases on each engine: on time, within an agreed extension, and late."""
+    db = register_url
     for ref in ("ON-TIME", "WITHIN", "LATE"):
         ok("add-sin", ref, "--aware", "2024-01-08", "--notified", "2024-01-09", "--db", db)
     for ref in ("WITHIN", "LATE"):
