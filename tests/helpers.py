@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from reviewclock.cli import app
+
+RegisterCopy = Callable[[str, Callable[[str], None], Path], str]
+"""The ``register_copy`` fixture: ``register_copy(key, build, dest)`` gives a copy of a
+register built once per test process by ``build(path)``."""
 
 
 @dataclass

@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
-from helpers import assert_refused, run
+from helpers import RegisterCopy, assert_refused, run
 from reviewclock.annual import Bar, Outcome, StagePart, annual_section
 from reviewclock.calendar import WorkingCalendar
 from reviewclock.clock import CaseRecord, Clock, EventRecord
@@ -432,8 +432,11 @@ SEED = SEED_HEADER + "\n" + "\n".join(SEED_ROWS) + "\n"
 
 
 @pytest.fixture
-def seed_db(tmp_path: Path) -> str:
-    return register(tmp_path, SEED, "seed.db")
+def seed_db(tmp_path: Path, register_copy: RegisterCopy) -> str:
+    def build(path: str) -> None:
+        register(Path(path).parent, SEED, Path(path).name)
+
+    return register_copy("seed", build, tmp_path / "seed.db")
 
 
 def sentences(text: str) -> list[str]:

@@ -491,7 +491,20 @@ def test_json_and_csv_use_the_status_names(db: str) -> None:
 
 
 def test_markdown_escapes_table_cells(db: str) -> None:
+    # A reference written behind reviewclock's back, with a pipe and a backslash in it:
+    # either would end or bend its table cell if it were not escaped.
+    with sqlite3.connect(db) as conn:
+        cur = conn.execute(
+            "INSERT INTO cases (ref, created_at, created_by) VALUES ('X|Y\\Z', '2025-01-28', 'x')"
+        )
+        conn.execute(
+            "INSERT INTO events (case_id, name, on_date, recorded_by, recorded_at) "
+            "VALUES (?, 'aware', '2025-01-28', 'x', '2025-01-28')",
+            (cur.lastrowid,),
+        )
     md = run("report", "--db", db, "--as-of", AS_OF, "--format", "markdown").stdout
+    # Aware Tue 28 January: the notification is due Tue 4 February, one working day away.
+    assert "| X\\|Y\\\\Z | sin | Tue 2025-02-04 | 1 working day left |" in md
     assert md.startswith("# reviewclock digest for Mon 2025-02-03")
     assert "## Overdue (2)" in md and "## Delayed by proceedings (1)" in md
     assert "| BSCP-2024-09 | rapid-review | Fri 2025-01-31 | 1 working day late |" in md
