@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from helpers import assert_refused, run, run_process
+from helpers import Run, assert_refused, run, run_process
 from reviewclock.cli import app
 from reviewclock.store import Register
 
@@ -484,12 +484,55 @@ def test_read_only_register(db: str) -> None:
     assert snapshot(db) == before
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
-def test_read_only_file(db: str) -> None:
-    Path(db).chmod(0o400)
-    assert_refused(
-        run("record", "CASE-1", "panel-response", "--on", "2024-05-01", "--db", db), 1, "read-only"
-    )
+def test_read_only_file(db: str, tmp_path: Path) -> None:
+    """A register file its user may only read. Root may write any file, so when the tests
+    run as root (as in CI) the command runs as the unprivileged user nobody, who owns the
+    file, in a directory of its own (root's temporary directories are closed to others)."""
+    exe = str(Path(sys.executable).parent / "reviewclock")
+    prefix: list[str] = []
+    place = tmp_path / "ro"
+    if os.geteuid() == 0:
+        import pwd
+        import shutil
+        import tempfile
+
+        if shutil.which("setpriv") is None:
+            pytest.fail("setpriv (util-linux) is needed to run this test as root")
+        nobody = pwd.getpwnam("nobody")
+        place = Path(tempfile.mkdtemp(prefix="reviewclock-ro-"))
+        os.chown(place, nobody.pw_uid, nobody.pw_gid)
+        prefix = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}"]
+        prefix.append("--clear-groups")
+    else:
+        place.mkdir()
+    try:
+        path = place / "register.db"
+        with (
+            contextlib.closing(sqlite3.connect(db)) as src,
+            contextlib.closing(sqlite3.connect(path)) as dst,
+        ):
+            src.backup(dst)
+        if prefix:
+            os.chown(path, nobody.pw_uid, nobody.pw_gid)
+        path.chmod(0o400)
+        before = contents(str(path))
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(place),
+            "XDG_CONFIG_HOME": str(place / "config"),
+            "XDG_DATA_HOME": str(place / "data"),
+        }
+        args = ["record", "CASE-1", "panel-response", "--on", "2024-05-01", "--db", str(path)]
+        p = subprocess.run(
+            [*prefix, exe, *args], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert_refused(Run(p.returncode, p.stdout, p.stderr), 1, "read-only")
+        assert contents(str(path)) == before
+    finally:
+        if prefix:
+            import shutil
+
+            shutil.rmtree(place)
 
 
 def _limit_file_size() -> None:
