@@ -126,6 +126,9 @@ def test_every_command_has_help_with_an_example() -> None:
         assert command.help, name
         r = run(name, "--help")
         assert r.exit_code == 0
+        usage = r.stdout.splitlines()[0]  # e.g. "Usage: reviewclock show [OPTIONS] REF"
+        assert usage.startswith(f"Usage: reviewclock {name} [OPTIONS]"), usage
+        assert "{" not in usage and "}" not in usage, usage
         # In the examples below the options, not the usage line at the top.
         assert "  Examples:\n" in r.stdout, f"{name} --help shows no examples"
         examples = r.stdout.split("  Examples:\n", 1)[1].splitlines()
