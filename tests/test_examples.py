@@ -141,3 +141,68 @@ def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
     )
     assert proc.stdout == '[\n{"ref": '
     assert proc.stderr == ""
+
+
+def test_readme_quick_start_runs_as_written(tmp_path: Path) -> None:
+    """The Quick start block, run by a shell as a new user would, in a new folder beside
+    the virtual environment the README's install made."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Quick start\n") :]
+    [block] = re.findall(r"```sh\n(.*?)```", section, re.S)[:1]
+    assert block.startswith(". .venv/bin/activate")
+    assert "export REVIEWCLOCK_DB=$(mktemp -d)/try.db" in block
+    # Each command is announced on stdout, so its output can be told from the next one's.
+    script = ["set -eu"]
+    for line in block.splitlines():
+        command = line.split("  #")[0].strip()
+        if command and not command.startswith("#"):
+            script += [f"echo '@@@ {command}'", line]
+    (tmp_path / ".venv").symlink_to(Path(sys.executable).parent.parent)
+    (tmp_path / "tmp").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWCLOCK_")}
+    proc = subprocess.run(
+        ["sh", "-c", "\n".join(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**env, "TMPDIR": str(tmp_path / "tmp")},
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outputs = dict(part.split("\n", 1) for part in proc.stdout.split("@@@ ")[1:])
+    # The scratch register was made where mktemp said, not in the user's data directory.
+    [scratch] = list((tmp_path / "tmp").iterdir())
+    assert (scratch / "try.db").exists()
+
+    def row(command: str) -> list[str]:
+        lines = outputs[command].splitlines()
+        return next(line for line in lines if line.startswith("BSCP-2024-07")).split()
+
+    # Aware Thu 28 March 2024; Good Friday (29 Mar) and Easter Monday (1 Apr) are not
+    # working days, so the 5th working day is Mon 8 April (2, 3, 4, 5, 8 April). On Thu
+    # 4 April two are left: Fri 5 and Mon 8.
+    assert row("reviewclock status --as-of 2024-04-04")[:6] == [
+        "BSCP-2024-07", "sin", "due-soon", "Mon", "2024-04-08", "2",
+    ]  # fmt: skip
+    # Notified Fri 5 April: the rapid review is due 15 working days later, Fri 26 April
+    # (8-12, 15-19, 22-26 April). On Mon 22 April four are left: 23, 24, 25, 26.
+    assert row("reviewclock status --due-within 5 --as-of 2024-04-22")[:6] == [
+        "BSCP-2024-07", "rapid-review", "on-track", "Fri", "2024-04-26", "4",
+    ]  # fmt: skip
+    # Sent Thu 25 April: the Panel's answer is due 15 working days later, Fri 17 May
+    # (26, 29, 30 April, 1-3 May, 7-10 May with Mon 6 May a bank holiday, 13-17 May).
+    # On Mon 20 May it is one working day late.
+    overdue = row("reviewclock status --overdue --as-of 2024-05-20")
+    assert overdue[:7] == [
+        "BSCP-2024-07", "panel-response", "overdue", "Fri", "2024-05-17", "1", "late",
+    ]  # fmt: skip
+    assert outputs["reviewclock status --as-of 2024-05-21"].splitlines()[-1].startswith("0 cases;")
+    assert row("reviewclock status --all --as-of 2024-05-21")[2] == "met-late"
+    shown = outputs["reviewclock show BSCP-2024-07 --as-of 2024-05-21"].splitlines()
+    stages = {line.split()[0]: line for line in shown[2:5]}
+    assert list(stages) == ["sin", "rapid-review", "panel-response"]
+    assert "Fri 2024-04-05  met " in stages["sin"]  # met on Fri 5 April, due Mon 8 April
+    assert "Thu 2024-04-25  met " in stages["rapid-review"]
+    assert "Tue 2024-05-21  met-late" in stages["panel-response"]
+    assert outputs["reviewclock due 2023-05-05 --working-days 5"].startswith("2023-05-15")
+    assert outputs["reviewclock due 2023-08-31 --months 6"].startswith("2024-02-29")
