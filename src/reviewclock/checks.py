@@ -13,8 +13,8 @@ Refused (exit 1, nothing written):
     unknown value.
 
 Recorded with a warning:
-    a delay notice on a case with no stage delayed or overdue (the Panel may
-    be told ahead of a delay, so the notice is kept).
+    a delay notice dated when no duty stage it could be about was open (the
+    command warns; the notice is kept).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from reviewclock.errors import EventRefused, UsageProblem
 from reviewclock.rules import (
     AWARE,
     DECISIONS,
+    DUTY_STAGE_NAMES,
     EVENTS,
     OUTCOMES,
     PANEL_VIEWS,
@@ -55,7 +56,16 @@ def looks_like_a_name(ref: str) -> bool:
 
 
 def check_kind(event: str, kind: str | None) -> None:
-    """Only proceedings events take a kind, and it must be a known one."""
+    """Only proceedings events take a kind, and it must be a known one. A delay
+    notice may name one duty stage in the same place."""
+    if EVENTS[event].names_stage and kind is not None:
+        if kind not in DUTY_STAGE_NAMES:
+            raise UsageProblem(
+                f"{kind!r} is not a stage a delay notice can name; use --stage with one of "
+                f"{', '.join(DUTY_STAGE_NAMES)} (the Panel's own target is not the "
+                "partnership's delay)"
+            )
+        return
     if kind is None:
         if event == "proceedings-started":
             raise UsageProblem(

@@ -21,7 +21,7 @@ from typer.core import TyperCommand, TyperGroup
 from reviewclock.dates import parse_date
 from reviewclock.errors import ReviewclockError, UsageProblem
 from reviewclock.render import DIGEST_FORMATS
-from reviewclock.rules import DECISIONS, HARMS, PANEL_VIEWS
+from reviewclock.rules import DECISIONS, DUTY_STAGE_NAMES, HARMS, PANEL_VIEWS
 
 PROG = "reviewclock"
 DEBUG_ENV = "REVIEWCLOCK_DEBUG"
@@ -201,6 +201,11 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 event``, ``2 events``: a number with its noun, singular or plural."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
 def _emit_json(data: object) -> None:
     import json
 
@@ -351,7 +356,8 @@ AsOfOption = Annotated[
         parser=_date,
         metavar="DATE",
         show_default=False,
-        help="Evaluate as if today were DATE (YYYY-MM-DD) [default: today in London].",
+        help="See the register as it stood on DATE (YYYY-MM-DD): cases known by then, "
+        "events dated by then, and every plan [default: today in London].",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see the README).")]
@@ -405,6 +411,10 @@ def _complete_events(incomplete: str) -> list[str]:
     from reviewclock.rules import RECORDABLE_EVENTS
 
     return [e for e in RECORDABLE_EVENTS if e.startswith(incomplete)]
+
+
+def _complete_duty_stages(incomplete: str) -> list[str]:
+    return [s for s in DUTY_STAGE_NAMES if s.startswith(incomplete)]
 
 
 def _complete_kinds(incomplete: str) -> list[str]:
@@ -547,6 +557,7 @@ def add_sin(
         "reviewclock record BSCP-2024-07 panel-response --on 2024-05-20 --panel-view agrees",
         "reviewclock record BSCP-2024-07 proceedings-started --on 2024-05-01 --kind criminal",
         "reviewclock record BSCP-2024-07 publication-planned --on 2025-03-03",
+        "reviewclock record BSCP-2024-07 delay-notified --on 2025-01-27 --stage lcspr",
     ),
 )
 def record(
@@ -581,6 +592,15 @@ def record(
     decision: DecisionOption = None,
     panel_view: PanelViewOption = None,
     national_review: NationalReviewOption = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            autocompletion=_complete_duty_stages,
+            metavar="STAGE",
+            help="For delay-notified: the one stage the notice is about, one of "
+            f"{', '.join(DUTY_STAGE_NAMES)} [default: every duty stage open on its date].",
+        ),
+    ] = None,
     note: NoteOption = None,
     db: DbOption = None,
 ) -> None:
@@ -594,10 +614,23 @@ def record(
     (--decision, not-decided unless given). The Panel's response carries its
     view of that decision (--panel-view) and whether it will run a national
     review (--national-review; with a view given and no flag, it will not).
+
+    A delay notice counts for every duty stage open on its date (started, not
+    yet met), whether it is sent before or after the due date; --stage narrows
+    it to one stage.
     """
     from reviewclock.render.terminal import print_case
-    from reviewclock.report import PAST_DUE
+    from reviewclock.rules import EVENTS
 
+    if stage is not None:
+        if kind is not None:
+            raise UsageProblem("give --kind (proceedings) or --stage (a delay notice), not both")
+        if event in EVENTS and not EVENTS[event].names_stage:
+            raise UsageProblem(f"--stage applies to delay-notified only, not to {event!r}")
+    elif kind is not None and event in EVENTS and EVENTS[event].names_stage:
+        raise UsageProblem(
+            "--kind is the kind of proceedings; a delay notice names its stage with --stage"
+        )
     settings = _settings()
     now = london_now()
     today = now.date()
@@ -609,19 +642,31 @@ def record(
         outcomes.setdefault("national_review", False)
     with _open(db, settings) as register:
         case = register.record(
-            ref, event, when, kind=kind, note=note, today=today, now=now, **outcomes
+            ref,
+            event,
+            when,
+            kind=kind if stage is None else stage,
+            note=note,
+            today=today,
+            now=now,
+            **outcomes,
         )
     print(f"Recorded {event} on {when.isoformat()} for {ref}.")
-    evaluated = settings.clock().evaluate(case.events, today)
-    print_case(case, evaluated, events=False)
-    if event == "delay-notified" and not any(
-        s.state in PAST_DUE for s in settings.clock().evaluate(case.events, when).stages
-    ):
-        print(
-            f"{PROG}: warning: no stage of {ref} was overdue or delayed on {when.isoformat()}; "
-            "the notice is kept, and counts for a stage that fell due on or before that date",
-            file=sys.stderr,
-        )
+    clock = settings.clock()
+    print_case(case, clock.evaluate(case.events, today), events=False)
+    if EVENTS[event].names_stage:
+        from reviewclock.clock import EventRecord
+
+        covered = clock.covered_by(case.events, EventRecord(event, when, stage))
+        if covered:
+            print(f"The notice counts for {', '.join(s.name for s in covered)}.")
+        else:
+            what = f"{stage} was not open" if stage else "no duty stage was open"
+            print(
+                f"{PROG}: warning: {what} for {ref} on {when.isoformat()} (started on or before "
+                "that date and not yet met); the notice is kept, but counts for no stage",
+                file=sys.stderr,
+            )
 
 
 @app.command(
@@ -636,20 +681,31 @@ def show(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Show a case's timeline: each stage's start, due date, state and source, and its events."""
+    """Show a case's timeline: each stage's start, due date, state and source, and its events.
+
+    With --as-of, the case as it stood on that date: only the events dated by
+    then (and every plan) count.
+    """
     from reviewclock.render.terminal import print_case
 
     settings = _settings()
     today = as_of or london_today()
     with _open(db, settings) as register:
-        case = register.get(ref)
-    clock = settings.clock().evaluate(case.events, today)
+        recorded = register.get(ref)
+    evaluated = settings.clock().evaluate_case(recorded, today)
+    if evaluated is None:
+        raise ReviewclockError(
+            f"{ref} was not yet known on {today.isoformat()} (aware "
+            f"{recorded.aware.isoformat() if recorded.aware else 'unknown'}); "
+            "give a later --as-of"
+        )
+    case, clock = evaluated
     if as_json:
         from reviewclock.render.data import case_dict
 
         _emit_json(case_dict(case, clock))
         return
-    print_case(case, clock)
+    print_case(case, clock, as_of=as_of)
 
 
 @app.command(
@@ -687,7 +743,9 @@ def status(
     today = as_of or london_today()
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
-        cases = register.cases(audit=as_json, open_in=None if include_all else clock.stages)
+        cases = register.cases(
+            audit=as_json, open_in=None if include_all else clock.stages, on=today
+        )
         shown = select_cases(
             clock.evaluate_all(cases, today),
             include_closed=include_all,
@@ -787,11 +845,20 @@ def amend(
         if name in old
         else f"  {name}: now due {s.due.isoformat()}"
         for name, s in new.items()
-        if name not in old or old[name].due != s.due or old[name].state != s.state
+        if name not in old or old[name].due != s.due
+    ]
+    changed = [
+        f"  {name}: {old[name].state} -> {s.state}"
+        for name, s in new.items()
+        if name in old and old[name].state != s.state
     ]
     print("Deadlines that moved:" if moved else "No deadline moved.")
     for line in moved:
         print(line)
+    if changed:
+        print("States that changed:")
+        for line in changed:
+            print(line)
 
 
 def _with_outcome(day: dt.date | None, outcome: str | None) -> str:
@@ -848,14 +915,17 @@ def delete(
         raise UsageProblem("give the reason for the deletion with --reason TEXT")
     settings = _settings()
     with _open(db, settings) as register:
-        case = register.get(ref)
+        events, corrections = register.event_counts(ref)
+        what = _count(events, "event") + (
+            f" (and {_count(corrections, 'correction')})" if corrections else ""
+        )
         if not yes:
-            typer.confirm(
-                f"Delete {ref} and its {len(case.events)} events? This cannot be undone",
-                abort=True,
-            )
-        count = register.delete(ref, reason=reason, now=london_now())
-    print(f"Deleted {ref} and its {count} recorded events. The deletion is in its history.")
+            typer.confirm(f"Delete {ref} and its {what}? This cannot be undone", abort=True)
+        events, corrections = register.delete(ref, reason=reason, now=london_now())
+    what = _count(events, "event") + (
+        f" (and {_count(corrections, 'correction')})" if corrections else ""
+    )
+    print(f"Deleted {ref} and its {what}. The deletion is in its history.")
 
 
 @app.command(epilog=_examples("reviewclock backup /srv/backups/reviewclock-2025-02-03.db"))
@@ -891,7 +961,7 @@ def doctor(db: DbOption = None) -> None:
     if problems:
         for problem in problems:
             print(f"problem: {problem}")
-        print(f"{len(problems)} problems in {where}", file=sys.stderr)
+        print(f"{_count(len(problems), 'problem')} in {where}", file=sys.stderr)
         raise typer.Exit(1)
     print(f"{where}: integrity ok, schema current, private, no contradictory events.")
 
@@ -984,15 +1054,22 @@ def import_(
             if dry_run:
                 for problem in problems:
                     print(problem)
-                raise ReviewclockError(f"{len(problems)} problems in {file}; nothing was imported")
+                raise ReviewclockError(
+                    f"{_count(len(problems), 'problem')} in {file}; nothing was imported"
+                )
             more = len(problems) - 1
             raise ReviewclockError(
                 f"{file}: {problems[0]}; nothing was imported"
-                + (f" ({more} more problems: --dry-run lists them all)" if more else "")
+                + (
+                    f" ({more} more {'problem' if more == 1 else 'problems'}: --dry-run lists "
+                    "them all)"
+                    if more
+                    else ""
+                )
             )
     verb = "Would import" if dry_run else "Imported"
     tail = "; nothing was written (--dry-run)." if dry_run else "."
-    print(f"{verb} {cases} new cases and {events} events from {file}{tail}")
+    print(f"{verb} {_count(cases, 'new case')} and {_count(events, 'event')} from {file}{tail}")
 
 
 @app.command(
@@ -1021,22 +1098,26 @@ def export(
     open stage on its due date, with an alarm two working days before. Each
     event keeps its identity across exports, so a new import updates it.
 
-    The JSON is a list of 'show --json' objects (stages worked out as of
-    --as-of). Export, then import into an empty register, gives the same
-    export again. Corrections are exported as their current dates; the
+    The JSON is a list of 'show --json' objects. With --as-of, every format
+    holds the register as it stood on that date: the cases known by then,
+    the events dated by then, and every plan. Export, then import into an
+    empty register, gives the same export again. Corrections are exported as their current dates; the
     history of corrections stays in the register.
     """
     settings = _settings()
+    now = london_now()
+    today = as_of or now.date()
+    clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
         cases = register.cases(audit=file_format == "json")
         if file_format == "csv":
+            from reviewclock.clock import as_it_stood
             from reviewclock.transfer import write_csv
 
-            sys.stdout.write(write_csv(cases))
+            stood = (as_it_stood(case, today) for case in cases)
+            sys.stdout.write(write_csv(case for case in stood if case is not None))
             return
-        clock = settings.clock()
-        now = london_now()
-        evaluated = clock.evaluate_all(cases, as_of or now.date())
+        evaluated = clock.evaluate_all(cases, today)
         if file_format == "ics":
             from reviewclock.render.ics import ics_feed
 
@@ -1411,7 +1492,7 @@ def report(
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
         digest = build_digest(
-            clock.evaluate_all(register.cases(audit=False, open_in=clock.stages), today),
+            clock.evaluate_all(register.cases(audit=False, open_in=clock.stages, on=today), today),
             today,
             due_within=due_within,
         )

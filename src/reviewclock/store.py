@@ -35,7 +35,7 @@ from reviewclock.errors import (
     UsageProblem,
 )
 from reviewclock.migrations import HEAD
-from reviewclock.rules import Stage
+from reviewclock.rules import PLANS, Stage
 from reviewclock.transfer import Incoming, plan_import
 
 LOCK_TIMEOUT_ENV = "REVIEWCLOCK_LOCK_TIMEOUT"
@@ -390,8 +390,15 @@ class Register:
             cursor.close()
             return len(new_cases), len(rows)
 
-    def delete(self, ref: str, *, reason: str, now: dt.datetime) -> int:
-        """Delete a case and its events, leaving an audit row; returns the events removed."""
+    def event_counts(self, ref: str) -> tuple[int, int]:
+        """How many events ``ref`` has (as corrected), and how many corrections."""
+        with self._read() as conn:
+            self._load(conn, ref)
+            return _event_counts(conn, _case_id(conn, ref))
+
+    def delete(self, ref: str, *, reason: str, now: dt.datetime) -> tuple[int, int]:
+        """Delete a case and its events, leaving an audit row; returns (events, corrections)
+        removed, counted as :meth:`event_counts` counts them."""
         from reviewclock.models import Deletion
 
         if not reason.strip():
@@ -399,9 +406,7 @@ class Register:
         with self._write() as conn:
             self._load(conn, ref)
             case_id = _case_id(conn, ref)
-            count = conn.exec_driver_sql(
-                "SELECT count(*) FROM events WHERE case_id = ?", (case_id,)
-            ).scalar_one()
+            count, corrections = _event_counts(conn, case_id)
             # Amendments point at the rows they correct, so remove the newest rows first.
             conn.exec_driver_sql(
                 "DELETE FROM events WHERE case_id = ? AND amends IS NOT NULL", (case_id,)
@@ -417,7 +422,7 @@ class Register:
                     deleted_at=now.astimezone(dt.UTC),
                 )
             )
-            return int(count)
+            return count, corrections
 
     def history(self, ref: str) -> list[HistoryEntry]:
         """Every record, correction and deletion for ``ref``, oldest first."""
@@ -537,41 +542,68 @@ class Register:
             return self._load(conn, ref)
 
     def cases(
-        self, *, audit: bool = True, open_in: Sequence[Stage] | None = None
+        self,
+        *,
+        audit: bool = True,
+        open_in: Sequence[Stage] | None = None,
+        on: dt.date | None = None,
     ) -> list[CaseRecord]:
         """Every case, in the order they were added, each with its events in date order.
 
         Without ``audit``, events come without their notes and who recorded them
         and when: all that a status needs, read much faster. With ``open_in``
-        (the clock's stages), only cases with a stage still open are read: a
-        stage is open when one of its start events is recorded and its meeting
-        event is not, which the database can tell without working out dates.
+        (the clock's stages) and ``on`` (the date the clock is read for), cases
+        that had no stage open on that date are left unread: a stage was open
+        when one of its start events was dated on or before ``on`` (or is a
+        plan) and its meeting event was not, which the database can tell without
+        working out dates. A case closed since ``on`` is still read. The clock
+        decides what the case looked like on ``on`` (:func:`reviewclock.clock.as_it_stood`).
         """
         with self._read() as conn:
-            return self._cases(conn, audit=audit, open_in=open_in)
+            return self._cases(conn, audit=audit, open_in=open_in, on=on)
 
     def _cases(
-        self, conn: Connection, *, audit: bool, open_in: Sequence[Stage] | None = None
+        self,
+        conn: Connection,
+        *,
+        audit: bool,
+        open_in: Sequence[Stage] | None = None,
+        on: dt.date | None = None,
     ) -> list[CaseRecord]:
         where, params = "", list[str]()
-        if open_in is not None:
-            where, params = _open_cases_sql(open_in)
+        if open_in is not None and on is None:
+            raise ValueError("open_in needs the date the clock is read for (on=)")
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
+            if open_in is not None and on is not None:
+                # Looking back past events already recorded needs the slower, dated test.
+                later = cursor.execute(
+                    f"SELECT 1 FROM events WHERE on_date > ? AND name NOT IN ({_PLAN_MARKS})"
+                    " LIMIT 1",
+                    [on.isoformat(), *PLANS],
+                ).fetchone()
+                where, params = _open_cases_sql(open_in, on if later else None)
             heads = cursor.execute(
                 f"SELECT id, ref, authority, harm FROM cases"
                 f" {'WHERE id IN (' + where + ')' if where else ''} ORDER BY id",
                 params,
             ).fetchall()
+            # Every plan: one quick pass, rather than filtering the plans by case again.
+            order = _plan_order(
+                cursor.execute(
+                    f"SELECT id, amends, recorded_at FROM events WHERE name IN ({_PLAN_MARKS})",
+                    PLANS,
+                )
+            )
             columns = _AUDIT_COLUMNS if audit else ""
             cursor.execute(
-                f"SELECT case_id, name, on_date, kind, {_OUTCOME_SQL}{columns} FROM events"
-                f" WHERE {_CURRENT}"
+                f"SELECT case_id, name, on_date, kind, {_PLAN_ID}, {_OUTCOME_SQL}{columns}"
+                f" FROM events WHERE {_CURRENT}"
                 f" {'AND case_id IN (' + where + ')' if where else ''}"
                 " ORDER BY case_id, on_date, id",
-                params,
+                [*PLANS, *params],
             )
-            by_case = _events_by_case(cast(Iterable[Any], cursor), audit=audit)
+            by_case = _events_by_case(cast(Iterable[Any], cursor), audit=audit, order=order)
         finally:
             cursor.close()
         empty: tuple[EventRecord, ...] = ()
@@ -622,12 +654,19 @@ class Register:
                 f"no case {ref!r} in the register {self.location}; "
                 "'reviewclock status --all' lists the cases"
             )
-        rows = conn.exec_driver_sql(
-            f"SELECT case_id, name, on_date, kind, {_OUTCOME_SQL}{_AUDIT_COLUMNS} FROM events"
-            f" WHERE case_id = ? AND {_CURRENT} ORDER BY on_date, id",
-            (head[0],),
+        order = _plan_order(
+            conn.exec_driver_sql(
+                f"SELECT id, amends, recorded_at FROM events WHERE name IN ({_PLAN_MARKS})"
+                " AND case_id = ?",
+                (*PLANS, head[0]),
+            )
         )
-        events = _events_by_case(rows, audit=True).get(head[0], ())
+        rows = conn.exec_driver_sql(
+            f"SELECT case_id, name, on_date, kind, {_PLAN_ID}, {_OUTCOME_SQL}{_AUDIT_COLUMNS}"
+            f" FROM events WHERE case_id = ? AND {_CURRENT} ORDER BY on_date, id",
+            (*PLANS, head[0]),
+        )
+        events = _events_by_case(rows, audit=True, order=order).get(head[0], ())
         return CaseRecord(head[1], head[2], head[3], events)
 
 
@@ -636,6 +675,31 @@ _OUTCOME_SQL = "decision, panel_view, national_review"
 """What an event records besides its date (``rules.OUTCOMES``), in this order."""
 _CURRENT = "id NOT IN (SELECT amends FROM events WHERE amends IS NOT NULL)"
 """The events that count: those no amendment has corrected."""
+_PLAN_MARKS = ", ".join("?" * len(PLANS))
+_PLAN_ID = f"CASE WHEN name IN ({_PLAN_MARKS}) THEN id END"
+"""A plan's row id (to look up its place in the order of recording); NULL for other events."""
+
+
+def _plan_order(rows: Iterable[Any]) -> dict[int, int]:
+    """Each plan row's place in the order plans were recorded, from rows of
+    (id, amends, recorded_at): by the time recorded, then by row on a tie.
+
+    A correction takes the place of the record it corrects: correcting the
+    date of an earlier plan does not make it the plan in force.
+    """
+    rows = list(rows)
+    if not rows:
+        return {}
+    rows_by_id = {row[0]: row for row in rows}
+
+    def key(row_id: int) -> tuple[dt.datetime, int]:
+        row = rows_by_id[row_id]
+        while row[1] is not None and row[1] in rows_by_id:
+            row = rows_by_id[row[1]]
+        at = row[2] if isinstance(row[2], dt.datetime) else dt.datetime.fromisoformat(row[2])
+        return at.replace(tzinfo=None), row[0]
+
+    return {row_id: place for place, row_id in enumerate(sorted(rows_by_id, key=key))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -687,14 +751,37 @@ def _case_id(conn: Connection, ref: str) -> Any:
     return conn.exec_driver_sql("SELECT id FROM cases WHERE ref = ?", (ref,)).scalar()
 
 
-def _open_cases_sql(stages: Sequence[Stage]) -> tuple[str, list[str]]:
-    """SQL for the ids of cases with an open stage, built from the rulebook."""
+def _event_counts(conn: Connection, case_id: Any) -> tuple[int, int]:
+    """(events as corrected, corrections) of a case: each correction is a row of its
+    own beside the row it corrects, which no longer counts as an event."""
+    total, corrections = conn.exec_driver_sql(
+        "SELECT count(*), count(amends) FROM events WHERE case_id = ?", (case_id,)
+    ).one()
+    return int(total) - int(corrections), int(corrections)
+
+
+def _open_cases_sql(stages: Sequence[Stage], on: dt.date | None) -> tuple[str, list[str]]:
+    """SQL for the ids of cases with a stage open on ``on``, built from the rulebook.
+
+    Every case the clock finds open on ``on`` is among them (a plan counts
+    whatever its date, as the clock counts it); the clock decides the rest.
+    ``on`` None: on a date no event but a plan is dated after, which needs no
+    test of dates.
+    """
     conditions: list[str] = []
     params: list[str] = []
     for stage in stages:
         marks = ", ".join("?" * len(stage.starts_on))
-        conditions.append(f"(MAX(name IN ({marks})) AND NOT MAX(name = ?))")
-        params += [*stage.starts_on, stage.met_by]
+        if on is None:
+            conditions.append(f"(MAX(name IN ({marks})) AND NOT MAX(name = ?))")
+            params += [*stage.starts_on, stage.met_by]
+            continue
+        day = on.isoformat()
+        conditions.append(
+            f"(MAX(name IN ({marks}) AND (on_date <= ? OR name IN ({_PLAN_MARKS})))"
+            " AND NOT MAX(name = ? AND on_date <= ?))"
+        )
+        params += [*stage.starts_on, day, *PLANS, stage.met_by, day]
     sql = f"SELECT case_id FROM events WHERE {_CURRENT} GROUP BY case_id HAVING " + " OR ".join(
         conditions
     )
@@ -716,23 +803,29 @@ def _event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dic
     }
 
 
-def _events_by_case(rows: Iterable[Any], *, audit: bool) -> dict[int, tuple[EventRecord, ...]]:
-    """Group event rows (ordered by case) into each case's tuple of :class:`EventRecord`."""
+def _events_by_case(
+    rows: Iterable[Any], *, audit: bool, order: dict[int, int]
+) -> dict[int, tuple[EventRecord, ...]]:
+    """Group event rows (ordered by case) into each case's tuple of :class:`EventRecord`.
+
+    Rows are (case_id, name, on_date, kind, plan row id or NULL[, note, by, at]);
+    ``order`` gives each plan row its place in the order of recording."""
     grouped: dict[int, list[EventRecord]] = {}
     days: dict[str, dt.date] = {}  # a register repeats the same few thousand dates
     fromiso = dt.date.fromisoformat
     current: list[EventRecord] = []
     current_id = None
     for row in rows:
-        case_id, name, on, kind, decision, view, national = row[:7]
+        case_id, name, on, kind, plan_id, decision, view, national = row[:8]
         day = days.get(on)
         if day is None:
             day = days[on] = fromiso(on)
         if case_id != current_id:
             current = grouped.setdefault(case_id, [])
             current_id = case_id
+        seq = None if plan_id is None else order.get(plan_id)
         if audit:
-            note, by, at = row[7:]
+            note, by, at = row[8:]
             when = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC) if at else None
             current.append(
                 EventRecord(
@@ -745,14 +838,15 @@ def _events_by_case(rows: Iterable[Any], *, audit: bool) -> dict[int, tuple[Even
                     decision,
                     view,
                     None if national is None else bool(national),
+                    seq,
                 )
             )
         elif decision is None and view is None and national is None:
-            current.append(EventRecord(name, day, kind))
+            current.append(EventRecord(name, day, kind, seq=seq))
         else:
             bool_national = None if national is None else bool(national)
             current.append(
-                EventRecord(name, day, kind, None, None, None, decision, view, bool_national)
+                EventRecord(name, day, kind, None, None, None, decision, view, bool_national, seq)
             )
     return {case_id: tuple(events) for case_id, events in grouped.items()}
 

@@ -11,7 +11,9 @@ one column per event (``notified``, ``rapid-review-sent``, ...)
     that event's date, or empty. An event that can happen more than once
     (``publication-planned``, ``proceedings-started``, ``proceedings-ended``,
     ``delay-notified``) holds its dates separated by ``;``; a proceedings
-    date is followed by its kind: ``2024-09-02 criminal; 2025-02-10 inquest``.
+    date is followed by its kind: ``2024-09-02 criminal; 2025-02-10 inquest``,
+    and a delay notice's date by the stage it names, if it names one:
+    ``2025-01-27 lcspr``.
 
 ``decision``, ``panel-view``, ``national-review``
     what the rapid review and the Panel's response recorded besides their
@@ -41,6 +43,7 @@ from reviewclock.dates import parse_any_date
 from reviewclock.rules import (
     AWARE,
     DECISIONS,
+    DUTY_STAGE_NAMES,
     EVENTS,
     HARMS,
     OUTCOMES,
@@ -162,8 +165,19 @@ def _case_from_cells(cells: dict[str, str]) -> CaseRecord:
         for entry in entries:
             day, _, kind_text = entry.partition(" ")
             kind = kind_text.strip() or None
+            if kind is not None and EVENTS[name].names_stage:
+                if kind not in DUTY_STAGE_NAMES:
+                    raise ValueError(
+                        f"{name} {entry!r}: {kind!r} is not a stage a delay notice can name; "
+                        f"use one of {', '.join(DUTY_STAGE_NAMES)}"
+                    )
+                events.append(EventRecord(name, _date(name, day), kind))
+                continue
             if kind is not None and not name.startswith("proceedings-"):
-                raise ValueError(f"{name} {entry!r}: only proceedings dates take a kind")
+                raise ValueError(
+                    f"{name} {entry!r}: only proceedings dates take a kind, and delay notices "
+                    "a stage"
+                )
             if kind is not None and kind not in PROCEEDING_KINDS:
                 raise ValueError(f"{name}: {kind!r} is not one of {', '.join(PROCEEDING_KINDS)}")
             if name == "proceedings-started" and kind is None:
