@@ -162,7 +162,9 @@ def test_readme_digest_is_what_report_prints_for_the_example() -> None:
     # Due Sat 25 Jan 2025, under criminal proceedings since Mon 2 Sep 2024: 107 working days
     # to 3 Feb (20 in Sep, 23 in Oct, 21 in Nov, 20 in Dec, 22 in Jan, 1 in Feb).
     delayed = " ".join(by_ref["BSCP-2024-05"])
-    assert delayed.startswith("BSCP-2024-05 lcspr due Sat 2025-01-25 ")
+    # Late is late from the first working day after a Saturday due date: Mon 27 Jan is the
+    # first (27-31 Jan), Mon 3 Feb the sixth.
+    assert delayed.startswith("BSCP-2024-05 lcspr due Sat 2025-01-25 6 working days late ")
     assert "criminal proceedings since Mon 2024-09-02, still running (107 working days)" in delayed
     assert "PANEL NOT YET TOLD" in delayed
     # Aware Tue 28 Jan 2025: notify by Tue 4 Feb, one working day left.
