@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from reviewclock.dates import parse_date
+from reviewclock.dates import check_in_range, parse_any_date
 from reviewclock.errors import ReviewclockError, UsageProblem
 from reviewclock.render import DIGEST_FORMATS
 from reviewclock.rules import DECISIONS, DUTY_STAGE_NAMES, HARMS, PANEL_VIEWS
@@ -47,8 +47,21 @@ class _Group(TyperGroup):
     ) -> Any:
         from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
+        arguments = list(sys.argv[1:] if args is None else args)
+        for arg in arguments:
+            try:
+                arg.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = os.fsencode(arg).decode("ascii", "backslashreplace")
+                _fail(
+                    f"the argument '{shown}' is not UTF-8 text; type references and "
+                    "paths in UTF-8 (check the terminal's character encoding)",
+                    2,
+                )
         try:
-            rv = super().main(args, prog_name or PROG, complete_var, standalone_mode=False, **extra)
+            rv = super().main(
+                arguments, prog_name or PROG, complete_var, standalone_mode=False, **extra
+            )
         except NoArgsIsHelpError as e:
             e.show()
             raise SystemExit(e.exit_code) from None
@@ -63,10 +76,18 @@ class _Group(TyperGroup):
         except typer.Abort:
             _fail("aborted; nothing was changed", 1)
         except KeyboardInterrupt:
-            print(f"{PROG}: interrupted", file=sys.stderr)
+            from reviewclock import interruption
+
+            print(f"{PROG}: {interruption.message()}", file=sys.stderr)
             raise SystemExit(130) from None
+        except OSError as e:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            # A file the system would not open or make: name it and the system's reason.
+            what = f" {e.filename}" if e.filename else ""
+            _fail(f"cannot use{what}: {e.strerror or type(e).__name__}", 1)
         except Exception as e:
-            if os.environ.get(DEBUG_ENV) or "PYTEST_CURRENT_TEST" in os.environ:
+            if os.environ.get(DEBUG_ENV):
                 raise
             _fail(
                 f"unexpected {type(e).__name__}: {e}. This is a bug in reviewclock; "
@@ -153,8 +174,17 @@ def london_today() -> dt.date:
 
 
 def _date(text: str) -> dt.date:
+    """A date as people type it: ISO, or British day first (the register checks its range)."""
     try:
-        return parse_date(text)
+        return parse_any_date(text)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def _supported_date(text: str) -> dt.date:
+    """A date to work from (--as-of, a start date): it must lie in the supported range."""
+    try:
+        return check_in_range(parse_any_date(text))
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
 
@@ -167,12 +197,13 @@ def _whole_number(text: str) -> int:
 
 
 def _one_of(what: str, options: Sequence[str]) -> Callable[[str], str]:
-    """A parser that accepts one of ``options`` and refuses anything else, naming them."""
+    """A parser that accepts one of ``options``, whatever its case, and refuses anything else,
+    naming them."""
 
     def parse(text: str) -> str:
-        if text not in options:
+        if text.lower() not in options:
             raise typer.BadParameter(f"{text!r} is not {what}; use one of {', '.join(options)}")
-        return text
+        return text.lower()
 
     return parse
 
@@ -180,7 +211,10 @@ def _one_of(what: str, options: Sequence[str]) -> Callable[[str], str]:
 def _settings() -> Any:
     from reviewclock.config import load_settings
 
-    return load_settings()
+    settings = load_settings()
+    if settings.exposed:
+        print(f"{PROG}: warning: {settings.exposed}", file=sys.stderr)
+    return settings
 
 
 @contextlib.contextmanager
@@ -241,7 +275,11 @@ def _examples(*lines: str) -> str:
 def due(
     start: Annotated[
         dt.date,
-        typer.Argument(parser=_date, metavar="DATE", help="The start date (day 0), as YYYY-MM-DD."),
+        typer.Argument(
+            parser=_supported_date,
+            metavar="DATE",
+            help="The start date (day 0): YYYY-MM-DD, or DD/MM/YYYY (day first).",
+        ),
     ],
     working_days: Annotated[
         int | None,
@@ -288,6 +326,19 @@ def due(
         raise UsageProblem(
             "give exactly one of --working-days N or --months N (see 'reviewclock due --help')"
         )
+    from reviewclock.dates import FIRST_DAY, LAST_DAY, RANGE, in_range
+
+    # A count that cannot stay in the supported range is refused before any counting.
+    span = (LAST_DAY - FIRST_DAY).days
+    if abs(working_days if working_days is not None else 0) > span or abs(months or 0) > 12 * (
+        LAST_DAY.year - FIRST_DAY.year + 1
+    ):
+        raise UsageProblem(
+            f"counting {working_days if working_days is not None else months} "
+            f"{'working days' if working_days is not None else 'months'} from "
+            f"{start.isoformat()} leaves the dates reviewclock supports ({RANGE}); "
+            "check the number"
+        )
     settings = _settings()
     try:
         cal = settings.calendar(nation)
@@ -302,6 +353,11 @@ def due(
         assert months is not None
         result = add_months(start, months)
         count, unit, skipped = months, "months", []
+    if not in_range(result):
+        raise UsageProblem(
+            f"{count} {unit} from {start.isoformat()} is {result.isoformat()}, outside the "
+            f"dates reviewclock supports ({RANGE}); check the number"
+        )
     note = weekend_note(result)
     if as_json:
         _emit_json(
@@ -353,7 +409,7 @@ AsOfOption = Annotated[
     dt.date | None,
     typer.Option(
         "--as-of",
-        parser=_date,
+        parser=_supported_date,
         metavar="DATE",
         show_default=False,
         help="See the register as it stood on DATE (YYYY-MM-DD): cases known by then, "
@@ -387,6 +443,17 @@ def _open(db: str | None, settings: Any, *, create: bool = False) -> Any:
 
     location, is_default = _location(db, settings)
     return Register(location, create=create, make_dirs=is_default)
+
+
+def _read_cases(register: Any, **options: Any) -> Any:
+    """Every case the register can read; each case it cannot is named in one line on stderr
+    (a date outside the supported range, written by something other than reviewclock)."""
+    from reviewclock.store import unreadable_message
+
+    cases = register.cases(**options)
+    for ref, stored in register.unreadable:
+        print(f"{PROG}: warning: {unreadable_message(ref, stored)}", file=sys.stderr)
+    return cases
 
 
 def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -481,6 +548,14 @@ RefArgument = Annotated[
 ]
 
 
+def _warn_name(ref: str, where: str = "") -> None:
+    print(
+        f"{PROG}: warning: {where}{ref!r} looks like a person's name; the register should "
+        "hold case references only (see 'reviewclock add-sin --help')",
+        file=sys.stderr,
+    )
+
+
 @app.command(
     "add-sin",
     epilog=_examples(
@@ -542,11 +617,7 @@ def add_sin(
         )
     print(f"Added {ref}.")
     if looks_like_a_name(ref):
-        print(
-            f"{PROG}: warning: {ref!r} looks like a person's name; the register should hold "
-            "case references only (see 'reviewclock add-sin --help')",
-            file=sys.stderr,
-        )
+        _warn_name(ref)
     print_case(case, settings.clock().evaluate(case.events, today), events=False)
 
 
@@ -743,8 +814,8 @@ def status(
     today = as_of or london_today()
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
-        cases = register.cases(
-            audit=as_json, open_in=None if include_all else clock.stages, on=today
+        cases = _read_cases(
+            register, audit=as_json, open_in=None if include_all else clock.stages, on=today
         )
         shown = select_cases(
             clock.evaluate_all(cases, today),
@@ -955,9 +1026,12 @@ def doctor(db: DbOption = None) -> None:
 
     Exits 1 with a list of what is wrong; prints one line and exits 0 when all is well.
     """
-    with _open(db, _settings()) as register:
+    settings = _settings()
+    with _open(db, settings) as register:
         problems = register.problems(london_today())
         where = register.location
+    if settings.exposed:
+        problems.append(settings.exposed)
     if problems:
         for problem in problems:
             print(f"problem: {problem}")
@@ -1017,13 +1091,22 @@ def import_(
     One bad row stops the import and nothing is written; the message gives the
     line, the ref and the reason. --dry-run lists every problem at once.
     """
-    from reviewclock.transfer import ImportProblems, plan_import, read_csv, read_json
+    from reviewclock.transfer import ImportProblems, decode, plan_import, read_csv, read_json
 
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) else "it is not UTF-8 text"
-        raise UsageProblem(f"cannot read {file}: {reason}") from None
+        data = file.read_bytes()
+    except OSError as e:
+        raise UsageProblem(f"cannot read {file}: {e.strerror}") from None
+    try:
+        text, encoding = decode(data)
+    except ValueError as e:
+        raise UsageProblem(f"cannot read {file}: {e}") from None
+    if encoding != "UTF-8":
+        print(
+            f"{PROG}: warning: {file} is not UTF-8 text; it was read as {encoding} "
+            "(Excel's default on Windows)",
+            file=sys.stderr,
+        )
     kind = file_format or ("json" if file.suffix.lower() == ".json" else "csv")
     incoming, problems = (read_json if kind == "json" else read_csv)(text)
     settings = _settings()
@@ -1067,6 +1150,11 @@ def import_(
                     else ""
                 )
             )
+    from reviewclock.checks import looks_like_a_name
+
+    for item in incoming:
+        if looks_like_a_name(item.case.ref):
+            _warn_name(item.case.ref, f"{item.unit} {item.line}: ")
     verb = "Would import" if dry_run else "Imported"
     tail = "; nothing was written (--dry-run)." if dry_run else "."
     print(f"{verb} {_count(cases, 'new case')} and {_count(events, 'event')} from {file}{tail}")
@@ -1109,7 +1197,7 @@ def export(
     today = as_of or now.date()
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
-        cases = register.cases(audit=file_format == "json")
+        cases = _read_cases(register, audit=file_format == "json")
         if file_format == "csv":
             from reviewclock.clock import as_it_stood
             from reviewclock.transfer import write_csv
@@ -1159,11 +1247,15 @@ def stats(
     ] = None,
     start: Annotated[
         dt.date | None,
-        typer.Option("--from", parser=_date, metavar="DATE", help="The first day of the period."),
+        typer.Option(
+            "--from", parser=_supported_date, metavar="DATE", help="The first day of the period."
+        ),
     ] = None,
     end: Annotated[
         dt.date | None,
-        typer.Option("--to", parser=_date, metavar="DATE", help="The last day of the period."),
+        typer.Option(
+            "--to", parser=_supported_date, metavar="DATE", help="The last day of the period."
+        ),
     ] = None,
     as_json: JsonOption = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV, one row per stage.")] = False,
@@ -1242,6 +1334,11 @@ def stats(
     first, last = period or ((start, end) if start and end else financial_year_of(today))
     if last < first:
         raise UsageProblem(f"--to {last.isoformat()} is before --from {first.isoformat()}")
+    try:
+        check_in_range(first, "the period starts on")
+        check_in_range(last, "the period ends on")
+    except ValueError as e:
+        raise UsageProblem(str(e)) from None
     if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
         raise UsageProblem(f"--chart {chart.name!r}: a chart is written as .svg or .png")
     last = min(last, today) if first <= today else last
@@ -1251,9 +1348,9 @@ def stats(
         if section_format is not None:
             from reviewclock.annual import annual_section
 
-            section = annual_section(register.cases(audit=False), clock, first, last)
+            section = annual_section(_read_cases(register, audit=False), clock, first, last)
         else:
-            figures = timeliness(register.cases(audit=False), clock, first, last)
+            figures = timeliness(_read_cases(register, audit=False), clock, first, last)
     if section_format is not None:
         _write_section(section, section_format, output)
         return
@@ -1492,7 +1589,9 @@ def report(
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
         digest = build_digest(
-            clock.evaluate_all(register.cases(audit=False, open_in=clock.stages, on=today), today),
+            clock.evaluate_all(
+                _read_cases(register, audit=False, open_in=clock.stages, on=today), today
+            ),
             today,
             due_within=due_within,
         )

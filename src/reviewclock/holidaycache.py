@@ -14,9 +14,11 @@ import contextlib
 import datetime as dt
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from reviewclock.calendar import FIRST_YEAR, LAST_YEAR, bank_holidays
+from reviewclock.files import make_private_dirs, others_can_write
 
 APP = "reviewclock"
 
@@ -31,20 +33,47 @@ def cache_path(nation: str) -> Path:
 
 
 def cached_bank_holidays(nation: str) -> dict[dt.date, str]:
-    """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
+    """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`.
+
+    A cache file that another user could change (not ours, or group- or
+    world-writable) is not believed: a planted holiday would move every deadline.
+    It is worked out again and written afresh, atomically and with mode 0644.
+    """
     nation = nation.upper()
     path = cache_path(nation)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        table = {dt.date.fromisoformat(k): str(v) for k, v in raw.items()}
-        if table and all(FIRST_YEAR <= d.year <= LAST_YEAR for d in table):
+        table = _read(path)
+        if table:
             return table
     except (OSError, ValueError, TypeError, AttributeError):
         pass
     table = bank_holidays(nation, FIRST_YEAR, LAST_YEAR)
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({d.isoformat(): n for d, n in sorted(table.items())}))
-        tmp.replace(path)
+        _write(path, json.dumps({d.isoformat(): n for d, n in sorted(table.items())}))
     return table
+
+
+def _read(path: Path) -> dict[dt.date, str] | None:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f:
+        if others_can_write(os.fstat(fd)):
+            return None
+        raw = json.loads(f.read().decode("utf-8"))
+    table = {dt.date.fromisoformat(k): str(v) for k, v in raw.items()}
+    if table and all(FIRST_YEAR <= d.year <= LAST_YEAR for d in table):
+        return table
+    return None
+
+
+def _write(path: Path, text: str) -> None:
+    """Write the cache file whole, readable by all and writable by its owner alone."""
+    make_private_dirs(path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), 0o644)
+            f.write(text)
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise

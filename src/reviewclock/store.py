@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import getpass
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,10 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, create_engine, event, exc, insert
 from sqlalchemy.engine import Connection, make_url
 
+from reviewclock import interruption
 from reviewclock.checks import check_new_event, check_ref
 from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.dates import RANGE, in_range
 from reviewclock.errors import (
     CaseNotFound,
     DuplicateCase,
@@ -54,7 +57,8 @@ def lock_timeout() -> float:
         value = -1.0
     if not 0 < value <= 3600:
         raise RegisterError(
-            f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds from 0 to 3600; fix or unset it"
+            f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds more than 0 and at most "
+            "3600; fix or unset it"
         )
     return value
 
@@ -89,12 +93,14 @@ class Register:
 
     def __init__(self, location: str, *, create: bool = False, make_dirs: bool = False) -> None:
         self.location = location
+        self.timeout = lock_timeout()  # settings are checked before anything touches the disk
         self.path = _sqlite_path(location)
         if self.path is not None:
-            _prepare_file(self.path, create=create, make_dirs=make_dirs)
+            _prepare_file(self.path, create=create, make_dirs=make_dirs, timeout=self.timeout)
         url = location if "://" in location else f"sqlite:///{self.path}"
-        self.timeout = lock_timeout()
         self.engine = _engine(url, self.timeout)
+        self.unreadable: list[tuple[str, str]] = []
+        """Cases left out of the last read, each with why (a date outside the supported range)."""
         try:
             with _translated(self):
                 self._ensure_schema()
@@ -131,26 +137,39 @@ class Register:
         self._upgrade()
 
     def _upgrade(self) -> None:
-        from alembic import command
-        from alembic.config import Config
-
-        config = Config()
-        config.set_main_option("script_location", str(_MIGRATIONS))
         # Holding the write lock, Alembic reads the revision afresh: if another process
         # created or upgraded the register a moment ago, there is nothing left to do.
         with self._write() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            _migrate(conn)
 
     # -- transactions --------------------------------------------------------------------
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Connection]:
-        """A short write transaction, begun IMMEDIATE so writers queue rather than deadlock."""
+        """A short write transaction, begun IMMEDIATE so writers queue rather than deadlock.
+
+        The commit and the note that a change was saved happen with Ctrl-C held
+        back, so an interrupt says truly whether anything was written.
+        """
         with _translated(self), self.engine.connect() as conn:
             conn = conn.execution_options(reviewclock_write=True)
-            with conn.begin():
+            changes = _total_changes(conn)
+            transaction = conn.begin()
+            try:
                 yield conn
+                changed = _total_changes(conn) != changes
+                if changed:
+                    interruption.pause("before-commit")
+                with interruption.held():
+                    transaction.commit()
+                    if changed:
+                        interruption.mark_saved()
+            except BaseException:
+                if transaction.is_active:
+                    transaction.rollback()
+                raise
+            if changed:
+                interruption.pause("after-commit")
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -271,10 +290,11 @@ class Register:
         ``was`` picks which record to correct when the event is recorded more
         than once (proceedings, publication plans, delay notices).
         """
-        from reviewclock.checks import check_case, check_outcomes
+        from reviewclock.checks import check_case, check_note, check_outcomes
 
         if not reason.strip():
             raise UsageProblem("give the reason for the correction with --reason TEXT")
+        check_note(reason, "the reason")
         outcomes = dict(outcomes or {})
         if on is None and not outcomes:
             raise UsageProblem(
@@ -283,7 +303,7 @@ class Register:
             )
         _, events_table = _tables()
         with self._write() as conn:
-            before = self._load(conn, ref)
+            before = self._load(conn, ref, strict=False)
             check_outcomes(name, EventRecord(name, today)._replace(**outcomes))
             rows = conn.exec_driver_sql(
                 f"SELECT e.id, e.on_date, e.kind, e.note, {_OUTCOME_SQL} FROM events e JOIN cases c"
@@ -305,26 +325,36 @@ class Register:
                     f"{ref} has {name} recorded on {dates}; say which to correct with --was DATE"
                 )
             row_id, old_on, kind, note, *recorded = rows[0]
-            old = dt.date.fromisoformat(old_on)
-            was_record = EventRecord(name, old, kind, note, **_outcomes(recorded))
-            corrected = was_record._replace(on=on or old, **outcomes)
-            if corrected == was_record:
+            old = _stored_day(old_on)
+            if old is None and on is None:
+                raise UsageProblem(
+                    f"{name} for {ref} holds the date {old_on!r}, outside the dates reviewclock "
+                    f"supports ({RANGE}); correct it with --on DATE"
+                )
+            known = old if old is not None else on
+            assert known is not None
+            was_record = EventRecord(name, known, kind, note, **_outcomes(recorded))
+            corrected = was_record._replace(on=on or known, **outcomes)
+            if old is not None and corrected == was_record:
                 raise EventRefused(
                     f"{name} for {ref} is already recorded "
                     f"{describe_record(was_record)}; nothing to amend"
                 )
             changed = list(before.events)
-            index = next(
-                i
-                for i, e in enumerate(changed)
-                if e.name == name and e.on == old and e.kind == kind
-            )
-            changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
+            if old is None:  # correcting a date outside the supported range
+                changed.append(corrected)
+            else:
+                index = next(
+                    i
+                    for i, e in enumerate(changed)
+                    if e.name == name and e.on == old and e.kind == kind
+                )
+                changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
             check_case(ref, changed, today)
             case_id = _case_id(conn, ref)
             row = _event_row(case_id, corrected, current_user(), now)
             conn.execute(insert(events_table).values(**row, amends=row_id, reason=reason.strip()))
-            return before, self._load(conn, ref)
+            return before, self._load(conn, ref, strict=False)
 
     def import_cases(
         self,
@@ -393,18 +423,20 @@ class Register:
     def event_counts(self, ref: str) -> tuple[int, int]:
         """How many events ``ref`` has (as corrected), and how many corrections."""
         with self._read() as conn:
-            self._load(conn, ref)
+            self._load(conn, ref, strict=False)
             return _event_counts(conn, _case_id(conn, ref))
 
     def delete(self, ref: str, *, reason: str, now: dt.datetime) -> tuple[int, int]:
         """Delete a case and its events, leaving an audit row; returns (events, corrections)
         removed, counted as :meth:`event_counts` counts them."""
+        from reviewclock.checks import check_note
         from reviewclock.models import Deletion
 
         if not reason.strip():
             raise UsageProblem("give the reason for the deletion with --reason TEXT")
+        check_note(reason, "the reason")
         with self._write() as conn:
-            self._load(conn, ref)
+            self._load(conn, ref, strict=False)
             case_id = _case_id(conn, ref)
             count, corrections = _event_counts(conn, case_id)
             # Amendments point at the rows they correct, so remove the newest rows first.
@@ -473,26 +505,36 @@ class Register:
     def backup(self, dest: Path) -> int:
         """Copy the register to ``dest`` with SQLite's online backup, safe while others write.
 
-        The copy is made private (0600) before anything is written to it, and must
-        pass the integrity check. Returns the number of cases copied.
+        The copy is written to a private (0600) file beside ``dest``, checked, and
+        then linked to ``dest``: a link never replaces anything, so a file or a
+        symbolic link that appears at ``dest`` meanwhile is never written through.
+        Returns the number of cases copied.
         """
-        import sqlite3
+        import tempfile
 
         if self.path is None:
             raise RegisterError("backup works on SQLite registers only")
-        if dest.exists():
-            raise RegisterError(
-                f"{dest} already exists; choose a new name (a backup never overwrites a file)"
-            )
+        exists = RegisterError(
+            f"{dest} already exists; choose a new name (a backup never overwrites a file)"
+        )
         try:
-            fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            if dest.is_symlink() or dest.exists():
+                raise exists
+            fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".new", dir=dest.parent)
         except OSError as e:
             raise RegisterError(f"cannot create the backup {dest}: {e.strerror}") from None
         os.close(fd)
+        temp = Path(name)
+        with interruption.temporary(temp):
+            return self._backup_to(temp, dest, exists)
+
+    def _backup_to(self, temp: Path, dest: Path, exists: RegisterError) -> int:
+        import sqlite3
+
         try:
             with self._read() as conn:
                 source = conn.connection.dbapi_connection
-                target = sqlite3.connect(dest)
+                target = sqlite3.connect(temp)
                 try:
                     source.backup(target)  # type: ignore[union-attr]
                     target.execute("PRAGMA journal_mode = DELETE")
@@ -500,12 +542,17 @@ class Register:
                     cases = target.execute("SELECT count(*) FROM cases").fetchone()[0]
                 finally:
                     target.close()
-        except BaseException:
-            dest.unlink(missing_ok=True)
-            raise
-        if ok != "ok":
-            dest.unlink(missing_ok=True)
-            raise RegisterError(f"the copy failed its integrity check ({ok}); nothing was kept")
+            if ok != "ok":
+                raise RegisterError(f"the copy failed its integrity check ({ok}); nothing was kept")
+            interruption.pause("before-link")
+            try:
+                os.link(temp, dest)
+            except FileExistsError:
+                raise exists from None
+            except OSError as e:
+                raise RegisterError(f"cannot create the backup {dest}: {e.strerror}") from None
+        finally:
+            temp.unlink(missing_ok=True)
         return int(cases)
 
     def problems(self, today: dt.date) -> list[str]:
@@ -533,6 +580,11 @@ class Register:
                 check_case(case.ref, case.events, today)
             except ReviewclockError as e:
                 found.append(f"{case.ref}: {e}")
+        found += [
+            f"{ref}: holds the date {stored!r}, outside the dates reviewclock supports ({RANGE});"
+            f" correct it with 'reviewclock amend {ref} EVENT --on DATE --reason TEXT'"
+            for ref, stored in self.unreadable
+        ]
         return found
 
     # -- reading -------------------------------------------------------------------------
@@ -603,13 +655,18 @@ class Register:
                 " ORDER BY case_id, on_date, id",
                 [*PLANS, *params],
             )
-            by_case = _events_by_case(cast(Iterable[Any], cursor), audit=audit, order=order)
+            bad: dict[int, str] = {}
+            by_case = _events_by_case(
+                cast(Iterable[Any], cursor), audit=audit, order=order, bad=bad
+            )
         finally:
             cursor.close()
         empty: tuple[EventRecord, ...] = ()
+        self.unreadable = [(ref, bad[case_id]) for case_id, ref, _, _ in heads if case_id in bad]
         return [
             CaseRecord(ref, authority, harm, by_case.get(case_id, empty))
             for case_id, ref, authority, harm in heads
+            if case_id not in bad
         ]
 
     def digest_sent(self, digest_date: dt.date, fingerprint: str) -> tuple[str, str] | None:
@@ -645,7 +702,9 @@ class Register:
                 )
             )
 
-    def _load(self, conn: Connection, ref: str) -> CaseRecord:
+    def _load(self, conn: Connection, ref: str, *, strict: bool = True) -> CaseRecord:
+        """One case. A date outside the supported range is refused, unless not ``strict``
+        (for an amendment that corrects it): then that event is left out."""
         head = conn.exec_driver_sql(
             "SELECT id, ref, authority, harm FROM cases WHERE ref = ?", (ref,)
         ).first()
@@ -666,8 +725,19 @@ class Register:
             f" FROM events WHERE case_id = ? AND {_CURRENT} ORDER BY on_date, id",
             (*PLANS, head[0]),
         )
-        events = _events_by_case(rows, audit=True, order=order).get(head[0], ())
+        bad: dict[int, str] = {}
+        events = _events_by_case(rows, audit=True, order=order, bad=bad).get(head[0], ())
+        if bad and strict:
+            raise RegisterError(unreadable_message(ref, bad[head[0]]))
         return CaseRecord(head[1], head[2], head[3], events)
+
+
+def unreadable_message(ref: str, stored: str) -> str:
+    """Why a case cannot be read, and what to do."""
+    return (
+        f"case {ref} holds the date {stored!r}, outside the dates reviewclock supports "
+        f"({RANGE}); it is left out until corrected: run 'reviewclock doctor'"
+    )
 
 
 _AUDIT_COLUMNS = ", note, recorded_by, recorded_at"
@@ -804,22 +874,35 @@ def _event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dic
 
 
 def _events_by_case(
-    rows: Iterable[Any], *, audit: bool, order: dict[int, int]
+    rows: Iterable[Any],
+    *,
+    audit: bool,
+    order: dict[int, int],
+    bad: dict[int, str] | None = None,
 ) -> dict[int, tuple[EventRecord, ...]]:
     """Group event rows (ordered by case) into each case's tuple of :class:`EventRecord`.
 
-    Rows are (case_id, name, on_date, kind, plan row id or NULL[, note, by, at]);
-    ``order`` gives each plan row its place in the order of recording."""
+    Rows are (case_id, name, on_date, kind, plan row id or NULL, decision, panel_view,
+    national_review[, note, by, at]); ``order`` gives each plan row its place in the
+    order of recording.
+
+    A date outside the supported range, or not a date at all (written by something
+    other than reviewclock), is noted in ``bad`` (case id -> the date as stored) and
+    its event left out; the caller leaves such a case out and says so.
+    """
     grouped: dict[int, list[EventRecord]] = {}
-    days: dict[str, dt.date] = {}  # a register repeats the same few thousand dates
-    fromiso = dt.date.fromisoformat
+    days: dict[str, dt.date | None] = {}  # a register repeats the same few thousand dates
     current: list[EventRecord] = []
     current_id = None
     for row in rows:
         case_id, name, on, kind, plan_id, decision, view, national = row[:8]
-        day = days.get(on)
+        day = days.get(on, _UNSEEN)
+        if day is _UNSEEN:
+            day = days[on] = _stored_day(on)
         if day is None:
-            day = days[on] = fromiso(on)
+            if bad is not None:
+                bad.setdefault(case_id, str(on))
+            continue
         if case_id != current_id:
             current = grouped.setdefault(case_id, [])
             current_id = case_id
@@ -851,6 +934,18 @@ def _events_by_case(
     return {case_id: tuple(events) for case_id, events in grouped.items()}
 
 
+_UNSEEN = dt.date.min
+
+
+def _stored_day(text: Any) -> dt.date | None:
+    """A stored date, or None if it is not one in the supported range."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return day if in_range(day) else None
+
+
 def _sqlite_path(location: str) -> Path | None:
     if "://" not in location:
         return Path(location).expanduser()
@@ -871,47 +966,142 @@ def _sqlite_path(location: str) -> Path | None:
     return Path(database).expanduser()
 
 
-def _prepare_file(path: Path, *, create: bool, make_dirs: bool) -> None:
-    """Check the path, and create a new private register file where asked to."""
-    if path.is_dir():
-        raise RegisterError(
-            f"{path} is a directory; give the path of a register file, "
-            f"for example {path / 'register.db'}"
-        )
-    if path.exists():
-        try:
-            with path.open("rb") as f:
-                head = f.read(16)
-        except OSError as e:
-            raise RegisterError(f"cannot read the register {path}: {e.strerror}") from None
-        if head and head != SQLITE_MAGIC:
-            raise RegisterError(
-                f"{path} is not a reviewclock register (not an SQLite database); "
-                "check --db or REVIEWCLOCK_DB"
-            )
-        return
-    if not create:
-        raise RegisterError(
-            f"there is no register at {path} yet; add the first case with "
-            "'reviewclock add-sin', or point --db (or REVIEWCLOCK_DB) at your register"
-        )
-    if not path.parent.exists():
-        if not make_dirs:
-            raise RegisterError(
-                f"the directory {path.parent} does not exist; create it, or choose another --db"
-            )
-        path.parent.mkdir(mode=0o700, parents=True)
+def _prepare_file(path: Path, *, create: bool, make_dirs: bool, timeout: float) -> None:
+    """Check the path, and create a new private register file where asked to.
+
+    A symbolic link is followed only to an existing register; a new register is
+    never made through a link, and an existing empty file is never taken for one.
+    """
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return  # another process created it a moment ago
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_file() or _head(target) != SQLITE_MAGIC:
+                raise RegisterError(
+                    f"{path} is a symbolic link to {target}, which is not a reviewclock "
+                    "register; give the path of the register itself"
+                )
+            return
+        if path.is_dir():
+            raise RegisterError(
+                f"{path} is a directory; give the path of a register file, "
+                f"for example {path / 'register.db'}"
+            )
+        if path.exists():
+            head = _head(path)
+            if not head:
+                raise RegisterError(
+                    f"{path} is an empty file, not a reviewclock register; remove it, "
+                    "or choose another --db"
+                )
+            if head != SQLITE_MAGIC:
+                raise RegisterError(
+                    f"{path} is not a reviewclock register (not an SQLite database); "
+                    "check --db or REVIEWCLOCK_DB"
+                )
+            return
+        if not create:
+            raise RegisterError(
+                f"there is no register at {path} yet; add the first case with "
+                "'reviewclock add-sin', or point --db (or REVIEWCLOCK_DB) at your register"
+            )
+        if not path.parent.exists():
+            if not make_dirs:
+                raise RegisterError(
+                    f"the directory {path.parent} does not exist; create it, or choose another --db"
+                )
+            from reviewclock.files import make_private_dirs
+
+            make_private_dirs(path.parent)
+        _create_register(path, timeout)
     except OSError as e:
-        raise RegisterError(f"cannot create the register {path}: {e.strerror}") from None
+        raise RegisterError(f"cannot use the register {path}: {e.strerror}") from None
+
+
+def _head(path: Path) -> bytes:
+    """The first 16 bytes of a file (an SQLite database starts with its magic string)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RegisterError(f"{path} is not a regular file; give the path of a register file")
+        return os.read(fd, 16)
+    finally:
+        os.close(fd)
+
+
+def _create_register(path: Path, timeout: float) -> None:
+    """Make a new register at ``path``, all at once.
+
+    The schema is built in a private (0600) file beside ``path``, which is then
+    linked into place: ``link`` never replaces anything, so a file or link that
+    appeared at ``path`` meanwhile is left alone. If another process made the
+    register a moment ago, its register is used.
+    """
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
     os.close(fd)
+    temp = Path(name)
+    with interruption.temporary(temp):
+        _build_register(temp, path, timeout)
+
+
+def _build_register(temp: Path, path: Path, timeout: float) -> None:
+    import sqlite3
+
+    try:
+        engine = _engine(f"sqlite:///{temp}", timeout)
+        try:
+            with engine.connect() as conn:
+                conn = conn.execution_options(reviewclock_write=True)
+                with conn.begin():
+                    _migrate(conn)
+        finally:
+            engine.dispose()
+        # Fold the write-ahead log into the file itself before it is linked into place
+        # (every connection turns WAL on again).
+        with contextlib.closing(sqlite3.connect(temp)) as plain:
+            plain.execute("PRAGMA journal_mode = DELETE")
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            if path.is_symlink() or not path.is_file() or _head(path) != SQLITE_MAGIC:
+                raise RegisterError(
+                    f"{path} appeared while the register was being made, and it is not a "
+                    "register; check what made it"
+                ) from None
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{temp}{suffix}").unlink(missing_ok=True)
+
+
+def _migrate(conn: Connection) -> None:
+    """Bring the schema on ``conn`` to the newest revision with Alembic."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")
+
+
+def _total_changes(conn: Connection) -> int:
+    """How many rows this connection has changed so far (SQLite counts them)."""
+    return int(getattr(conn.connection.dbapi_connection, "total_changes", 0))
 
 
 def _engine(url: str, timeout: float) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": timeout})
+    try:
+        engine = create_engine(url, connect_args={"timeout": timeout})
+    except (ImportError, exc.NoSuchModuleError) as e:
+        # Name the kind of database only: the URL may hold a password.
+        backend = url.split("://", 1)[0]
+        module = getattr(e, "name", None)
+        raise RegisterError(
+            f"no database driver for {backend!r} is installed"
+            + (f" (the module {module!r} is missing)" if module else "")
+            + "; install the driver, or give the path of an SQLite register file"
+        ) from None
     if engine.dialect.name != "sqlite":
         return engine
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from reviewclock.clock import CaseClock, CaseRecord, StageStatus, State
 from reviewclock.dates import describe
+from reviewclock.render import visible
 from reviewclock.rules import Nature, Stage
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ class Cell:
         from rich.text import Text
 
         if self.parts:
-            return Text.assemble(*self.parts)
-        return Text(self.text, style=self.style or "")
+            return Text.assemble(*((visible(t), style) for t, style in self.parts))
+        return Text(visible(self.text), style=self.style or "")
 
 
 def use_rich() -> bool:
@@ -152,7 +153,12 @@ def print_table(
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
+        table = Table(
+            title=visible(title) if title else None,
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            title_style="bold",
+        )
         for h in headers:
             # Dates, states and references never break; the free text wraps.
             wraps = h in WRAPPING_COLUMNS
@@ -166,11 +172,12 @@ def print_table(
         return
     out = []
     if title:
-        out.append(title)
+        out.append(visible(title))
+    texts = [[visible(c.text) for c in row] for row in rows]
     widths = [len(h) for h in headers]
-    for row in rows:
-        for i, c in enumerate(row):
-            widths[i] = max(widths[i], len(c.text))
+    for row_texts in texts:
+        for i, text in enumerate(row_texts):
+            widths[i] = max(widths[i], len(text))
     last = len(headers) - 1
 
     def line(cells: Sequence[str]) -> str:
@@ -179,7 +186,7 @@ def print_table(
         ).rstrip()
 
     out.append(line(headers))
-    out.extend(line([c.text for c in row]) for row in rows)
+    out.extend(line(row_texts) for row_texts in texts)
     if footer:
         out.append(footer)
     sys.stdout.write("\n".join(out) + "\n")

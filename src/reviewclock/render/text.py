@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from reviewclock.clock import State
 from reviewclock.dates import describe
+from reviewclock.render import visible
 from reviewclock.render.terminal import days_text, delay_text, late_action
 from reviewclock.report import Digest, DigestLine
 
@@ -32,7 +33,7 @@ def action_for(line: DigestLine) -> str:
 def _rows(lines: Sequence[DigestLine]) -> list[list[str]]:
     return [
         [
-            line.ref,
+            visible(line.ref),
             line.stage.stage.name,
             "due " + describe(line.stage.due),
             days_text(line.stage, short=False),
