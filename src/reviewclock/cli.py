@@ -399,9 +399,10 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         envvar=DB_ENV,
-        metavar="PATH",
+        metavar="PATH|URL",
         show_default=False,
-        help="The register: a file path or a SQLAlchemy URL [default: from REVIEWCLOCK_DB, "
+        help="The register: a file path, sqlite:///PATH, or postgresql+psycopg://USER@HOST/DBNAME "
+        "(the password from ~/.pgpass or PGPASSWORD) [default: from REVIEWCLOCK_DB, "
         "the config file's 'register', or the user data directory].",
     ),
 ]
@@ -438,11 +439,13 @@ def _location(db: str | None, settings: Any) -> tuple[str, bool]:
     return _default_register(), True
 
 
-def _open(db: str | None, settings: Any, *, create: bool = False) -> Any:
+def _open(
+    db: str | None, settings: Any, *, create: bool = False, may_be_empty: bool = False
+) -> Any:
     from reviewclock.store import Register
 
     location, is_default = _location(db, settings)
-    return Register(location, create=create, make_dirs=is_default)
+    return Register(location, create=create, make_dirs=is_default, may_be_empty=may_be_empty)
 
 
 def _read_cases(register: Any, **options: Any) -> Any:
@@ -460,11 +463,15 @@ def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
     """Case references for shell completion, read with sqlite3 alone so completion stays fast."""
     import sqlite3
 
+    from reviewclock.store.location import SQLITE, locate
+
     try:
         location, _ = _location(ctx.params.get("db") or os.environ.get(DB_ENV), _settings())
-        path = location.split("sqlite:///", 1)[-1]
+        where = locate(location)
+        if where.dialect != SQLITE:
+            return _complete_refs_postgresql(where.url, incomplete)
         with contextlib.closing(
-            sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+            sqlite3.connect(f"file:{where.path}?mode=ro", uri=True, timeout=1)
         ) as conn:
             rows = conn.execute(
                 "SELECT ref FROM cases WHERE ref LIKE ? ORDER BY ref", (incomplete + "%",)
@@ -472,6 +479,19 @@ def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
         return [r[0] for r in rows]
     except Exception:
         return []
+
+
+def _complete_refs_postgresql(url: str, incomplete: str) -> list[str]:
+    """Case references from a PostgreSQL register, with psycopg alone (no SQLAlchemy)."""
+    import psycopg
+
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(conninfo, connect_timeout=2) as conn:
+        rows = conn.execute(
+            'SELECT ref FROM cases WHERE ref LIKE %s ORDER BY ref COLLATE "C"',
+            (incomplete.replace("%", r"\%").replace("_", r"\_") + "%",),
+        ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def _complete_events(incomplete: str) -> list[str]:
@@ -1009,35 +1029,46 @@ def backup(
 ) -> None:
     """Copy the register to DEST, safely while others are using it.
 
-    The copy is readable by you alone (mode 0600) and must pass SQLite's
-    integrity check. To restore, point --db (or REVIEWCLOCK_DB) at the copy.
+    The copy is readable by you alone (mode 0600). An SQLite register is
+    copied with SQLite's online backup and must pass its integrity check; to
+    restore, point --db (or REVIEWCLOCK_DB) at the copy. A PostgreSQL register
+    is dumped with 'pg_dump --format=custom'; restore it with pg_restore.
     """
     with _open(db, _settings()) as register:
         cases = register.backup(dest)
+        check = "integrity check: ok" if register.dialect == "sqlite" else "pg_dump: ok"
     noun = "case" if cases == 1 else "cases"
-    print(f"Backed up {cases} {noun} to {dest} (integrity check: ok).")
+    print(f"Backed up {cases} {noun} to {dest} ({check}).")
 
 
 @app.command(
     epilog=_examples("reviewclock doctor", "reviewclock doctor --db /srv/bsu/reviewclock.db")
 )
 def doctor(db: DbOption = None) -> None:
-    """Check the register: integrity, schema revision, file modes and contradictory events.
+    """Check the register: integrity, schema revision, privacy and contradictory events.
 
+    On SQLite, privacy means file modes; on PostgreSQL, that no table is
+    readable by every database role (PUBLIC), and the file checks are skipped.
     Exits 1 with a list of what is wrong; prints one line and exits 0 when all is well.
     """
     settings = _settings()
     with _open(db, settings) as register:
         problems = register.problems(london_today())
         where = register.location
+        on_server = register.dialect != "sqlite"
     if settings.exposed:
         problems.append(settings.exposed)
+    if on_server:
+        print("note: a PostgreSQL register: the file checks (integrity, modes) are skipped")
     if problems:
         for problem in problems:
             print(f"problem: {problem}")
         print(f"{_count(len(problems), 'problem')} in {where}", file=sys.stderr)
         raise typer.Exit(1)
-    print(f"{where}: integrity ok, schema current, private, no contradictory events.")
+    if on_server:
+        print(f"{where}: schema current, not readable by PUBLIC, no contradictory events.")
+    else:
+        print(f"{where}: integrity ok, schema current, private, no contradictory events.")
 
 
 IMPORT_FORMATS = ("csv", "json")
@@ -1051,12 +1082,16 @@ EXPORT_FORMATS = ("csv", "json", "ics")
         "reviewclock import cases.csv",
         "reviewclock import more.csv --update       # add new events to existing cases",
         "reviewclock import backup.json --format json",
+        "reviewclock export --format json --db OLD | reviewclock import - --format json --db NEW",
     ),
 )
 def import_(
     file: Annotated[
         Path,
-        typer.Argument(metavar="FILE", help="A CSV file (as export writes it) or a JSON file."),
+        typer.Argument(
+            metavar="FILE",
+            help="A CSV file (as export writes it) or a JSON file; - reads standard input.",
+        ),
     ],
     file_format: Annotated[
         str | None,
@@ -1091,10 +1126,11 @@ def import_(
     One bad row stops the import and nothing is written; the message gives the
     line, the ref and the reason. --dry-run lists every problem at once.
     """
-    from reviewclock.transfer import ImportProblems, decode, plan_import, read_csv, read_json
+    from reviewclock.importing import plan_import
+    from reviewclock.transfer import ImportProblems, decode, read_csv, read_json
 
     try:
-        data = file.read_bytes()
+        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     except OSError as e:
         raise UsageProblem(f"cannot read {file}: {e.strerror}") from None
     try:
@@ -1112,23 +1148,24 @@ def import_(
     settings = _settings()
     location, _ = _location(db, settings)
     now = london_now()
+
+    def planner(existing: Any) -> Any:
+        return plan_import(incoming, existing, update=update, today=now.date())
+
     with contextlib.ExitStack() as stack:
         stack.enter_context(_gc_paused())
         try:
             missing = "://" not in location and not Path(location).expanduser().exists()
             if missing and (dry_run or problems):
                 # Checking against a register that does not exist yet: an empty one.
-                new_cases, appended = plan_import(incoming, {}, update=update, today=now.date())
-                cases = len(new_cases)
-                events = sum(len(c.events) for c in new_cases) + len(appended)
+                plan = planner({})
+                cases, events = len(plan.cases), plan.events
             else:
-                register = stack.enter_context(_open(db, settings, create=not dry_run))
+                register = stack.enter_context(
+                    _open(db, settings, create=not dry_run, may_be_empty=dry_run)
+                )
                 cases, events = register.import_cases(
-                    incoming,
-                    update=update,
-                    dry_run=dry_run or bool(problems),
-                    today=now.date(),
-                    now=now,
+                    planner, dry_run=dry_run or bool(problems), now=now
                 )
         except ImportProblems as e:
             problems += e.problems
@@ -1188,9 +1225,11 @@ def export(
 
     The JSON is a list of 'show --json' objects. With --as-of, every format
     holds the register as it stood on that date: the cases known by then,
-    the events dated by then, and every plan. Export, then import into an
-    empty register, gives the same export again. Corrections are exported as their current dates; the
-    history of corrections stays in the register.
+    the events dated by then, and every plan. Without --as-of, the JSON is a
+    whole copy: a case with corrections also carries its whole log, and each
+    deleted case follows the cases as {"deleted": REF, ...}; export, then
+    import into an empty register (SQLite or PostgreSQL), gives the same
+    export again, history included.
     """
     settings = _settings()
     now = london_now()
@@ -1212,8 +1251,20 @@ def export(
             sys.stdout.buffer.write(ics_feed(evaluated, clock.calendar, now))
             return
         from reviewclock.render.data import case_dict
+        from reviewclock.transfer import deletion_json, log_json
 
-        _emit_json_list(case_dict(c, cc) for c, cc in evaluated)
+        # A whole copy carries the history too; a view as of a date is only that view.
+        logs, deletions = register.logs() if as_of is None else ({}, [])
+
+        def items() -> Iterator[dict[str, Any]]:
+            for case, case_clock in evaluated:
+                item = case_dict(case, case_clock)
+                if case.ref in logs:
+                    item["log"] = log_json(logs[case.ref])
+                yield item
+            yield from (deletion_json(d) for d in deletions)
+
+        _emit_json_list(items())
 
 
 def _bar(on_time: int, late: int, width: int = 24) -> tuple[str, str]:
