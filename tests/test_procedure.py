@@ -557,6 +557,24 @@ def test_the_stats_table_and_chart_show_the_extension_in_its_own_colour(
     assert row.split()[1:4] == ["3", "1", "1"]  # completed, on time, within extension
     svg = chart.read_text()
     assert "within agreed extension" in svg and "#ef6c00" in svg
+    # The bars as drawn, read back: a third each (ON-TIME, WITHIN, LATE).
+    import re
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(chart.read_bytes())
+
+    def width(gid: str) -> float:
+        group = next(g for g in root.iter(f"{ns}g") if g.get("id") == gid)
+        d = next(group.iter(f"{ns}path")).get("d", "")
+        xs = [float(v) for v in re.findall(r"[-\d.]+", d)[0::2]]
+        return max(xs) - min(xs)
+
+    axes = width("rapid-review-axes")
+    shares = [
+        round(width(f"rapid-review-{part}") / axes, 3) for part in ("on-time", "extended", "late")
+    ]
+    assert shares == [0.333, 0.333, 0.333]
 
 
 def test_agreed_again_through_the_command_line(tmp_path: Path) -> None:

@@ -46,9 +46,25 @@ def write_chart(
     for ax, stage in zip(axes[:, 0], stages, strict=True):
         s = stats[stage.name]
         extended = s.within_extension
-        ax.barh([0], [s.on_time], color=ON_TIME, label="on time")
-        ax.barh([0], [extended], left=[s.on_time], color=EXTENDED, label="within agreed extension")
-        ax.barh([0], [s.late], left=[s.on_time + extended], color=LATE, label="late")
+        # Named in an SVG (``<g id="sin-late">``), so that the drawn values can be read back.
+        ax.patch.set_gid(f"{stage.name}-axes")
+        ax.barh([0], [s.on_time], color=ON_TIME, label="on time", gid=f"{stage.name}-on-time")
+        ax.barh(
+            [0],
+            [extended],
+            left=[s.on_time],
+            color=EXTENDED,
+            label="within agreed extension",
+            gid=f"{stage.name}-extended",
+        )
+        ax.barh(
+            [0],
+            [s.late],
+            left=[s.on_time + extended],
+            color=LATE,
+            label="late",
+            gid=f"{stage.name}-late",
+        )
         total = max(s.completed, 1)
         for value, left in ((s.on_time, 0), (extended, s.on_time), (s.late, s.on_time + extended)):
             if value:
