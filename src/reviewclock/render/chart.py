@@ -43,6 +43,8 @@ def write_chart(
 
     start, end = period
     fig, axes = plt.subplots(len(stages), 1, figsize=(8, 1.25 * len(stages) + 0.9), squeeze=False)
+    # The extension has a place in the legend only when some stage was met within one.
+    any_extended = any(stats[stage.name].within_extension for stage in stages)
     for ax, stage in zip(axes[:, 0], stages, strict=True):
         s = stats[stage.name]
         extended = s.within_extension
@@ -54,7 +56,7 @@ def write_chart(
             [extended],
             left=[s.on_time],
             color=EXTENDED,
-            label="within agreed extension",
+            label="within agreed extension" if any_extended else "_nolegend_",
             gid=f"{stage.name}-extended",
         )
         ax.barh(
@@ -105,7 +107,11 @@ def write_chart(
         ax.spines[["top", "right", "left"]].set_visible(False)
         ax.tick_params(axis="x", labelsize=8)
     axes[0, 0].legend(
-        loc="lower right", bbox_to_anchor=(1.0, 1.25), ncol=3, frameon=False, fontsize=9
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.25),
+        ncol=3 if any_extended else 2,
+        frameon=False,
+        fontsize=9,
     )
     fig.suptitle(
         f"Timeliness, {describe(start)} to {describe(end)}",  # type: ignore[arg-type]
