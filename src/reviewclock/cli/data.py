@@ -1,0 +1,243 @@
+"""Commands on the register as a whole: backup, doctor, import, export."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reviewclock.cli.app import PROG, app
+from reviewclock.cli.options import AsOfOption, DbOption, examples, one_of
+from reviewclock.cli.runtime import (
+    count,
+    emit_json_list,
+    gc_paused,
+    london_now,
+    london_today,
+    open_register,
+    read_cases,
+    register_location,
+    user_settings,
+    warn_name,
+)
+from reviewclock.errors import ReviewclockError, UsageProblem
+
+
+@app.command(epilog=examples("reviewclock backup /srv/backups/reviewclock-2025-02-03.db"))
+def backup(
+    dest: Annotated[
+        Path,
+        typer.Argument(metavar="DEST", help="The new backup file (it must not exist yet)."),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Copy the register to DEST, safely while others are using it.
+
+    The copy is readable by you alone (mode 0600) and must pass SQLite's
+    integrity check. To restore, point --db (or REVIEWCLOCK_DB) at the copy.
+    """
+    with open_register(db, user_settings()) as register:
+        cases = register.backup(dest)
+    noun = "case" if cases == 1 else "cases"
+    print(f"Backed up {cases} {noun} to {dest} (integrity check: ok).")
+
+
+@app.command(
+    epilog=examples("reviewclock doctor", "reviewclock doctor --db /srv/bsu/reviewclock.db")
+)
+def doctor(db: DbOption = None) -> None:
+    """Check the register: integrity, schema revision, file modes and contradictory events.
+
+    Exits 1 with a list of what is wrong; prints one line and exits 0 when all is well.
+    """
+    settings = user_settings()
+    with open_register(db, settings) as register:
+        problems = register.problems(london_today())
+        where = register.location
+    if settings.exposed:
+        problems.append(settings.exposed)
+    if problems:
+        for problem in problems:
+            print(f"problem: {problem}")
+        print(f"{count(len(problems), 'problem')} in {where}", file=sys.stderr)
+        raise typer.Exit(1)
+    print(f"{where}: integrity ok, schema current, private, no contradictory events.")
+
+
+IMPORT_FORMATS = ("csv", "json")
+EXPORT_FORMATS = ("csv", "json", "ics")
+
+
+@app.command(
+    "import",
+    epilog=examples(
+        "reviewclock import cases.csv --dry-run     # list every problem, write nothing",
+        "reviewclock import cases.csv",
+        "reviewclock import more.csv --update       # add new events to existing cases",
+        "reviewclock import backup.json --format json",
+    ),
+)
+def import_(
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="A CSV file (as export writes it) or a JSON file."),
+    ],
+    file_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            parser=one_of("an import format", IMPORT_FORMATS),
+            metavar="csv|json",
+            show_default=False,
+            help="The file's format [default: json for a .json file, else csv].",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the whole file and list every problem.")
+    ] = False,
+    update: Annotated[
+        bool,
+        typer.Option(help="Add new events to cases already in the register (never change one)."),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Import cases from a spreadsheet's CSV, or from JSON: all or nothing.
+
+    CSV columns: ref, aware, authority, harm, and one per event (notified,
+    rapid-review-sent, panel-response, lcspr-commissioned, lcspr-completed,
+    publication-planned, report-sent, published, proceedings-started,
+    proceedings-ended, delay-notified), each holding a date or nothing. Events
+    that can repeat hold dates separated by ';', and proceedings dates their
+    kind: '2024-09-02 criminal'. Dates are YYYY-MM-DD or DD/MM/YYYY (day first).
+    Then decision (lcspr, no-lcspr, not-decided), panel-view (agrees,
+    disagrees) and national-review (yes, no), or nothing when not recorded.
+
+    One bad row stops the import and nothing is written; the message gives the
+    line, the ref and the reason. --dry-run lists every problem at once.
+    """
+    from reviewclock.transfer import ImportProblems, decode, plan_import, read_csv, read_json
+
+    try:
+        data = file.read_bytes()
+    except OSError as e:
+        raise UsageProblem(f"cannot read {file}: {e.strerror}") from None
+    try:
+        text, encoding = decode(data)
+    except ValueError as e:
+        raise UsageProblem(f"cannot read {file}: {e}") from None
+    if encoding != "UTF-8":
+        print(
+            f"{PROG}: warning: {file} is not UTF-8 text; it was read as {encoding} "
+            "(Excel's default on Windows)",
+            file=sys.stderr,
+        )
+    kind = file_format or ("json" if file.suffix.lower() == ".json" else "csv")
+    incoming, problems = (read_json if kind == "json" else read_csv)(text)
+    settings = user_settings()
+    location, _ = register_location(db, settings)
+    now = london_now()
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(gc_paused())
+        try:
+            missing = "://" not in location and not Path(location).expanduser().exists()
+            if missing and (dry_run or problems):
+                # Checking against a register that does not exist yet: an empty one.
+                new_cases, appended = plan_import(incoming, {}, update=update, today=now.date())
+                cases = len(new_cases)
+                events = sum(len(c.events) for c in new_cases) + len(appended)
+            else:
+                register = stack.enter_context(open_register(db, settings, create=not dry_run))
+                cases, events = register.import_cases(
+                    incoming,
+                    update=update,
+                    dry_run=dry_run or bool(problems),
+                    today=now.date(),
+                    now=now,
+                )
+        except ImportProblems as e:
+            problems += e.problems
+        if problems:
+            problems.sort(key=lambda p: p.line)
+            if dry_run:
+                for problem in problems:
+                    print(problem)
+                raise ReviewclockError(
+                    f"{count(len(problems), 'problem')} in {file}; nothing was imported"
+                )
+            more = len(problems) - 1
+            raise ReviewclockError(
+                f"{file}: {problems[0]}; nothing was imported"
+                + (
+                    f" ({more} more {'problem' if more == 1 else 'problems'}: --dry-run lists "
+                    "them all)"
+                    if more
+                    else ""
+                )
+            )
+    from reviewclock.checks import looks_like_a_name
+
+    for item in incoming:
+        if looks_like_a_name(item.case.ref):
+            warn_name(item.case.ref, f"{item.unit} {item.line}: ")
+    verb = "Would import" if dry_run else "Imported"
+    tail = "; nothing was written (--dry-run)." if dry_run else "."
+    print(f"{verb} {count(cases, 'new case')} and {count(events, 'event')} from {file}{tail}")
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock export > register.csv",
+        "reviewclock export --format json --as-of 2025-03-31 > register.json",
+        "reviewclock export --format ics > deadlines.ics",
+    ),
+)
+def export(
+    file_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            parser=one_of("an export format", EXPORT_FORMATS),
+            metavar="|".join(EXPORT_FORMATS),
+            help="The format.",
+        ),
+    ] = "csv",
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write every case to stdout: CSV in the columns import reads, JSON, or a calendar.
+
+    ics is a calendar feed for Outlook and others: one all-day event for each
+    open stage on its due date, with an alarm two working days before. Each
+    event keeps its identity across exports, so a new import updates it.
+
+    The JSON is a list of 'show --json' objects. With --as-of, every format
+    holds the register as it stood on that date: the cases known by then,
+    the events dated by then, and every plan. Export, then import into an
+    empty register, gives the same export again. Corrections are exported as their current dates; the
+    history of corrections stays in the register.
+    """
+    settings = user_settings()
+    now = london_now()
+    today = as_of or now.date()
+    clock = settings.clock()
+    with gc_paused(), open_register(db, settings) as register:
+        cases = read_cases(register, audit=file_format == "json")
+        if file_format == "csv":
+            from reviewclock.clock import as_it_stood
+            from reviewclock.transfer import write_csv
+
+            stood = (as_it_stood(case, today) for case in cases)
+            sys.stdout.write(write_csv(case for case in stood if case is not None))
+            return
+        evaluated = clock.evaluate_all(cases, today)
+        if file_format == "ics":
+            from reviewclock.render.ics import ics_feed
+
+            sys.stdout.buffer.write(ics_feed(evaluated, clock.calendar, now))
+            return
+        from reviewclock.render.data import case_dict
+
+        emit_json_list(case_dict(c, cc) for c, cc in evaluated)

@@ -1,0 +1,187 @@
+"""Options, arguments and parsers shared by the commands, and shell completion."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from typing import Annotated
+
+import typer
+
+from reviewclock.cli.runtime import register_location, user_settings
+from reviewclock.dates import check_in_range, parse_any_date
+from reviewclock.rules import DECISIONS, DUTY_STAGE_NAMES, PANEL_VIEWS
+
+
+def parse_date(text: str) -> dt.date:
+    """A date as people type it: ISO, or British day first (the register checks its range)."""
+    try:
+        return parse_any_date(text)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def parse_supported_date(text: str) -> dt.date:
+    """A date to work from (--as-of, a start date): it must lie in the supported range."""
+    try:
+        return check_in_range(parse_any_date(text))
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def parse_whole_number(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a whole number, for example 5 or -7") from None
+
+
+def one_of(what: str, options: Sequence[str]) -> Callable[[str], str]:
+    """A parser that accepts one of ``options``, whatever its case, and refuses anything else,
+    naming them."""
+
+    def parse(text: str) -> str:
+        if text.lower() not in options:
+            raise typer.BadParameter(f"{text!r} is not {what}; use one of {', '.join(options)}")
+        return text.lower()
+
+    return parse
+
+
+def examples(*lines: str) -> str:
+    """An epilog of example commands, kept as written (click's \\b stops re-wrapping)."""
+    return "Examples:\n\n\b\n" + "\n".join(lines)
+
+
+# -- the register ---------------------------------------------------------------------
+
+DB_ENV = "REVIEWCLOCK_DB"
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar=DB_ENV,
+        metavar="PATH",
+        show_default=False,
+        help="The register: a file path or a SQLAlchemy URL [default: from REVIEWCLOCK_DB, "
+        "the config file's 'register', or the user data directory].",
+    ),
+]
+AsOfOption = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--as-of",
+        parser=parse_supported_date,
+        metavar="DATE",
+        show_default=False,
+        help="See the register as it stood on DATE (YYYY-MM-DD): cases known by then, "
+        "events dated by then, and every plan [default: today in London].",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see the README).")]
+NoteOption = Annotated[
+    str | None,
+    typer.Option(help="A short note. Never a child's name or other identifying details."),
+]
+
+
+def complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Case references for shell completion, read with sqlite3 alone so completion stays fast."""
+    import sqlite3
+
+    try:
+        location, _ = register_location(
+            ctx.params.get("db") or os.environ.get(DB_ENV), user_settings()
+        )
+        path = location.split("sqlite:///", 1)[-1]
+        with contextlib.closing(
+            sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        ) as conn:
+            rows = conn.execute(
+                "SELECT ref FROM cases WHERE ref LIKE ? ORDER BY ref", (incomplete + "%",)
+            ).fetchall()
+        return [r[0] for r in rows]
+    except Exception:
+        return []
+
+
+def complete_events(incomplete: str) -> list[str]:
+    from reviewclock.rules import RECORDABLE_EVENTS
+
+    return [e for e in RECORDABLE_EVENTS if e.startswith(incomplete)]
+
+
+def complete_duty_stages(incomplete: str) -> list[str]:
+    return [s for s in DUTY_STAGE_NAMES if s.startswith(incomplete)]
+
+
+def complete_kinds(incomplete: str) -> list[str]:
+    from reviewclock.rules import PROCEEDING_KINDS
+
+    return [k for k in PROCEEDING_KINDS if k.startswith(incomplete)]
+
+
+DecisionOption = Annotated[
+    str | None,
+    typer.Option(
+        parser=one_of("a decision", DECISIONS),
+        metavar="|".join(DECISIONS),
+        show_default=False,
+        help="rapid-review-sent only: the partners' decision on a local review "
+        "[default: not-decided].",
+    ),
+]
+PanelViewOption = Annotated[
+    str | None,
+    typer.Option(
+        parser=one_of("a view of the Panel", PANEL_VIEWS),
+        metavar="|".join(PANEL_VIEWS),
+        help="panel-response only: whether the Panel agrees with the partners' decision.",
+    ),
+]
+NationalReviewOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--national-review/--no-national-review",
+        show_default=False,
+        help="panel-response only: the Panel will (or will not) run a national review.",
+    ),
+]
+
+
+RefArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="REF",
+        autocompletion=complete_refs,
+        help="The partnership's case reference, e.g. BSCP-2024-07 (never a child's name).",
+    ),
+]
+
+
+EventArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="EVENT",
+        autocompletion=complete_events,
+        help="The recorded event to correct, e.g. notified (aware is the awareness date).",
+    ),
+]
+ReasonOption = Annotated[
+    str,
+    typer.Option(
+        help="Why (kept in the history for anyone who later asks). No names of children.",
+    ),
+]
+
+
+def parse_address(text: str) -> str:
+    from reviewclock.config import check_address
+
+    try:
+        return check_address(text)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None

@@ -1,0 +1,554 @@
+"""Commands that report: due, stats and the digest (report)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from reviewclock.cli.app import PROG, app
+from reviewclock.cli.options import (
+    AsOfOption,
+    DbOption,
+    JsonOption,
+    examples,
+    one_of,
+    parse_address,
+    parse_supported_date,
+    parse_whole_number,
+)
+from reviewclock.cli.runtime import (
+    emit_json,
+    gc_paused,
+    london_now,
+    london_today,
+    open_register,
+    read_cases,
+    tell,
+    user_settings,
+)
+from reviewclock.dates import check_in_range
+from reviewclock.errors import UsageProblem
+from reviewclock.render import DIGEST_FORMATS
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock due 2023-05-05 --working-days 5   # 2023-05-15: the Coronation is skipped",
+        "reviewclock due 2023-08-31 --months 6         # 2024-02-29",
+        "reviewclock due 2024-04-15 --working-days -7  # latest day to send the final report",
+    )
+)
+def due(
+    start: Annotated[
+        dt.date,
+        typer.Argument(
+            parser=parse_supported_date,
+            metavar="DATE",
+            help="The start date (day 0): YYYY-MM-DD, or DD/MM/YYYY (day first).",
+        ),
+    ],
+    working_days: Annotated[
+        int | None,
+        typer.Option(
+            "--working-days",
+            "-w",
+            parser=parse_whole_number,
+            metavar="N",
+            help="Count this many working days; a negative number counts back.",
+        ),
+    ] = None,
+    months: Annotated[
+        int | None,
+        typer.Option(
+            "--months",
+            "-m",
+            parser=parse_whole_number,
+            metavar="N",
+            help="Count this many calendar months; a negative number counts back.",
+        ),
+    ] = None,
+    nation: Annotated[
+        str | None,
+        typer.Option(
+            help="Bank holidays of ENG, WLS, SCT or NIR [default: from config, else ENG].",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print the date alone, for scripts.")
+    ] = False,
+) -> None:
+    """Work out a due date: N working days (or months) from DATE.
+
+    DATE is day 0 and is not counted; the result is the Nth working day after
+    it. Weekends, bank holidays and the unit's configured closures are skipped.
+    A month count keeps the day number (or the month's last day) and is not
+    moved off a weekend.
+    """
+    from reviewclock.calendar import UnknownNationError, add_months, weekend_note
+
+    if (working_days is None) == (months is None):
+        raise UsageProblem(
+            "give exactly one of --working-days N or --months N (see 'reviewclock due --help')"
+        )
+    from reviewclock.dates import FIRST_DAY, LAST_DAY, RANGE, in_range
+
+    # A count that cannot stay in the supported range is refused before any counting.
+    span = (LAST_DAY - FIRST_DAY).days
+    if abs(working_days if working_days is not None else 0) > span or abs(months or 0) > 12 * (
+        LAST_DAY.year - FIRST_DAY.year + 1
+    ):
+        raise UsageProblem(
+            f"counting {working_days if working_days is not None else months} "
+            f"{'working days' if working_days is not None else 'months'} from "
+            f"{start.isoformat()} leaves the dates reviewclock supports ({RANGE}); "
+            "check the number"
+        )
+    settings = user_settings()
+    try:
+        cal = settings.calendar(nation)
+    except UnknownNationError as e:
+        raise UsageProblem(f"--nation: {e}") from None
+    if working_days is not None:
+        result = cal.add_working_days(start, working_days)
+        count, unit = working_days, "working days"
+        skipped = cal.non_working_days(start, result) if working_days else []
+        skipped = [(d, n) for d, n in skipped if d != start]
+    else:
+        assert months is not None
+        result = add_months(start, months)
+        count, unit, skipped = months, "months", []
+    if not in_range(result):
+        raise UsageProblem(
+            f"{count} {unit} from {start.isoformat()} is {result.isoformat()}, outside the "
+            f"dates reviewclock supports ({RANGE}); check the number"
+        )
+    note = weekend_note(result)
+    if as_json:
+        emit_json(
+            {
+                "start": start.isoformat(),
+                "count": count,
+                "unit": unit,
+                "nation": cal.nation,
+                "due": result.isoformat(),
+                "weekday": result.strftime("%A"),
+                "weekend": note is not None,
+                "skipped": [{"date": d.isoformat(), "name": n} for d, n in skipped],
+            }
+        )
+        return
+    print(result.isoformat())
+    if quiet:
+        return
+    from reviewclock.calendar import NATIONS
+    from reviewclock.dates import describe
+
+    direction = "after" if count >= 0 else "before"
+    print(
+        f"{describe(result)}: {abs(count)} {unit} {direction} {describe(start)} "
+        f"({NATIONS[cal.nation]} bank holidays)."
+    )
+    if note:
+        print(f"This date {note}; it is not moved off the weekend.")
+    for day, name in skipped:
+        print(f"  skipped {describe(day)}: {name}")
+
+
+def _bar(on_time: int, late: int, width: int = 24) -> tuple[str, str]:
+    """On time and late as two runs of a bar ``width`` characters long."""
+    total = on_time + late
+    if not total:
+        return "", ""
+    green = round(width * on_time / total)
+    if late and green == width:
+        green = width - 1  # a late stage is never hidden by rounding
+    return "█" * green, "░" * (width - green)
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock stats --year 2023/24",
+        "reviewclock stats --from 2024-01-01 --to 2024-12-31 --json",
+        "reviewclock stats --year 2024/25 --chart timeliness-2024-25.svg",
+        "reviewclock stats --year 2023/24 --format html > case-reviews-2023-24.html",
+        "reviewclock stats --year 2023/24 --format markdown --output annual-report/",
+    ),
+)
+def stats(
+    year: Annotated[
+        str | None,
+        typer.Option(
+            metavar="YYYY/YY",
+            show_default=False,
+            help="A financial year, 1 April to 31 March, e.g. 2023/24 [default: this one].",
+        ),
+    ] = None,
+    start: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--from",
+            parser=parse_supported_date,
+            metavar="DATE",
+            help="The first day of the period.",
+        ),
+    ] = None,
+    end: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--to", parser=parse_supported_date, metavar="DATE", help="The last day of the period."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV, one row per stage.")] = False,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            parser=one_of("a stats format", STATS_FORMATS),
+            metavar="|".join(STATS_FORMATS),
+            show_default=False,
+            help="text (the table), json, csv, or the annual report's case-review section "
+            "in words and figures: markdown or html [default: text].",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="markdown and html: write the section into DIR (made if need be), the "
+            "markdown with its figures as SVG files beside it; default: stdout.",
+        ),
+    ] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE.svg|FILE.png",
+            help="Also write the figures as a chart for the annual report "
+            "(needs: pip install 'reviewclock[charts]').",
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """Timeliness figures for the annual report, stage by stage.
+
+    For the period: stages completed (done in it), on time and late, the
+    working days taken (median and worst), and the stages still open at the
+    end, with how many were overdue and how many delayed by proceedings. A
+    period that has not ended yet is counted up to today.
+
+    --format markdown or html writes the case-review section of the annual
+    report: notifications, rapid reviews and the partners' decisions, the
+    Panel's responses and views, and local reviews, with a figure per stage
+    (one bar per case; figures need matplotlib). The counts are those of
+    --json for the same period.
+    """
+    from reviewclock.report import financial_year, financial_year_of, timeliness
+
+    try:
+        period = None if year is None else financial_year(year)
+    except ValueError as e:
+        raise UsageProblem(f"--year: {e}") from None
+    if year is not None and (start or end):
+        raise UsageProblem("give either --year or --from and --to, not both")
+    if (start is None) != (end is None):
+        raise UsageProblem("give both --from DATE and --to DATE")
+    if as_json and as_csv:
+        raise UsageProblem("give either --json or --csv, not both")
+    if output_format is not None and (as_json or as_csv):
+        flag = "--json" if as_json else "--csv"
+        if output_format != flag[2:]:
+            raise UsageProblem(f"give either --format {output_format} or {flag}, not both")
+    as_json = as_json or output_format == "json"
+    as_csv = as_csv or output_format == "csv"
+    section_format = output_format if output_format in ("markdown", "html") else None
+    if chart is not None and section_format is not None:
+        raise UsageProblem(
+            f"--chart goes with the table, --json or --csv; --format {section_format} "
+            "draws its own figures"
+        )
+    if output is not None and section_format is None:
+        raise UsageProblem("--output DIR goes with --format markdown or --format html")
+    if output is not None and output.exists() and not output.is_dir():
+        raise UsageProblem(f"--output {output}: that is a file; give a directory")
+    today = as_of or london_today()
+    first, last = period or ((start, end) if start and end else financial_year_of(today))
+    if last < first:
+        raise UsageProblem(f"--to {last.isoformat()} is before --from {first.isoformat()}")
+    try:
+        check_in_range(first, "the period starts on")
+        check_in_range(last, "the period ends on")
+    except ValueError as e:
+        raise UsageProblem(str(e)) from None
+    if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
+        raise UsageProblem(f"--chart {chart.name!r}: a chart is written as .svg or .png")
+    last = min(last, today) if first <= today else last
+    settings = user_settings()
+    clock = settings.clock()
+    with gc_paused(), open_register(db, settings) as register:
+        if section_format is not None:
+            from reviewclock.annual import annual_section
+
+            section = annual_section(read_cases(register, audit=False), clock, first, last)
+        else:
+            figures = timeliness(read_cases(register, audit=False), clock, first, last)
+    if section_format is not None:
+        _write_section(section, section_format, output)
+        return
+    columns = (
+        "completed",
+        "on_time",
+        "late",
+        "open",
+        "open_overdue",
+        "open_delayed_proceedings",
+        "median_working_days",
+        "max_working_days",
+    )
+    if as_json:
+        emit_json(
+            {
+                "period": {"from": first.isoformat(), "to": last.isoformat()},
+                "stages": {
+                    name: {c: getattr(f, c) for c in columns} for name, f in figures.items()
+                },
+            }
+        )
+    elif as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(("stage", *columns))
+        for name, f in figures.items():
+            writer.writerow(
+                (name, *("" if getattr(f, c) is None else getattr(f, c) for c in columns))
+            )
+    else:
+        from reviewclock.dates import describe
+        from reviewclock.render.terminal import Cell, print_table
+
+        rows = []
+        for stage in clock.stages:
+            f = figures[stage.name]
+            good, bad = _bar(f.on_time, f.late)
+            pct = f"{100 * f.on_time / f.completed:.0f}%" if f.completed else "-"
+            rows.append(
+                [
+                    Cell(stage.name),
+                    Cell(str(f.completed)),
+                    Cell(str(f.on_time), "green"),
+                    Cell(str(f.late), "red" if f.late else None),
+                    Cell(pct),
+                    Cell(good + bad, parts=((good, "green"), (bad, "red"))),
+                    Cell("-" if f.median_working_days is None else f"{f.median_working_days:g}"),
+                    Cell("-" if f.max_working_days is None else str(f.max_working_days)),
+                    Cell(str(f.open)),
+                    Cell(str(f.open_overdue), "bold red" if f.open_overdue else None),
+                    Cell(
+                        str(f.open_delayed_proceedings),
+                        "magenta" if f.open_delayed_proceedings else None,
+                    ),
+                ]
+            )
+        headers = [
+            "Stage",
+            "Completed",
+            "On time",
+            "Late",
+            "On time %",
+            "On time / late",
+            "Median days",
+            "Worst days",
+            "Open at end",
+            "Overdue",
+            "Delayed (proceedings)",
+        ]
+        print_table(
+            headers,
+            rows,
+            title=f"Timeliness from {describe(first)} to {describe(last)} (working days)",
+        )
+    if chart is not None:
+        from reviewclock.render.chart import write_chart
+
+        write_chart(chart, figures, clock.stages, (first, last))
+        print(f"Chart written to {chart}.", file=sys.stderr if (as_json or as_csv) else sys.stdout)
+
+
+STATS_FORMATS = ("text", "json", "csv", "markdown", "html")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a report file readable by its owner alone (0600): it names cases."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    path.chmod(0o600)
+
+
+def _write_section(section: Any, section_format: str, output: Path | None) -> None:
+    """The annual report's case-review section, with its figures where they can be drawn."""
+    from reviewclock.render.annual import Figure, annual_html, annual_markdown, section_blocks
+
+    figures = [b for b in section_blocks(section, figures=True) if isinstance(b, Figure)]
+    svgs: dict[str, str] | None = None
+    notice = None
+    if figures and section_format == "markdown" and output is None:
+        notice = "figures left out: markdown writes them as files only with --output DIR"
+    elif figures:
+        try:
+            from reviewclock.render.chart import case_figure_svg
+
+            standalone = section_format == "markdown"
+            svgs = {f.name: case_figure_svg(f.part, standalone=standalone) for f in figures}
+        except ImportError:
+            notice = "figures left out: they need matplotlib (pip install 'reviewclock[charts]')"
+    else:
+        svgs = {}
+    if output is None:
+        text = annual_html(section, svgs) if section_format == "html" else annual_markdown(section)
+        sys.stdout.write(text)
+    else:
+        try:
+            output.mkdir(mode=0o700, parents=True, exist_ok=True)
+            stem = "case-reviews-" + (
+                section.label.replace("/", "-")
+                if section.label
+                else f"{section.start.isoformat()}-to-{section.end.isoformat()}"
+            )
+            if section_format == "html":
+                target = output / f"{stem}.html"
+                _write_private(target, annual_html(section, svgs))
+            else:
+                files = None
+                if svgs is not None:
+                    files = {}
+                    for name, svg in svgs.items():
+                        _write_private(output / f"{stem}-{name}.svg", svg)
+                        files[name] = f"{stem}-{name}.svg"
+                target = output / f"{stem}.md"
+                _write_private(target, annual_markdown(section, files))
+        except OSError as e:
+            raise UsageProblem(f"--output {output}: cannot write there: {e.strerror}") from None
+        print(f"Written to {target}.")
+    if notice:
+        print(f"{PROG}: notice: {notice}", file=sys.stderr)
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock report",
+        "reviewclock report --format html > digest.html",
+        "reviewclock report --due-within 5     # due soon = within 5 working days",
+        "reviewclock report --email manager@northshire.gov.uk --skip-non-working-days",
+    ),
+)
+def report(
+    as_of: AsOfOption = None,
+    report_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            parser=one_of("a report format", DIGEST_FORMATS),
+            metavar="|".join(DIGEST_FORMATS),
+            help="The output format (an email always carries text and HTML).",
+        ),
+    ] = "text",
+    due_within: Annotated[
+        int | None,
+        typer.Option(
+            parser=parse_whole_number,
+            metavar="N",
+            show_default=False,
+            help="Count as due soon what is due within N working days "
+            "[default: the due-soon window, 2 unless configured].",
+        ),
+    ] = None,
+    email: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--email",
+            parser=parse_address,
+            metavar="ADDRESS",
+            help="Email the digest to ADDRESS (repeat for more) instead of printing it. "
+            "The server comes from the config file and REVIEWCLOCK_SMTP_* variables.",
+        ),
+    ] = None,
+    always: Annotated[
+        bool, typer.Option(help="Email even when nothing is overdue, delayed or due soon.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option(help="Email even if the same digest was already sent today.")
+    ] = False,
+    skip_non_working_days: Annotated[
+        bool,
+        typer.Option(help="Do nothing at weekends and on bank holidays (for cron)."),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """The digest: what is overdue, what is delayed by proceedings, and what is due soon.
+
+    Overdue and delayed-by-proceedings stages are kept apart: a delay caused by
+    proceedings, notified to the Panel, is not a lapse. Each line gives the
+    case, the stage, the due date and the working days late or left.
+
+    With --email, one message is sent (plain text and HTML), and only when
+    there is something to say, unless --always is given. The same digest is
+    not sent twice on one day, unless --force is given. A failure to send
+    exits with status 1 and a one-line reason, and the next run tries again.
+    """
+    from reviewclock.report import build_digest
+
+    settings = user_settings()
+    today = as_of or london_today()
+    if skip_non_working_days:
+        calendar = settings.calendar()
+        if not calendar.is_working_day(today):
+            why = calendar.holiday_name(today) or today.strftime("%A")
+            tell(f"{today.isoformat()} is not a working day ({why}); no digest.")
+            return
+    mail = None
+    if email:
+        from reviewclock.config import mail_settings
+
+        mail = mail_settings(settings)  # refuse bad mail settings before reading anything
+    clock = settings.clock()
+    with gc_paused(), open_register(db, settings) as register:
+        digest = build_digest(
+            clock.evaluate_all(
+                read_cases(register, audit=False, open_in=clock.stages, on=today), today
+            ),
+            today,
+            due_within=due_within,
+        )
+        if mail is None or not email:
+            from reviewclock.render.formats import RENDERERS
+
+            sys.stdout.write(RENDERERS[report_format](digest))
+            return
+        from reviewclock import mail as mailer
+
+        if digest.is_empty and not always:
+            tell("Nothing is overdue, delayed or due soon; no digest sent.")
+            return
+        recipients = list(dict.fromkeys(email))
+        msg = mailer.compose(digest, mail.sender, recipients)
+        fingerprint = mailer.fingerprint(msg, recipients)
+        if not force:
+            sent = register.digest_sent(today, fingerprint)
+            if sent is not None:
+                tell(
+                    f"This digest was already sent for {today.isoformat()} (at {sent[0]} UTC, "
+                    f"to {sent[1]}); not sent again. Use --force to send it anyway."
+                )
+                return
+        mailer.send(msg, recipients, mail)
+        register.record_digest(today, fingerprint, recipients, str(msg["Subject"]), london_now())
+    tell(f'Sent "{msg["Subject"]}" to {", ".join(recipients)}.')
