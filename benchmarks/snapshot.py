@@ -21,8 +21,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "register.db"
-REFS = ("BSCP-2023-14", "BSCP-2024-05", "BSCP-2024-08", "BSCP-2024-09", "BSCP-2024-10",
-        "BSCP-2024-11", "NOPE-1")
+REFS = (
+    "BSCP-2023-14",
+    "BSCP-2024-05",
+    "BSCP-2024-08",
+    "BSCP-2024-09",
+    "BSCP-2024-10",
+    "BSCP-2024-11",
+    "NOPE-1",
+)
 AS_OF = "2025-02-03"
 
 COMMANDS: list[tuple[str, list[str]]] = [
@@ -42,8 +49,10 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("stats-text-2023", ["stats", "--year", "2023/24", "--as-of", AS_OF]),
     ("stats-md", ["stats", "--format", "markdown", "--year", "2024/25", "--as-of", AS_OF]),
     ("stats-html", ["stats", "--format", "html", "--year", "2024/25", "--as-of", AS_OF]),
-    ("stats-fromto", ["stats", "--from", "2024-01-01", "--to", "2024-12-31", "--csv",
-                      "--as-of", AS_OF]),
+    (
+        "stats-fromto",
+        ["stats", "--from", "2024-01-01", "--to", "2024-12-31", "--csv", "--as-of", AS_OF],
+    ),
     ("stats-format-json", ["stats", "--format", "json", "--year", "2024/25", "--as-of", AS_OF]),
     ("stats-default", ["stats", "--as-of", AS_OF, "--json"]),
     ("stats-bad-year", ["stats", "--year", "2024/26"]),
@@ -60,13 +69,17 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("due-months", ["due", "2023-08-31", "--months", "6"]),
     ("due-bad", ["due", "2023-05-05"]),
     ("amend", ["amend", "BSCP-2024-08", "notified", "--on", "2024-04-04", "--reason", "typo"]),
-    ("amend-decision", ["amend", "BSCP-2024-08", "rapid-review-sent", "--decision", "lcspr",
-                        "--reason", "typo"]),
+    (
+        "amend-decision",
+        ["amend", "BSCP-2024-08", "rapid-review-sent", "--decision", "lcspr", "--reason", "typo"],
+    ),
     ("amend-missing", ["amend", "NOPE-1", "notified", "--on", "2024-04-04", "--reason", "x"]),
     ("record-delay", ["record", "BSCP-2024-10", "delay-notified", "--on", "2024-12-02"]),
     ("record-delay-none", ["record", "BSCP-2023-14", "delay-notified", "--on", "2024-12-02"]),
-    ("record-delay-stage", ["record", "BSCP-2024-10", "delay-notified", "--on", "2024-12-02",
-                            "--stage", "lcspr"]),
+    (
+        "record-delay-stage",
+        ["record", "BSCP-2024-10", "delay-notified", "--on", "2024-12-02", "--stage", "lcspr"],
+    ),
     ("record-bad-event", ["record", "BSCP-2024-10", "nonsense", "--on", "2024-12-02"]),
     ("record-future", ["record", "BSCP-2024-10", "published", "--on", "2999-01-01"]),
     ("add-sin", ["add-sin", "BSCP-2025-01", "--aware", "2025-01-06"]),
@@ -78,15 +91,33 @@ COMMANDS: list[tuple[str, list[str]]] = [
 ]
 for fmt in ("text", "markdown", "html", "json"):
     COMMANDS.append((f"report-{fmt}", ["report", "--format", fmt, "--as-of", AS_OF]))
-    COMMANDS.append((f"report-{fmt}-soon", ["report", "--format", fmt, "--as-of", "2024-04-02",
-                                            "--due-within", "5"]))
+    COMMANDS.append(
+        (
+            f"report-{fmt}-soon",
+            ["report", "--format", fmt, "--as-of", "2024-04-02", "--due-within", "5"],
+        )
+    )
 for ref in REFS:
     COMMANDS.append((f"show-{ref}", ["show", ref, "--json", "--as-of", AS_OF]))
     COMMANDS.append((f"show-text-{ref}", ["show", ref, "--as-of", AS_OF]))
 COMMANDS.append(("show-too-early", ["show", "BSCP-2024-08", "--as-of", "2020-01-01"]))
 COMMANDS.append(("help", ["--help"]))
-for command in ("due", "add-sin", "record", "show", "status", "amend", "history", "delete",
-                "backup", "doctor", "import", "export", "stats", "report"):
+for command in (
+    "due",
+    "add-sin",
+    "record",
+    "show",
+    "status",
+    "amend",
+    "history",
+    "delete",
+    "backup",
+    "doctor",
+    "import",
+    "export",
+    "stats",
+    "report",
+):
     COMMANDS.append((f"help-{command}", [command, "--help"]))
 for fmt in ("csv", "json"):
     COMMANDS.append((f"export-{fmt}-for-import", ["export", "--format", fmt]))
@@ -104,7 +135,7 @@ def main() -> None:
             shutil.copyfile(EXAMPLE, db)
             full = [exe, *args]
             if "--db" not in args:
-                full += ["--db", str(db)] if args[0] != "due" else []
+                full += ["--db", str(db)] if args[0] not in ("due", "--help") else []
             run = subprocess.run(full, capture_output=True, env=env, cwd=tmp)
             (out / name).write_bytes(
                 (run.stdout + b"\n--- stderr ---\n" + run.stderr).replace(tmp.encode(), b"TMP")
@@ -113,8 +144,11 @@ def main() -> None:
         # import: a file exported from the example, into a missing register (dry run and real),
         # and a broken file into a missing register.
         csv = Path(tmp) / "cases.csv"
-        csv.write_bytes(subprocess.run([exe, "export", "--db", str(EXAMPLE)],
-                                       capture_output=True, env=env).stdout)
+        csv.write_bytes(
+            subprocess.run(
+                [exe, "export", "--db", str(EXAMPLE)], capture_output=True, env=env
+            ).stdout
+        )
         bad = Path(tmp) / "bad.csv"
         bad.write_text(csv.read_text().replace("2024-", "2024-13-", 3))
         for name, args in [
@@ -128,7 +162,8 @@ def main() -> None:
             db.parent.mkdir()
             run = subprocess.run([exe, *args, "--db", str(db)], capture_output=True, env=env)
             (out / name).write_bytes(
-                run.stdout.replace(str(tmp).encode(), b"TMP") + b"\n--- stderr ---\n"
+                run.stdout.replace(str(tmp).encode(), b"TMP")
+                + b"\n--- stderr ---\n"
                 + run.stderr.replace(str(tmp).encode(), b"TMP")
                 + f"\n--- exit {run.returncode} --- exists {db.exists()}\n".encode()
             )

@@ -17,10 +17,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from reviewclock.config import MailSettings
+from reviewclock.digest import Digest
 from reviewclock.errors import MailError
 from reviewclock.render.formats import digest_html
 from reviewclock.render.text import counts_line, digest_text
-from reviewclock.report import Digest
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
 

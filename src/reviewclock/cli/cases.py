@@ -318,7 +318,7 @@ def status(
     db: DbOption = None,
 ) -> None:
     """What is due and what is late: one row per open case, the most urgent first."""
-    from reviewclock.report import select_cases, summary_line
+    from reviewclock.digest import select_cases, summary_line
 
     settings = user_settings()
     today = as_of or london_today()

@@ -12,6 +12,7 @@ import typer
 
 from reviewclock.cli.runtime import register_location, user_settings
 from reviewclock.dates import check_in_range, parse_any_date
+from reviewclock.errors import UsageProblem
 from reviewclock.rules import DECISIONS, DUTY_STAGE_NAMES, PANEL_VIEWS
 
 
@@ -185,3 +186,16 @@ def parse_address(text: str) -> str:
         return check_address(text)
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
+
+
+def pick_format(
+    chosen: str | None, *, as_json: bool = False, as_csv: bool = False, default: str = "text"
+) -> str:
+    """The output format of a command that takes --format and the --json and --csv shorthands:
+    the one way every command resolves them, refusing two that disagree."""
+    if as_json and as_csv:
+        raise UsageProblem("give either --json or --csv, not both")
+    flag = "--json" if as_json else "--csv" if as_csv else None
+    if chosen is not None and flag is not None and chosen != flag[2:]:
+        raise UsageProblem(f"give either --format {chosen} or {flag}, not both")
+    return flag[2:] if flag else chosen or default

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -20,6 +19,7 @@ from reviewclock.cli.options import (
     parse_address,
     parse_supported_date,
     parse_whole_number,
+    pick_format,
 )
 from reviewclock.cli.runtime import (
     emit_json,
@@ -31,7 +31,6 @@ from reviewclock.cli.runtime import (
     tell,
     user_settings,
 )
-from reviewclock.dates import check_in_range
 from reviewclock.errors import UsageProblem
 from reviewclock.render import DIGEST_FORMATS
 
@@ -161,15 +160,7 @@ def due(
         print(f"  skipped {describe(day)}: {name}")
 
 
-def _bar(on_time: int, late: int, width: int = 24) -> tuple[str, str]:
-    """On time and late as two runs of a bar ``width`` characters long."""
-    total = on_time + late
-    if not total:
-        return "", ""
-    green = round(width * on_time / total)
-    if late and green == width:
-        green = width - 1  # a late stage is never hidden by rounding
-    return "█" * green, "░" * (width - green)
+STATS_FORMATS = ("text", "json", "csv", "markdown", "html")
 
 
 @app.command(
@@ -250,24 +241,7 @@ def stats(
     (one bar per case; figures need matplotlib). The counts are those of
     --json for the same period.
     """
-    from reviewclock.report import financial_year, financial_year_of, timeliness
-
-    try:
-        period = None if year is None else financial_year(year)
-    except ValueError as e:
-        raise UsageProblem(f"--year: {e}") from None
-    if year is not None and (start or end):
-        raise UsageProblem("give either --year or --from and --to, not both")
-    if (start is None) != (end is None):
-        raise UsageProblem("give both --from DATE and --to DATE")
-    if as_json and as_csv:
-        raise UsageProblem("give either --json or --csv, not both")
-    if output_format is not None and (as_json or as_csv):
-        flag = "--json" if as_json else "--csv"
-        if output_format != flag[2:]:
-            raise UsageProblem(f"give either --format {output_format} or {flag}, not both")
-    as_json = as_json or output_format == "json"
-    as_csv = as_csv or output_format == "csv"
+    output_format = pick_format(output_format, as_json=as_json, as_csv=as_csv)
     section_format = output_format if output_format in ("markdown", "html") else None
     if chart is not None and section_format is not None:
         raise UsageProblem(
@@ -278,168 +252,45 @@ def stats(
         raise UsageProblem("--output DIR goes with --format markdown or --format html")
     if output is not None and output.exists() and not output.is_dir():
         raise UsageProblem(f"--output {output}: that is a file; give a directory")
+    from reviewclock.stats import resolve_period
+
     today = as_of or london_today()
-    first, last = period or ((start, end) if start and end else financial_year_of(today))
-    if last < first:
-        raise UsageProblem(f"--to {last.isoformat()} is before --from {first.isoformat()}")
-    try:
-        check_in_range(first, "the period starts on")
-        check_in_range(last, "the period ends on")
-    except ValueError as e:
-        raise UsageProblem(str(e)) from None
+    first, last = resolve_period(year, start, end, today)
     if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
         raise UsageProblem(f"--chart {chart.name!r}: a chart is written as .svg or .png")
-    last = min(last, today) if first <= today else last
     settings = user_settings()
     clock = settings.clock()
     with gc_paused(), open_register(db, settings) as register:
+        cases = read_cases(register, audit=False)
         if section_format is not None:
             from reviewclock.annual import annual_section
 
-            section = annual_section(read_cases(register, audit=False), clock, first, last)
+            section = annual_section(cases, clock, first, last)
         else:
-            figures = timeliness(read_cases(register, audit=False), clock, first, last)
+            from reviewclock.stats import timeliness
+
+            figures = timeliness(cases, clock, first, last)
     if section_format is not None:
-        _write_section(section, section_format, output)
+        from reviewclock.render.annual_formats import write_section
+
+        notice = write_section(section, section_format, output)
+        if notice:
+            print(f"{PROG}: notice: {notice}", file=sys.stderr)
         return
-    columns = (
-        "completed",
-        "on_time",
-        "late",
-        "open",
-        "open_overdue",
-        "open_delayed_proceedings",
-        "median_working_days",
-        "max_working_days",
-    )
-    if as_json:
-        emit_json(
-            {
-                "period": {"from": first.isoformat(), "to": last.isoformat()},
-                "stages": {
-                    name: {c: getattr(f, c) for c in columns} for name, f in figures.items()
-                },
-            }
-        )
-    elif as_csv:
-        import csv
+    from reviewclock.render import stats as render
 
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(("stage", *columns))
-        for name, f in figures.items():
-            writer.writerow(
-                (name, *("" if getattr(f, c) is None else getattr(f, c) for c in columns))
-            )
+    if output_format == "json":
+        sys.stdout.write(render.stats_json(figures, first, last))
+    elif output_format == "csv":
+        sys.stdout.write(render.stats_csv(figures))
     else:
-        from reviewclock.dates import describe
-        from reviewclock.render.terminal import Cell, print_table
-
-        rows = []
-        for stage in clock.stages:
-            f = figures[stage.name]
-            good, bad = _bar(f.on_time, f.late)
-            pct = f"{100 * f.on_time / f.completed:.0f}%" if f.completed else "-"
-            rows.append(
-                [
-                    Cell(stage.name),
-                    Cell(str(f.completed)),
-                    Cell(str(f.on_time), "green"),
-                    Cell(str(f.late), "red" if f.late else None),
-                    Cell(pct),
-                    Cell(good + bad, parts=((good, "green"), (bad, "red"))),
-                    Cell("-" if f.median_working_days is None else f"{f.median_working_days:g}"),
-                    Cell("-" if f.max_working_days is None else str(f.max_working_days)),
-                    Cell(str(f.open)),
-                    Cell(str(f.open_overdue), "bold red" if f.open_overdue else None),
-                    Cell(
-                        str(f.open_delayed_proceedings),
-                        "magenta" if f.open_delayed_proceedings else None,
-                    ),
-                ]
-            )
-        headers = [
-            "Stage",
-            "Completed",
-            "On time",
-            "Late",
-            "On time %",
-            "On time / late",
-            "Median days",
-            "Worst days",
-            "Open at end",
-            "Overdue",
-            "Delayed (proceedings)",
-        ]
-        print_table(
-            headers,
-            rows,
-            title=f"Timeliness from {describe(first)} to {describe(last)} (working days)",
-        )
+        render.print_stats(figures, clock.stages, first, last)
     if chart is not None:
         from reviewclock.render.chart import write_chart
 
         write_chart(chart, figures, clock.stages, (first, last))
-        print(f"Chart written to {chart}.", file=sys.stderr if (as_json or as_csv) else sys.stdout)
-
-
-STATS_FORMATS = ("text", "json", "csv", "markdown", "html")
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a report file readable by its owner alone (0600): it names cases."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    path.chmod(0o600)
-
-
-def _write_section(section: Any, section_format: str, output: Path | None) -> None:
-    """The annual report's case-review section, with its figures where they can be drawn."""
-    from reviewclock.render.annual import Figure, annual_html, annual_markdown, section_blocks
-
-    figures = [b for b in section_blocks(section, figures=True) if isinstance(b, Figure)]
-    svgs: dict[str, str] | None = None
-    notice = None
-    if figures and section_format == "markdown" and output is None:
-        notice = "figures left out: markdown writes them as files only with --output DIR"
-    elif figures:
-        try:
-            from reviewclock.render.chart import case_figure_svg
-
-            standalone = section_format == "markdown"
-            svgs = {f.name: case_figure_svg(f.part, standalone=standalone) for f in figures}
-        except ImportError:
-            notice = "figures left out: they need matplotlib (pip install 'reviewclock[charts]')"
-    else:
-        svgs = {}
-    if output is None:
-        text = annual_html(section, svgs) if section_format == "html" else annual_markdown(section)
-        sys.stdout.write(text)
-    else:
-        try:
-            output.mkdir(mode=0o700, parents=True, exist_ok=True)
-            stem = "case-reviews-" + (
-                section.label.replace("/", "-")
-                if section.label
-                else f"{section.start.isoformat()}-to-{section.end.isoformat()}"
-            )
-            if section_format == "html":
-                target = output / f"{stem}.html"
-                _write_private(target, annual_html(section, svgs))
-            else:
-                files = None
-                if svgs is not None:
-                    files = {}
-                    for name, svg in svgs.items():
-                        _write_private(output / f"{stem}-{name}.svg", svg)
-                        files[name] = f"{stem}-{name}.svg"
-                target = output / f"{stem}.md"
-                _write_private(target, annual_markdown(section, files))
-        except OSError as e:
-            raise UsageProblem(f"--output {output}: cannot write there: {e.strerror}") from None
-        print(f"Written to {target}.")
-    if notice:
-        print(f"{PROG}: notice: {notice}", file=sys.stderr)
+        where = sys.stdout if output_format == "text" else sys.stderr
+        print(f"Chart written to {chart}.", file=where)
 
 
 @app.command(
@@ -504,7 +355,7 @@ def report(
     not sent twice on one day, unless --force is given. A failure to send
     exits with status 1 and a one-line reason, and the next run tries again.
     """
-    from reviewclock.report import build_digest
+    from reviewclock.digest import build_digest
 
     settings = user_settings()
     today = as_of or london_today()

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from reviewclock.clock import State
 from reviewclock.dates import describe
+from reviewclock.digest import Digest, DigestLine
 from reviewclock.render import visible
 from reviewclock.render.terminal import days_text, delay_text, late_action
-from reviewclock.report import Digest, DigestLine
 
 
 def counts_line(digest: Digest) -> str:
