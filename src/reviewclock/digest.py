@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reviewclock.clock import URGENCY, CaseClock, CaseRecord, StageStatus, State
+from reviewclock.clock import URGENCY, CaseRecord, CaseStatus, StageStatus, State
 
 PAST_DUE = frozenset({State.OVERDUE, State.DELAYED_PROCEEDINGS})
 
 
 def select_cases(
-    evaluated: Iterable[tuple[CaseRecord, CaseClock]],
+    evaluated: Iterable[tuple[CaseRecord, CaseStatus]],
     *,
     include_closed: bool = False,
     overdue: bool = False,
     due_within: int | None = None,
-) -> list[tuple[CaseRecord, CaseClock]]:
+) -> list[tuple[CaseRecord, CaseStatus]]:
     """The cases to show, the most urgent first.
 
     ``include_closed`` keeps cases whose every stage is met. ``overdue`` keeps
@@ -44,7 +44,7 @@ def select_cases(
             continue
         out.append((case, clock))
 
-    def key(item: tuple[CaseRecord, CaseClock]) -> tuple[int, str, str]:
+    def key(item: tuple[CaseRecord, CaseStatus]) -> tuple[int, str, str]:
         first = item[1].most_urgent
         if first is None:
             return (len(URGENCY), "", item[0].ref)
@@ -54,22 +54,9 @@ def select_cases(
     return out
 
 
-def state_counts(clocks: Iterable[CaseClock]) -> Counter[State]:
+def state_counts(clocks: Iterable[CaseStatus]) -> Counter[State]:
     """How many open stages are in each state."""
     return Counter(s.state for c in clocks for s in c.stages if s.state.is_open)
-
-
-def summary_line(cases: Sequence[tuple[CaseRecord, CaseClock]]) -> str:
-    """``3 cases; open stages: 1 overdue, 1 delayed by proceedings, 1 due soon, 2 on track``."""
-    counts = state_counts(c for _, c in cases)
-    parts = [
-        f"{counts[State.OVERDUE]} overdue",
-        f"{counts[State.DELAYED_PROCEEDINGS]} delayed by proceedings",
-        f"{counts[State.DUE_SOON]} due soon",
-        f"{counts[State.ON_TRACK]} on track",
-    ]
-    noun = "case" if len(cases) == 1 else "cases"
-    return f"{len(cases)} {noun}; open stages: " + ", ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +95,7 @@ class Digest:
 
 
 def build_digest(
-    evaluated: Iterable[tuple[CaseRecord, CaseClock]],
+    evaluated: Iterable[tuple[CaseRecord, CaseStatus]],
     as_of: dt.date,
     *,
     due_within: int | None = None,

@@ -20,7 +20,8 @@ from reviewclock.config import MailSettings
 from reviewclock.digest import Digest
 from reviewclock.errors import MailError
 from reviewclock.render.formats import digest_html
-from reviewclock.render.text import counts_line, digest_text
+from reviewclock.render.phrases import counts_line
+from reviewclock.render.text import digest_text
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
 

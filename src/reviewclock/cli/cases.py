@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from reviewclock.cli.app import PROG, app
+from reviewclock.cli.app import app
 from reviewclock.cli.options import (
     AsOfOption,
     DbOption,
@@ -25,11 +24,11 @@ from reviewclock.cli.options import (
     complete_kinds,
     examples,
     one_of,
+    outcomes,
     parse_date,
     parse_whole_number,
 )
 from reviewclock.cli.runtime import (
-    count,
     emit_json,
     emit_json_list,
     gc_paused,
@@ -38,30 +37,12 @@ from reviewclock.cli.runtime import (
     open_register,
     read_cases,
     user_settings,
+    warn,
     warn_name,
 )
 from reviewclock.errors import ReviewclockError, UsageProblem
+from reviewclock.render.phrases import count
 from reviewclock.rules import DUTY_STAGE_NAMES, HARMS
-
-
-def _outcomes(
-    event: str, decision: str | None, panel_view: str | None, national_review: bool | None
-) -> dict[str, Any]:
-    """The options that record a decision, checked against the event they are given with."""
-    from reviewclock.checks import check_outcomes
-    from reviewclock.clock import EventRecord
-
-    given: dict[str, Any] = {
-        k: v
-        for k, v in (
-            ("decision", decision),
-            ("panel_view", panel_view),
-            ("national_review", national_review),
-        )
-        if v is not None
-    }
-    check_outcomes(event, EventRecord(event, dt.date.min, **given))
-    return given
 
 
 @app.command(
@@ -216,11 +197,11 @@ def record(
     now = london_now()
     today = now.date()
     when = on or today
-    outcomes = _outcomes(event, decision, panel_view, national_review)
+    given = outcomes(event, decision, panel_view, national_review)
     if event == "rapid-review-sent":
-        outcomes.setdefault("decision", "not-decided")
-    if "panel_view" in outcomes:
-        outcomes.setdefault("national_review", False)
+        given.setdefault("decision", "not-decided")
+    if "panel_view" in given:
+        given.setdefault("national_review", False)
     with open_register(db, settings) as register:
         case = register.record(
             ref,
@@ -230,24 +211,21 @@ def record(
             note=note,
             today=today,
             now=now,
-            **outcomes,
+            **given,
         )
     print(f"Recorded {event} on {when.isoformat()} for {ref}.")
     clock = settings.clock()
     print_case(case, clock.evaluate(case.events, today), events=False)
     if EVENTS[event].names_stage:
+        from reviewclock.checks import uncovered_notice
         from reviewclock.clock import EventRecord
 
-        covered = clock.covered_by(case.events, EventRecord(event, when, stage))
-        if covered:
-            print(f"The notice counts for {', '.join(s.name for s in covered)}.")
+        notice = EventRecord(event, when, stage)
+        covered, warning = uncovered_notice(clock, ref, case.events, notice)
+        if warning:
+            warn(warning)
         else:
-            what = f"{stage} was not open" if stage else "no duty stage was open"
-            print(
-                f"{PROG}: warning: {what} for {ref} on {when.isoformat()} (started on or before "
-                "that date and not yet met); the notice is kept, but counts for no stage",
-                file=sys.stderr,
-            )
+            print(f"The notice counts for {', '.join(covered)}.")
 
 
 @app.command(
@@ -318,7 +296,8 @@ def status(
     db: DbOption = None,
 ) -> None:
     """What is due and what is late: one row per open case, the most urgent first."""
-    from reviewclock.digest import select_cases, summary_line
+    from reviewclock.digest import select_cases
+    from reviewclock.render.phrases import summary_line
 
     settings = user_settings()
     today = as_of or london_today()
@@ -341,12 +320,6 @@ def status(
     from reviewclock.render.terminal import print_status
 
     print_status(shown, summary_line(shown) + f" (as of {today.isoformat()})")
-
-
-def _london(moment: dt.datetime) -> str:
-    import pendulum
-
-    return pendulum.instance(moment).in_timezone("Europe/London").format("YYYY-MM-DD HH:mm")
 
 
 @app.command(
@@ -390,45 +363,27 @@ def amend(
     settings = user_settings()
     now = london_now()
     today = now.date()
-    outcomes = _outcomes(event, decision, panel_view, national_review)
+    given = outcomes(event, decision, panel_view, national_review)
     with open_register(db, settings) as register:
         before, after = register.amend(
-            ref, event, on, reason=reason, was=was, today=today, now=now, outcomes=outcomes
+            ref, event, on, reason=reason, was=was, today=today, now=now, outcomes=given
         )
     clock = settings.clock()
-    old = {s.stage.name: s for s in clock.evaluate(before.events, today).stages}
-    new = {s.stage.name: s for s in clock.evaluate(after.events, today).stages}
+    from reviewclock.amendment import changes
+    from reviewclock.render.phrases import changes_lines
     from reviewclock.store import describe_record
 
-    changed = next(
+    now_recorded = next(
         (e for e in after.events if e.name == event and e not in before.events),
         None,
     )
-    print(f"Amended {event} for {ref}: now {describe_record(changed) if changed else 'as before'}.")
-    moved = [
-        f"  {name}: due {old[name].due.isoformat()} -> {s.due.isoformat()}"
-        if name in old
-        else f"  {name}: now due {s.due.isoformat()}"
-        for name, s in new.items()
-        if name not in old or old[name].due != s.due
-    ]
-    changed = [
-        f"  {name}: {old[name].state} -> {s.state}"
-        for name, s in new.items()
-        if name in old and old[name].state != s.state
-    ]
-    print("Deadlines that moved:" if moved else "No deadline moved.")
-    for line in moved:
+    shown = describe_record(now_recorded) if now_recorded else "as before"
+    print(f"Amended {event} for {ref}: now {shown}.")
+    moved, changed = changes(
+        clock.evaluate(before.events, today), clock.evaluate(after.events, today)
+    )
+    for line in changes_lines(moved, changed):
         print(line)
-    if changed:
-        print("States that changed:")
-        for line in changed:
-            print(line)
-
-
-def _with_outcome(day: dt.date | None, outcome: str | None) -> str:
-    text = "" if day is None else day.isoformat()
-    return f"{text} ({outcome})" if outcome else text
 
 
 @app.command(epilog=examples("reviewclock history BSCP-2024-07"))
@@ -437,27 +392,11 @@ def history(ref: RefArgument, db: DbOption = None) -> None:
 
     Times are London times. A deleted case still shows its deletion.
     """
-    from reviewclock.render.terminal import Cell, print_table
+    from reviewclock.render.terminal import print_history
 
     with open_register(db, user_settings()) as register:
         entries = register.history(ref)
-    rows = [
-        [
-            Cell(_london(h.at)),
-            Cell(h.action),
-            Cell(h.event),
-            Cell(_with_outcome(h.old, h.old_outcome)),
-            Cell(_with_outcome(h.new, h.outcome)),
-            Cell(h.by),
-            Cell(h.reason or h.note or ""),
-        ]
-        for h in entries
-    ]
-    print_table(
-        ["When (London)", "Action", "Event", "Was", "Now", "By", "Reason or note"],
-        rows,
-        title=f"History of {ref}",
-    )
+    print_history(ref, entries)
 
 
 @app.command(

@@ -12,7 +12,6 @@ import typer
 from reviewclock.cli.app import PROG, app
 from reviewclock.cli.options import AsOfOption, DbOption, examples, one_of
 from reviewclock.cli.runtime import (
-    count,
     emit_json_list,
     gc_paused,
     london_now,
@@ -24,6 +23,7 @@ from reviewclock.cli.runtime import (
     warn_name,
 )
 from reviewclock.errors import ReviewclockError, UsageProblem
+from reviewclock.render.phrases import count
 
 
 @app.command(epilog=examples("reviewclock backup /srv/backups/reviewclock-2025-02-03.db"))

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -199,3 +199,23 @@ def pick_format(
     if chosen is not None and flag is not None and chosen != flag[2:]:
         raise UsageProblem(f"give either --format {chosen} or {flag}, not both")
     return flag[2:] if flag else chosen or default
+
+
+def outcomes(
+    event: str, decision: str | None, panel_view: str | None, national_review: bool | None
+) -> dict[str, Any]:
+    """The options that record a decision, checked against the event they are given with."""
+    from reviewclock.checks import check_outcomes
+    from reviewclock.clock import EventRecord
+
+    given: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("decision", decision),
+            ("panel_view", panel_view),
+            ("national_review", national_review),
+        )
+        if v is not None
+    }
+    check_outcomes(event, EventRecord(event, dt.date.min, **given))
+    return given

@@ -35,7 +35,7 @@ def user_settings() -> Any:
 
     settings = load_settings()
     if settings.exposed:
-        print(f"{PROG}: warning: {settings.exposed}", file=sys.stderr)
+        warn(settings.exposed)
     return settings
 
 
@@ -55,11 +55,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def count(n: int, noun: str, plural: str | None = None) -> str:
-    """``1 event``, ``2 events``: a number with its noun, singular or plural."""
-    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
 def emit_json(data: object) -> None:
@@ -111,15 +106,19 @@ def read_cases(register: Any, **options: Any) -> Any:
 
     cases = register.cases(**options)
     for ref, stored in register.unreadable:
-        print(f"{PROG}: warning: {unreadable_message(ref, stored)}", file=sys.stderr)
+        warn(unreadable_message(ref, stored))
     return cases
 
 
+def warn(message: str) -> None:
+    """One warning line on stderr: the command goes on."""
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
 def warn_name(ref: str, where: str = "") -> None:
-    print(
-        f"{PROG}: warning: {where}{ref!r} looks like a person's name; the register should "
-        "hold case references only (see 'reviewclock add-sin --help')",
-        file=sys.stderr,
+    warn(
+        f"{where}{ref!r} looks like a person's name; the register should "
+        "hold case references only (see 'reviewclock add-sin --help')"
     )
 
 

@@ -17,8 +17,9 @@ from reviewclock.dates import describe
 from reviewclock.digest import Digest, DigestLine
 from reviewclock.render import visible
 from reviewclock.render.data import stage_dict
-from reviewclock.render.terminal import STATE_STYLE, days_text
-from reviewclock.render.text import action_for, counts_line, digest_text, groups
+from reviewclock.render.phrases import action_for, counts_line, days_text
+from reviewclock.render.terminal import STATE_STYLE
+from reviewclock.render.text import digest_text, groups
 
 # Colours for the HTML digest, matching the terminal's: red, magenta, amber, green.
 HTML_COLOURS = {
