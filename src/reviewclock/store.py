@@ -37,9 +37,10 @@ from reviewclock.errors import (
     ReviewclockError,
     UsageProblem,
 )
+from reviewclock.importing import plan_import
 from reviewclock.migrations import HEAD
 from reviewclock.rules import PLANS, Stage
-from reviewclock.transfer import Incoming, plan_import
+from reviewclock.transfer import Incoming
 
 LOCK_TIMEOUT_ENV = "REVIEWCLOCK_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT_S = 30.0

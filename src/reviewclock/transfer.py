@@ -40,12 +40,13 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.dates import parse_any_date
+from reviewclock.errors import ReviewclockError
 from reviewclock.rules import (
     AWARE,
     DECISIONS,
@@ -90,7 +91,7 @@ class Incoming:
     unit: str = "line"
 
 
-class ImportProblems(Exception):
+class ImportProblems(ReviewclockError):
     """The file cannot be imported; ``problems`` says where and why."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
@@ -228,7 +229,7 @@ def _case_from_cells(cells: dict[str, str]) -> CaseRecord:
     return CaseRecord(cells["ref"], cells.get("authority") or None, harm, tuple(events))
 
 
-def _cell(value: str | bool) -> str:
+def cell_text(value: str | bool) -> str:
     """An outcome as the CSV writes it: ``yes`` and ``no`` for a national review."""
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -300,7 +301,7 @@ def write_csv(cases: Iterable[CaseRecord]) -> str:
             for field in EVENTS[e.name].outcomes:
                 value = getattr(e, field)
                 if value is not None:
-                    outcomes[field] = _cell(value)
+                    outcomes[field] = cell_text(value)
         row = [case.ref, "; ".join(cells.get(AWARE, [])), case.authority or "", case.harm or ""]
         row += ["; ".join(cells.get(name, [])) for name in RECORDABLE_EVENTS]
         row += [outcomes.get(field, "") for field in OUTCOME_COLUMNS]
@@ -368,75 +369,3 @@ def read_json(text: str) -> tuple[list[Incoming], list[Problem]]:
 
 
 # -- checking an import against the register -------------------------------------------------
-
-
-def plan_import(
-    incoming: Sequence[Incoming],
-    existing: Mapping[str, CaseRecord],
-    *,
-    update: bool,
-    today: dt.date,
-) -> tuple[list[CaseRecord], list[tuple[str, EventRecord]]]:
-    """What importing ``incoming`` into a register holding ``existing`` would add:
-    (new cases, events for cases already there). Every problem is collected and
-    raised together as :class:`ImportProblems`."""
-    from reviewclock.checks import check_case, check_ref
-    from reviewclock.errors import ReviewclockError
-
-    problems: list[Problem] = []
-    new_cases: list[CaseRecord] = []
-    appended: list[tuple[str, EventRecord]] = []
-    for item in incoming:
-        case = item.case
-        try:
-            check_ref(case.ref)
-            have = existing.get(case.ref)
-            if have is None:
-                check_case(case.ref, case.events, today)
-                new_cases.append(case)
-            elif not update:
-                raise ReviewclockError(
-                    "is already in the register; use --update to add its new events"
-                )
-            else:
-                extra = new_events(have, case)
-                check_case(case.ref, [*have.events, *extra], today)
-                appended += [(case.ref, e) for e in extra]
-        except ReviewclockError as e:
-            problems.append(Problem(item.line, case.ref, str(e), item.unit))
-    if problems:
-        raise ImportProblems(problems)
-    return new_cases, appended
-
-
-def new_events(have: CaseRecord, incoming: CaseRecord) -> list[EventRecord]:
-    """The events of ``incoming`` that ``have`` lacks. A different date for an event that
-    happens once is a conflict, never a correction (that is what amend is for)."""
-    from reviewclock.errors import EventRefused
-
-    known = {(e.name, e.on, e.kind): e for e in have.events}
-    out = []
-    for e in incoming.events:
-        same = known.get((e.name, e.on, e.kind))
-        if same is not None:
-            for field in EVENTS[e.name].outcomes:
-                theirs, ours = getattr(e, field), getattr(same, field)
-                if theirs is not None and theirs != ours:
-                    column = OUTCOME_COLUMNS[field]
-                    have_text = "none" if ours is None else repr(_cell(ours))
-                    raise EventRefused(
-                        f"{e.name} records {column} {have_text} in the register but "
-                        f"{_cell(theirs)!r} in the file; correct one of them "
-                        "(reviewclock amend changes the register)"
-                    )
-            continue
-        if not EVENTS[e.name].repeatable:
-            recorded = next((x for x in have.events if x.name == e.name), None)
-            if recorded is not None:
-                raise EventRefused(
-                    f"{e.name} is {recorded.on.isoformat()} in the register but "
-                    f"{e.on.isoformat()} in the file; correct one of them "
-                    "(reviewclock amend changes the register)"
-                )
-        out.append(e)
-    return out

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from reviewclock.cli.app import PROG, app
+from reviewclock.cli.app import app
 from reviewclock.cli.options import AsOfOption, DbOption, examples, one_of
 from reviewclock.cli.runtime import (
     emit_json_list,
@@ -20,9 +20,9 @@ from reviewclock.cli.runtime import (
     read_cases,
     register_location,
     user_settings,
+    warn,
     warn_name,
 )
-from reviewclock.errors import ReviewclockError, UsageProblem
 from reviewclock.render.phrases import count
 
 
@@ -67,7 +67,6 @@ def doctor(db: DbOption = None) -> None:
     print(f"{where}: integrity ok, schema current, private, no contradictory events.")
 
 
-IMPORT_FORMATS = ("csv", "json")
 EXPORT_FORMATS = ("csv", "json", "ics")
 
 
@@ -89,7 +88,7 @@ def import_(
         str | None,
         typer.Option(
             "--format",
-            parser=one_of("an import format", IMPORT_FORMATS),
+            parser=one_of("an import format", ("csv", "json")),
             metavar="csv|json",
             show_default=False,
             help="The file's format [default: json for a .json file, else csv].",
@@ -118,24 +117,12 @@ def import_(
     One bad row stops the import and nothing is written; the message gives the
     line, the ref and the reason. --dry-run lists every problem at once.
     """
-    from reviewclock.transfer import ImportProblems, decode, plan_import, read_csv, read_json
+    from reviewclock.importing import plan_import, read_import, refusal
+    from reviewclock.transfer import ImportProblems
 
-    try:
-        data = file.read_bytes()
-    except OSError as e:
-        raise UsageProblem(f"cannot read {file}: {e.strerror}") from None
-    try:
-        text, encoding = decode(data)
-    except ValueError as e:
-        raise UsageProblem(f"cannot read {file}: {e}") from None
+    incoming, problems, encoding = read_import(file, file_format)
     if encoding != "UTF-8":
-        print(
-            f"{PROG}: warning: {file} is not UTF-8 text; it was read as {encoding} "
-            "(Excel's default on Windows)",
-            file=sys.stderr,
-        )
-    kind = file_format or ("json" if file.suffix.lower() == ".json" else "csv")
-    incoming, problems = (read_json if kind == "json" else read_csv)(text)
+        warn(f"{file} is not UTF-8 text; it was read as {encoding} (Excel's default on Windows)")
     settings = user_settings()
     location, _ = register_location(db, settings)
     now = london_now()
@@ -145,9 +132,8 @@ def import_(
             missing = "://" not in location and not Path(location).expanduser().exists()
             if missing and (dry_run or problems):
                 # Checking against a register that does not exist yet: an empty one.
-                new_cases, appended = plan_import(incoming, {}, update=update, today=now.date())
-                cases = len(new_cases)
-                events = sum(len(c.events) for c in new_cases) + len(appended)
+                plan = plan_import(incoming, {}, update=update, today=now.date())
+                cases, events = plan.counts
             else:
                 register = stack.enter_context(open_register(db, settings, create=not dry_run))
                 cases, events = register.import_cases(
@@ -164,19 +150,7 @@ def import_(
             if dry_run:
                 for problem in problems:
                     print(problem)
-                raise ReviewclockError(
-                    f"{count(len(problems), 'problem')} in {file}; nothing was imported"
-                )
-            more = len(problems) - 1
-            raise ReviewclockError(
-                f"{file}: {problems[0]}; nothing was imported"
-                + (
-                    f" ({more} more {'problem' if more == 1 else 'problems'}: --dry-run lists "
-                    "them all)"
-                    if more
-                    else ""
-                )
-            )
+            raise refusal(file, problems, listed=dry_run)
     from reviewclock.checks import looks_like_a_name
 
     for item in incoming:

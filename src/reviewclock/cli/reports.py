@@ -384,22 +384,9 @@ def report(
 
             sys.stdout.write(RENDERERS[report_format](digest))
             return
-        from reviewclock import mail as mailer
+        from reviewclock.mail import send_digest
 
-        if digest.is_empty and not always:
-            tell("Nothing is overdue, delayed or due soon; no digest sent.")
-            return
-        recipients = list(dict.fromkeys(email))
-        msg = mailer.compose(digest, mail.sender, recipients)
-        fingerprint = mailer.fingerprint(msg, recipients)
-        if not force:
-            sent = register.digest_sent(today, fingerprint)
-            if sent is not None:
-                tell(
-                    f"This digest was already sent for {today.isoformat()} (at {sent[0]} UTC, "
-                    f"to {sent[1]}); not sent again. Use --force to send it anyway."
-                )
-                return
-        mailer.send(msg, recipients, mail)
-        register.record_digest(today, fingerprint, recipients, str(msg["Subject"]), london_now())
-    tell(f'Sent "{msg["Subject"]}" to {", ".join(recipients)}.')
+        told = send_digest(
+            digest, email, mail, register, now=london_now, always=always, force=force
+        )
+    tell(told)
