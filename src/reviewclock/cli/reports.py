@@ -22,7 +22,6 @@ from reviewclock.cli.options import (
     pick_format,
 )
 from reviewclock.cli.runtime import (
-    emit_json,
     gc_paused,
     london_now,
     london_today,
@@ -90,74 +89,22 @@ def due(
     A month count keeps the day number (or the month's last day) and is not
     moved off a weekend.
     """
-    from reviewclock.calendar import UnknownNationError, add_months, weekend_note
+    from reviewclock.calendar import UnknownNationError, check_count, count_from
 
     if (working_days is None) == (months is None):
         raise UsageProblem(
             "give exactly one of --working-days N or --months N (see 'reviewclock due --help')"
         )
-    from reviewclock.dates import FIRST_DAY, LAST_DAY, RANGE, in_range
-
-    # A count that cannot stay in the supported range is refused before any counting.
-    span = (LAST_DAY - FIRST_DAY).days
-    if abs(working_days if working_days is not None else 0) > span or abs(months or 0) > 12 * (
-        LAST_DAY.year - FIRST_DAY.year + 1
-    ):
-        raise UsageProblem(
-            f"counting {working_days if working_days is not None else months} "
-            f"{'working days' if working_days is not None else 'months'} from "
-            f"{start.isoformat()} leaves the dates reviewclock supports ({RANGE}); "
-            "check the number"
-        )
+    check_count(start, working_days=working_days, months=months)
     settings = user_settings()
     try:
         cal = settings.calendar(nation)
     except UnknownNationError as e:
         raise UsageProblem(f"--nation: {e}") from None
-    if working_days is not None:
-        result = cal.add_working_days(start, working_days)
-        count, unit = working_days, "working days"
-        skipped = cal.non_working_days(start, result) if working_days else []
-        skipped = [(d, n) for d, n in skipped if d != start]
-    else:
-        assert months is not None
-        result = add_months(start, months)
-        count, unit, skipped = months, "months", []
-    if not in_range(result):
-        raise UsageProblem(
-            f"{count} {unit} from {start.isoformat()} is {result.isoformat()}, outside the "
-            f"dates reviewclock supports ({RANGE}); check the number"
-        )
-    note = weekend_note(result)
-    if as_json:
-        emit_json(
-            {
-                "start": start.isoformat(),
-                "count": count,
-                "unit": unit,
-                "nation": cal.nation,
-                "due": result.isoformat(),
-                "weekday": result.strftime("%A"),
-                "weekend": note is not None,
-                "skipped": [{"date": d.isoformat(), "name": n} for d, n in skipped],
-            }
-        )
-        return
-    print(result.isoformat())
-    if quiet:
-        return
-    from reviewclock.calendar import NATIONS
-    from reviewclock.dates import describe
+    found = count_from(cal, start, working_days=working_days, months=months)
+    from reviewclock.render.due import due_json, due_text
 
-    direction = "after" if count >= 0 else "before"
-    print(
-        f"{describe(result)}: {abs(count)} {unit} {direction} {describe(start)} "
-        f"({NATIONS[cal.nation]} bank holidays)."
-    )
-    if note:
-        print(f"This date {note}; it is not moved off the weekend.")
-    for day, name in skipped:
-        print(f"  skipped {describe(day)}: {name}")
+    sys.stdout.write(due_json(found) if as_json else due_text(found, quiet=quiet))
 
 
 STATS_FORMATS = ("text", "json", "csv", "markdown", "html")
