@@ -19,6 +19,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from typer.main import get_group
+
+from reviewclock.cli import app
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "register.db"
 REFS = (
@@ -102,22 +106,7 @@ for ref in REFS:
     COMMANDS.append((f"show-text-{ref}", ["show", ref, "--as-of", AS_OF]))
 COMMANDS.append(("show-too-early", ["show", "BSCP-2024-08", "--as-of", "2020-01-01"]))
 COMMANDS.append(("help", ["--help"]))
-for command in (
-    "due",
-    "add-sin",
-    "record",
-    "show",
-    "status",
-    "amend",
-    "history",
-    "delete",
-    "backup",
-    "doctor",
-    "import",
-    "export",
-    "stats",
-    "report",
-):
+for command in get_group(app).commands:  # every command, whichever version is imported
     COMMANDS.append((f"help-{command}", [command, "--help"]))
 for fmt in ("csv", "json"):
     COMMANDS.append((f"export-{fmt}-for-import", ["export", "--format", fmt]))
@@ -126,14 +115,16 @@ for fmt in ("csv", "json"):
 def main() -> None:
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
-    exe = shutil.which("reviewclock", path=str(Path(sys.executable).parent)) or "reviewclock"
+    # The entry point of whichever reviewclock this interpreter imports: set PYTHONPATH to
+    # another tree's src/ to snapshot that version with the same interpreter.
+    exe = [sys.executable, "-m", "reviewclock"]
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "XDG_CONFIG_HOME": tmp, "XDG_DATA_HOME": tmp, "COLUMNS": "200"}
         env.pop("REVIEWCLOCK_DB", None)
         for name, args in COMMANDS:
             db = Path(tmp) / "register.db"
             shutil.copyfile(EXAMPLE, db)
-            full = [exe, *args]
+            full = [*exe, *args]
             if "--db" not in args:
                 full += ["--db", str(db)] if args[0] not in ("due", "--help") else []
             run = subprocess.run(full, capture_output=True, env=env, cwd=tmp)
@@ -146,7 +137,7 @@ def main() -> None:
         csv = Path(tmp) / "cases.csv"
         csv.write_bytes(
             subprocess.run(
-                [exe, "export", "--db", str(EXAMPLE)], capture_output=True, env=env
+                [*exe, "export", "--db", str(EXAMPLE)], capture_output=True, env=env
             ).stdout
         )
         bad = Path(tmp) / "bad.csv"
@@ -160,7 +151,7 @@ def main() -> None:
             db = Path(tmp) / "fresh" / "new.db"
             shutil.rmtree(db.parent, ignore_errors=True)
             db.parent.mkdir()
-            run = subprocess.run([exe, *args, "--db", str(db)], capture_output=True, env=env)
+            run = subprocess.run([*exe, *args, "--db", str(db)], capture_output=True, env=env)
             (out / name).write_bytes(
                 run.stdout.replace(str(tmp).encode(), b"TMP")
                 + b"\n--- stderr ---\n"

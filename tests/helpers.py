@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -43,3 +44,16 @@ def run_process(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
     return subprocess.run(
         [exe, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=60
     )
+
+
+def query(db: str, sql: str) -> list[tuple[object, ...]]:
+    """Rows from the register behind reviewclock's back: an SQLite file, or a PostgreSQL URL."""
+    if "://" in db and db.split("://", 1)[0].startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(db.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
+            return [tuple(r) for r in conn.execute(sql).fetchall()]  # type: ignore[arg-type]
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db.removeprefix("sqlite:///"))) as conn:
+        return [tuple(r) for r in conn.execute(sql).fetchall()]

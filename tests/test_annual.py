@@ -27,8 +27,8 @@ F,2023-05-01,2023-05-03,2023-05-20,2023-06-05,2023-06-01,2023-09-01 criminal
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    path = tmp_path / "year.db"
+def db(tmp_path: Path, register_url: str) -> str:
+    path = register_url
     (tmp_path / "cases.csv").write_text(CASES)
     r = run("import", str(tmp_path / "cases.csv"), "--db", str(path))
     assert r.exit_code == 0, r.stderr
@@ -114,6 +114,7 @@ def test_bad_periods(db: str, tmp_path: Path, args: list[str], fragments: list[s
     assert not (tmp_path / "figures.pdf").exists()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("name", ["figures.png", "figures.svg"])
 def test_chart_is_a_valid_image(db: str, tmp_path: Path, name: str) -> None:
     chart = tmp_path / name
@@ -132,6 +133,7 @@ def test_chart_is_a_valid_image(db: str, tmp_path: Path, name: str) -> None:
         assert b"Serious incident notification" in data or b"Serious" in data
 
 
+@pytest.mark.sqlite_only
 def test_charts_do_not_slow_the_other_commands(db: str) -> None:
     code = (
         "import sys; from reviewclock.cli import main; "

@@ -51,8 +51,8 @@ CLOSED,2023-12-01,2023-12-04,2024-01-08,2024-01-19
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    path = tmp_path / "r.db"
+def db(tmp_path: Path, register_url: str) -> str:
+    path = register_url
     (tmp_path / "r.csv").write_text(REGISTER)
     r = run("import", str(tmp_path / "r.csv"), "--db", str(path))
     assert r.exit_code == 0, r.stderr
@@ -305,8 +305,10 @@ def notice(db: str, ref: str, as_of: str) -> tuple[str, str]:
     return stage["starts"], stage["due"]
 
 
-def test_a_publication_brought_forward_brings_its_deadline_forward(tmp_path: Path) -> None:
-    db = str(tmp_path / "r.db")
+def test_a_publication_brought_forward_brings_its_deadline_forward(
+    tmp_path: Path, register_url: str
+) -> None:
+    db = register_url
     p1(db)
     # 7 working days before Wed 31 July 2024: 30, 29, 26, 25, 24, 23, 22: Mon 2024-07-22
     # (the September plan would give Thu 2024-09-19). Plans are not hidden by their dates.
@@ -319,8 +321,10 @@ def test_a_publication_brought_forward_brings_its_deadline_forward(tmp_path: Pat
     assert notice(db, "P1", "2024-07-01") == ("2024-09-30", "2024-09-19")
 
 
-def test_correcting_an_older_plan_does_not_put_it_back_in_force(tmp_path: Path) -> None:
-    db = str(tmp_path / "r.db")
+def test_correcting_an_older_plan_does_not_put_it_back_in_force(
+    tmp_path: Path, register_url: str
+) -> None:
+    db = register_url
     p1(db)
     # The September plan was typed wrongly; correcting it keeps its place (recorded first),
     # so the July plan, recorded after it, stays in force.
@@ -335,11 +339,11 @@ def test_correcting_an_older_plan_does_not_put_it_back_in_force(tmp_path: Path) 
     ]
 
 
-def test_recording_time_decides_before_row_order(tmp_path: Path) -> None:
+def test_recording_time_decides_before_row_order(tmp_path: Path, register_url: str) -> None:
     """An imported plan keeps the time it was first recorded: here the July plan comes
     first in the file (the lower row) but was recorded in May, after the September plan
     (recorded in March). The July plan is in force, in every way the register is read."""
-    db = str(tmp_path / "r.db")
+    db = register_url
     plans = [
         ("2024-07-31", "2024-05-02T10:00:00+00:00"),
         ("2024-09-30", "2024-03-04T10:00:00+00:00"),

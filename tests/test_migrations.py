@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Date, Engine, bindparam, create_engine, inspect, text
 
-from helpers import assert_refused, run
+from helpers import assert_refused, query, run
 from reviewclock.migrations import HEAD
 from reviewclock.models import Case, Deletion, Event, SentDigest
 from reviewclock.store import Register, known_revisions
@@ -21,8 +21,15 @@ from reviewclock.store import Register, known_revisions
 MIGRATIONS = Path(__file__).resolve().parents[1] / "src" / "reviewclock" / "migrations"
 
 
-def migrate_to(path: Path, revision: str) -> None:
-    engine = create_engine(f"sqlite:///{path}")
+def engine_for(db: str) -> Engine:
+    """A plain SQLAlchemy engine on the register (PostgreSQL sessions in UTC)."""
+    if "://" in db:
+        return create_engine(db, connect_args={"options": "-c timezone=UTC"})
+    return create_engine(f"sqlite:///{db}")
+
+
+def migrate_to(db: str, revision: str) -> None:
+    engine = engine_for(db)
     with engine.begin() as conn:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
@@ -35,32 +42,56 @@ def test_head_names_the_newest_revision() -> None:
     assert max(known_revisions()) == HEAD
 
 
-def test_blank_register_matches_the_models(tmp_path: Path) -> None:
-    path = tmp_path / "new.db"
-    Register(str(path), create=True).close()
-    inspector = inspect(create_engine(f"sqlite:///{path}"))
+def test_blank_register_matches_the_models(register_url: str) -> None:
+    Register(register_url, create=True).close()
+    engine = engine_for(register_url)
+    inspector = inspect(engine)
     for model in (Case, Event, SentDigest, Deletion):
         table = model.__table__  # type: ignore[attr-defined]
         expected = {c.name: c.nullable for c in table.columns}
         actual = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}
         assert actual == expected, table.name
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+    assert query(register_url, "SELECT version_num FROM alembic_version") == [(HEAD,)]
+    if "://" in register_url:  # timestamps keep their zone, dates are dates
+        types = {c["name"]: str(c["type"]) for c in inspector.get_columns("events")}
+        assert types["recorded_at"] == "TIMESTAMP" and types["on_date"] == "DATE"
+        zoned = query(
+            register_url,
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE data_type = 'timestamp with time zone' AND table_schema = 'public'"
+            " ORDER BY 1, 2",
+        )
+        assert zoned == [
+            ("cases", "created_at"),
+            ("deletions", "deleted_at"),
+            ("events", "recorded_at"),
+            ("sent_digests", "sent_at"),
+        ]
+    engine.dispose()
 
 
-def test_upgrade_from_the_first_revision_keeps_every_row(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
+def test_upgrade_from_the_first_revision_keeps_every_row(register_url: str) -> None:
+    path = register_url
     migrate_to(path, "0001")
-    with sqlite3.connect(path) as conn:
+    engine = engine_for(path)
+    with engine.begin() as conn:
         conn.execute(
-            "INSERT INTO cases (id, ref, authority, harm, created_at, created_by) "
-            "VALUES (1, 'OLD-1', 'Northshire', 'death', '2024-03-28 09:00:00', 'officer')"
+            text(
+                "INSERT INTO cases (id, ref, authority, harm, created_at, created_by) "
+                "VALUES (1, 'OLD-1', 'Northshire', 'death', '2024-03-28 09:00:00', 'officer')"
+            )
         )
-        conn.executemany(
-            "INSERT INTO events (case_id, name, on_date, note, recorded_by, recorded_at) "
-            "VALUES (1, ?, ?, ?, 'officer', '2024-04-05 10:00:00')",
-            [("aware", "2024-03-28", "from the police"), ("notified", "2024-04-05", None)],
+        conn.execute(
+            text(
+                "INSERT INTO events (case_id, name, on_date, note, recorded_by, recorded_at) "
+                "VALUES (1, :name, :on, :note, 'officer', '2024-04-05 10:00:00')"
+            ).bindparams(bindparam("on", type_=Date())),
+            [
+                {"name": "aware", "on": dt.date(2024, 3, 28), "note": "from the police"},
+                {"name": "notified", "on": dt.date(2024, 4, 5), "note": None},
+            ],
         )
+    engine.dispose()
     r = run("show", "OLD-1", "--db", str(path), "--as-of", "2024-04-08", "--json")
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
@@ -70,10 +101,12 @@ def test_upgrade_from_the_first_revision_keeps_every_row(tmp_path: Path) -> None
         ("notified", "2024-04-05", None, "officer"),
     ]
     assert data["stages"][0]["state"] == "met"
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
-        columns = {r[1] for r in conn.execute("PRAGMA table_info(events)")}
-    assert "kind" in columns
+    assert [e["recorded_at"] for e in data["events"]] == ["2024-04-05T10:00:00+00:00"] * 2
+    assert query(path, "SELECT version_num FROM alembic_version") == [(HEAD,)]
+    engine = engine_for(path)
+    columns = {c["name"] for c in inspect(engine).get_columns("events")}
+    engine.dispose()
+    assert {"kind", "amends", "reason"} <= columns
     # The upgraded register takes new kinds of data.
     r = run(
         "record",
@@ -89,14 +122,14 @@ def test_upgrade_from_the_first_revision_keeps_every_row(tmp_path: Path) -> None
     assert r.exit_code == 0, r.stderr
 
 
-def test_register_from_a_newer_reviewclock_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "future.db"
-    Register(str(path), create=True).close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '9001'")
-    assert_refused(run("status", "--db", str(path)), 1, "revision 9001", "upgrade reviewclock")
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("9001",)]
+def test_register_from_a_newer_reviewclock_is_refused(register_url: str) -> None:
+    Register(register_url, create=True).close()
+    engine = engine_for(register_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9001'"))
+    engine.dispose()
+    assert_refused(run("status", "--db", register_url), 1, "revision 9001", "upgrade reviewclock")
+    assert query(register_url, "SELECT version_num FROM alembic_version") == [("9001",)]
 
 
 def test_a_current_register_opens_without_importing_alembic(tmp_path: Path) -> None:

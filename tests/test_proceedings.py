@@ -141,8 +141,8 @@ def test_digest_keeps_overdue_and_delayed_apart() -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    path = str(tmp_path / "r.db")
+def db(register_url: str) -> str:
+    path = register_url
     steps = [
         ["add-sin", "CRIM-1", "--aware", "2023-06-01", "--notified", "2023-06-02"],
         ["record", "CRIM-1", "rapid-review-sent", "--on", "2023-06-20"],
@@ -339,8 +339,8 @@ def test_delay_notice_for_no_open_stage_is_kept_with_a_warning(db: str) -> None:
     ].items()
 
 
-def test_report_bad_input(db: str) -> None:
+def test_report_bad_input(db: str, tmp_path: Path) -> None:
     assert_refused(run("report", "--format", "pdf", "--db", db), 2, "'pdf'", "text")
     assert_refused(run("report", "--as-of", "2024-02-30", "--db", db), 2, "'2024-02-30'")
     assert_refused(run("report", "--due-within", "x", "--db", db), 2, "'x'")
-    assert_refused(run("report", "--db", str(Path(db).parent / "none.db")), 1, "no register")
+    assert_refused(run("report", "--db", str(tmp_path / "none.db")), 1, "no register")

@@ -16,8 +16,9 @@ AS_OF = "2025-02-03"
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return str(tmp_path / "register.db")
+def db(register_url: str) -> str:
+    """A register that does not exist yet: a new SQLite file, or an empty PostgreSQL database."""
+    return register_url
 
 
 def ok(*args: str) -> str:
@@ -162,6 +163,7 @@ def test_status_filters(db: str) -> None:
     assert refs("--overdue", "--due-within", "1") == ["LATE"]
 
 
+@pytest.mark.sqlite_only
 def test_new_register_is_private(db: str) -> None:
     ok("add-sin", "R-1", "--aware", "2024-03-28", "--db", db)
     assert stat.S_IMODE(Path(db).stat().st_mode) == 0o600
@@ -309,8 +311,8 @@ def test_add_sin_help_warns_against_names() -> None:
     assert "child's name" in run("add-sin", "--help").stdout
 
 
-def test_entry_point_end_to_end(tmp_path: Path) -> None:
-    env = {"REVIEWCLOCK_DB": str(tmp_path / "r.db")}
+def test_entry_point_end_to_end(db: str) -> None:
+    env = {"REVIEWCLOCK_DB": db}
     p = run_process("add-sin", "E2E-1", "--aware", "2024-03-28", env=env)
     assert p.returncode == 0, p.stderr
     assert "Added E2E-1." in p.stdout and "2024-04-08" in p.stdout
@@ -326,8 +328,8 @@ def test_entry_point_end_to_end(tmp_path: Path) -> None:
     assert p.returncode == 1 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
 
 
-def test_completion_lists_case_references(tmp_path: Path) -> None:
-    env = {"REVIEWCLOCK_DB": str(tmp_path / "r.db")}
+def test_completion_lists_case_references(db: str) -> None:
+    env = {"REVIEWCLOCK_DB": db}
     for ref in ("BSCP-1", "BSCP-2", "OTHER-1"):
         assert run_process("add-sin", ref, "--aware", "2024-03-28", env=env).returncode == 0
     comp = {

@@ -183,6 +183,12 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         reg = data["register"]
         if not isinstance(reg, str) or not reg.strip():
             raise bad("register", reg, "use the path of the register file")
+        from reviewclock.store.location import LocationError, locate
+
+        try:
+            locate(reg)
+        except LocationError as e:  # its message never repeats a password
+            raise ConfigError(f"{where}: key 'register': {e}") from None
         values["register"] = reg
 
     if "mail" in data:

@@ -1,15 +1,18 @@
-"""Planning an import: what a file would add to a register, and every reason it cannot.
+"""Planning an import: what a file would add to the register, checked against what is there.
 
 The codecs (:mod:`reviewclock.transfer`) turn a file into cases; this module
-decides what of them is new, checks each one as if it were being recorded,
-and words the refusal. Pure but for reading the file itself. The register runs
-the plan inside its write transaction; against a register that does not exist
-yet, the plan is made against an empty one.
+reads the file (:func:`read_import`), decides what of it is new and checks
+each case as if it were being recorded (:func:`plan_import`), and words the
+refusal (:func:`refusal`). Pure but for reading the file: the register calls
+:func:`plan_import` inside its write transaction, so the check and the write
+see the same cases; against a register that does not exist yet, the plan is
+made against an empty one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -19,13 +22,14 @@ from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
 from reviewclock.render.phrases import count
 from reviewclock.rules import EVENTS
+from reviewclock.store.records import ImportPlan, NewCase
 from reviewclock.transfer import (
     OUTCOME_COLUMNS,
     ImportProblems,
     Incoming,
     Problem,
-    cell_text,
     decode,
+    outcome_cell,
     read_csv,
     read_json,
 )
@@ -34,15 +38,15 @@ from reviewclock.transfer import (
 class ImportFile(NamedTuple):
     incoming: list[Incoming]
     problems: list[Problem]
-    """What the codec could not read: the import stops, but the plan still lists them all."""
+    """What the codec could not read: the import stops, but a dry run still lists them all."""
     encoding: str
 
 
 def read_import(file: Path, file_format: str | None) -> ImportFile:
-    """The cases in ``file``, read as ``file_format`` (default: json for a .json file, else
-    csv). Raises :class:`UsageProblem` when the file cannot be read as text."""
+    """The cases in ``file`` (``-``: standard input), read as ``file_format`` (default: json
+    for a .json file, else csv). Raises :class:`UsageProblem` when it cannot be read as text."""
     try:
-        data = file.read_bytes()
+        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     except OSError as e:
         raise UsageProblem(f"cannot read {file}: {e.strerror}") from None
     try:
@@ -52,17 +56,6 @@ def read_import(file: Path, file_format: str | None) -> ImportFile:
     kind = file_format or ("json" if file.suffix.lower() == ".json" else "csv")
     incoming, problems = (read_json if kind == "json" else read_csv)(text)
     return ImportFile(incoming, problems, encoding)
-
-
-class ImportPlan(NamedTuple):
-    new_cases: list[CaseRecord]
-    appended: list[tuple[str, EventRecord]]
-    """Events for cases already in the register, with their case's reference."""
-
-    @property
-    def counts(self) -> tuple[int, int]:
-        """(cases added, events added)."""
-        return len(self.new_cases), sum(len(c.events) for c in self.new_cases) + len(self.appended)
 
 
 def refusal(file: Path, problems: Sequence[Problem], *, listed: bool) -> ReviewclockError:
@@ -90,20 +83,21 @@ def plan_import(
     update: bool,
     today: dt.date,
 ) -> ImportPlan:
-    """What importing ``incoming`` into a register holding ``existing`` would add:
-    (new cases, events for cases already there). Every problem is collected and
-    raised together as :class:`ImportProblems`."""
+    """What importing ``incoming`` into a register holding ``existing`` would add. Every
+    problem is collected and raised together as :class:`ImportProblems`."""
     problems: list[Problem] = []
-    new_cases: list[CaseRecord] = []
-    appended: list[tuple[str, EventRecord]] = []
+    plan = ImportPlan()
     for item in incoming:
         case = item.case
+        if item.deletion is not None:
+            plan.deletions.append(item.deletion)
+            continue
         try:
             check_ref(case.ref)
             have = existing.get(case.ref)
             if have is None:
                 check_case(case.ref, case.events, today)
-                new_cases.append(case)
+                plan.cases.append(NewCase(case, item.log))
             elif not update:
                 raise ReviewclockError(
                     "is already in the register; use --update to add its new events"
@@ -111,12 +105,12 @@ def plan_import(
             else:
                 extra = new_events(have, case)
                 check_case(case.ref, [*have.events, *extra], today)
-                appended += [(case.ref, e) for e in extra]
+                plan.appended.extend((case.ref, e) for e in extra)
         except ReviewclockError as e:
             problems.append(Problem(item.line, case.ref, str(e), item.unit))
     if problems:
         raise ImportProblems(problems)
-    return ImportPlan(new_cases, appended)
+    return plan
 
 
 def new_events(have: CaseRecord, incoming: CaseRecord) -> list[EventRecord]:
@@ -131,10 +125,10 @@ def new_events(have: CaseRecord, incoming: CaseRecord) -> list[EventRecord]:
                 theirs, ours = getattr(e, field), getattr(same, field)
                 if theirs is not None and theirs != ours:
                     column = OUTCOME_COLUMNS[field]
-                    have_text = "none" if ours is None else repr(cell_text(ours))
+                    have_text = "none" if ours is None else repr(outcome_cell(ours))
                     raise EventRefused(
                         f"{e.name} records {column} {have_text} in the register but "
-                        f"{cell_text(theirs)!r} in the file; correct one of them "
+                        f"{outcome_cell(theirs)!r} in the file; correct one of them "
                         "(reviewclock amend changes the register)"
                     )
             continue

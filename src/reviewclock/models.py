@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
+
+# Timestamps are timezone-aware (timestamptz on PostgreSQL), written in UTC.
+_STAMP = DateTime(timezone=True)
 
 
 class Case(SQLModel, table=True):
@@ -22,7 +26,7 @@ class Case(SQLModel, table=True):
     """The partnership's own case reference. Never a child's name."""
     authority: str | None = Field(default=None, max_length=200)
     harm: str | None = Field(default=None, max_length=20)
-    created_at: dt.datetime
+    created_at: dt.datetime = Field(sa_type=_STAMP)
     created_by: str = Field(max_length=100)
 
 
@@ -39,7 +43,7 @@ class Event(SQLModel, table=True):
     its date). Other events leave it NULL."""
     note: str | None = Field(default=None)
     recorded_by: str = Field(max_length=100)
-    recorded_at: dt.datetime
+    recorded_at: dt.datetime = Field(sa_type=_STAMP)
     """When the row was written, in UTC."""
     amends: int | None = Field(default=None, foreign_key="events.id", index=True)
     """The row this one corrects. A corrected row is kept, and no longer counts."""
@@ -66,7 +70,7 @@ class SentDigest(SQLModel, table=True):
     """SHA-256 of the recipients, the subject and the text body."""
     recipients: str
     subject: str
-    sent_at: dt.datetime
+    sent_at: dt.datetime = Field(sa_type=_STAMP)
     sent_by: str = Field(max_length=100)
 
 
@@ -81,4 +85,4 @@ class Deletion(SQLModel, table=True):
     events: int
     """The case's events as corrected (a correction is not counted as an event)."""
     deleted_by: str = Field(max_length=100)
-    deleted_at: dt.datetime
+    deleted_at: dt.datetime = Field(sa_type=_STAMP)

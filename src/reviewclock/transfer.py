@@ -31,7 +31,13 @@ A cell that a spreadsheet would run as a formula (one starting with ``=``,
 ``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading
 ``'``, as OWASP recommends, and that ``'`` is taken off again on import, so
 export, import and export again give the same file. CSV carries no notes and no audit trail;
-JSON (a list of ``show --json`` objects) carries both.
+JSON (a list of ``show --json`` objects) carries both. A case with corrections
+also carries its whole ``log`` (every row, superseded or not, each correction
+naming the position of the row it corrects, with its reason), and each deleted
+case is an object ``{"deleted": REF, ...}`` after the cases: so a register
+moved through JSON keeps its history.
+
+Checking an import against the register is :mod:`reviewclock.importing`.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ from reviewclock.rules import (
     PROCEEDING_KINDS,
     RECORDABLE_EVENTS,
 )
+from reviewclock.store.records import DeletionRow, LogRow
 
 CASE_COLUMNS = ("ref", "aware", "authority", "harm")
 OUTCOME_COLUMNS = {field: field.replace("_", "-") for field in OUTCOMES}
@@ -89,6 +96,10 @@ class Incoming:
     line: int
     case: CaseRecord
     unit: str = "line"
+    log: tuple[LogRow, ...] = ()
+    """The case's whole log, when the file carries its corrections (JSON)."""
+    deletion: DeletionRow | None = None
+    """A deleted case's audit row (JSON); then ``case`` has no events."""
 
 
 class ImportProblems(ReviewclockError):
@@ -229,7 +240,7 @@ def _case_from_cells(cells: dict[str, str]) -> CaseRecord:
     return CaseRecord(cells["ref"], cells.get("authority") or None, harm, tuple(events))
 
 
-def cell_text(value: str | bool) -> str:
+def outcome_cell(value: str | bool) -> str:
     """An outcome as the CSV writes it: ``yes`` and ``no`` for a national review."""
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -301,7 +312,7 @@ def write_csv(cases: Iterable[CaseRecord]) -> str:
             for field in EVENTS[e.name].outcomes:
                 value = getattr(e, field)
                 if value is not None:
-                    outcomes[field] = cell_text(value)
+                    outcomes[field] = outcome_cell(value)
         row = [case.ref, "; ".join(cells.get(AWARE, [])), case.authority or "", case.harm or ""]
         row += ["; ".join(cells.get(name, [])) for name in RECORDABLE_EVENTS]
         row += [outcomes.get(field, "") for field in OUTCOME_COLUMNS]
@@ -327,8 +338,20 @@ def read_json(text: str) -> tuple[list[Incoming], list[Problem]]:
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for number, item in enumerate(data, start=1):
-        ref = str(item.get("ref", "")) if isinstance(item, dict) else ""
+        ref = str(item.get("ref") or item.get("deleted") or "") if isinstance(item, dict) else ""
         try:
+            if isinstance(item, dict) and "deleted" in item:
+                deletion = DeletionRow(
+                    ref,
+                    str(item["reason"]),
+                    int(item["events"]),
+                    str(item["deleted_by"]),
+                    _stamp(item["deleted_at"]),
+                )
+                cases.append(
+                    Incoming(number, CaseRecord(ref, None, None, ()), "case", deletion=deletion)
+                )
+                continue
             if not isinstance(item, dict) or not ref:
                 raise ValueError("each case needs a 'ref'")
             if ref in seen:
@@ -337,35 +360,91 @@ def read_json(text: str) -> tuple[list[Incoming], list[Problem]]:
             harm = item.get("harm")
             if harm is not None and harm not in HARMS:
                 raise ValueError(f"harm {harm!r} is not death or serious-harm")
-            events = []
-            for ev in item.get("events") or []:
-                name = ev.get("event")
-                if name not in EVENTS:
-                    raise ValueError(f"unknown event {name!r}")
-                at = ev.get("recorded_at")
-                outcomes = {
-                    field: _outcome(field, ev[field])
-                    for field in OUTCOMES
-                    if ev.get(field) is not None
-                }
-                events.append(
-                    EventRecord(
-                        name,
-                        _date(name, str(ev.get("on", ""))),
-                        ev.get("kind"),
-                        ev.get("note"),
-                        ev.get("recorded_by"),
-                        dt.datetime.fromisoformat(at) if at else None,
-                        **outcomes,
-                    )
+            events = [_event(ev) for ev in item.get("events") or []]
+            log = _log(item.get("log") or [])
+            if log:
+                events = _current(log)
+                listed = sorted((e.name, e.on, e.kind or "") for e in events)
+                given = sorted(
+                    (e.name, e.on, e.kind or "") for e in (_event(v) for v in item["events"])
                 )
+                if listed != given:
+                    raise ValueError("its events are not those its log leaves current")
             if not any(e.name == AWARE for e in events):
                 raise ValueError("it has no 'aware' event")
             case = CaseRecord(ref, item.get("authority"), harm, tuple(events))
-            cases.append(Incoming(number, case, unit="case"))
-        except (ValueError, TypeError, AttributeError) as e:
+            cases.append(Incoming(number, case, unit="case", log=log))
+        except (ValueError, TypeError, AttributeError, KeyError) as e:
             problems.append(Problem(number, ref, str(e), unit="case"))
     return cases, problems
 
 
-# -- checking an import against the register -------------------------------------------------
+def _stamp(text: Any) -> dt.datetime:
+    when = dt.datetime.fromisoformat(str(text))
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _event(ev: Any) -> EventRecord:
+    name = ev.get("event")
+    if name not in EVENTS:
+        raise ValueError(f"unknown event {name!r}")
+    at = ev.get("recorded_at")
+    outcomes = {
+        field: _outcome(field, ev[field]) for field in OUTCOMES if ev.get(field) is not None
+    }
+    return EventRecord(
+        name,
+        _date(name, str(ev.get("on", ""))),
+        ev.get("kind"),
+        ev.get("note"),
+        ev.get("recorded_by"),
+        dt.datetime.fromisoformat(at) if at else None,
+        **outcomes,
+    )
+
+
+def _log(rows: Any) -> tuple[LogRow, ...]:
+    out: list[LogRow] = []
+    for position, row in enumerate(rows):
+        amends = row.get("amends")
+        if amends is not None and not (isinstance(amends, int) and 0 <= amends < position):
+            raise ValueError(f"log row {position} corrects {amends!r}, not an earlier row")
+        out.append(LogRow(_event(row), amends, row.get("reason")))
+    return tuple(out)
+
+
+def _current(log: Sequence[LogRow]) -> list[EventRecord]:
+    """The events a log leaves current (no correction points at them), in date order."""
+    corrected = {r.amends for r in log if r.amends is not None}
+    rows = [(r.event.on, i, r.event) for i, r in enumerate(log) if i not in corrected]
+    return [e for _, _, e in sorted(rows, key=lambda t: (t[0], t[1]))]
+
+
+def log_json(log: Sequence[LogRow]) -> list[dict[str, Any]]:
+    """A case's log as export writes it (see the module docstring)."""
+    return [
+        {
+            "event": r.event.name,
+            "on": r.event.on.isoformat(),
+            "kind": r.event.kind,
+            "note": r.event.note,
+            "recorded_by": r.event.recorded_by,
+            "recorded_at": None if r.event.recorded_at is None else r.event.recorded_at.isoformat(),
+            "decision": r.event.decision,
+            "panel_view": r.event.panel_view,
+            "national_review": r.event.national_review,
+            "amends": r.amends,
+            "reason": r.reason,
+        }
+        for r in log
+    ]
+
+
+def deletion_json(d: DeletionRow) -> dict[str, Any]:
+    return {
+        "deleted": d.ref,
+        "reason": d.reason,
+        "events": d.events,
+        "deleted_by": d.by,
+        "deleted_at": d.at.isoformat(),
+    }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -36,38 +37,46 @@ def backup(
 ) -> None:
     """Copy the register to DEST, safely while others are using it.
 
-    The copy is readable by you alone (mode 0600) and must pass SQLite's
-    integrity check. To restore, point --db (or REVIEWCLOCK_DB) at the copy.
+    The copy is readable by you alone (mode 0600). An SQLite register is
+    copied with SQLite's online backup and must pass its integrity check; to
+    restore, point --db (or REVIEWCLOCK_DB) at the copy. A PostgreSQL register
+    is dumped with 'pg_dump --format=custom'; restore it with pg_restore.
     """
     with open_register(db, user_settings()) as register:
         cases = register.backup(dest)
+        check = "integrity check: ok" if register.dialect == "sqlite" else "pg_dump: ok"
     noun = "case" if cases == 1 else "cases"
-    print(f"Backed up {cases} {noun} to {dest} (integrity check: ok).")
+    print(f"Backed up {cases} {noun} to {dest} ({check}).")
 
 
 @app.command(
     epilog=examples("reviewclock doctor", "reviewclock doctor --db /srv/bsu/reviewclock.db")
 )
 def doctor(db: DbOption = None) -> None:
-    """Check the register: integrity, schema revision, file modes and contradictory events.
+    """Check the register: integrity, schema revision, privacy and contradictory events.
 
+    On SQLite, privacy means file modes; on PostgreSQL, that no table is
+    readable by every database role (PUBLIC), and the file checks are skipped.
     Exits 1 with a list of what is wrong; prints one line and exits 0 when all is well.
     """
     settings = user_settings()
     with open_register(db, settings) as register:
         problems = register.problems(london_today())
         where = register.location
+        on_server = register.dialect != "sqlite"
     if settings.exposed:
         problems.append(settings.exposed)
+    if on_server:
+        print("note: a PostgreSQL register: the file checks (integrity, modes) are skipped")
     if problems:
         for problem in problems:
             print(f"problem: {problem}")
         print(f"{count(len(problems), 'problem')} in {where}", file=sys.stderr)
         raise typer.Exit(1)
-    print(f"{where}: integrity ok, schema current, private, no contradictory events.")
-
-
-EXPORT_FORMATS = ("csv", "json", "ics")
+    if on_server:
+        print(f"{where}: schema current, not readable by PUBLIC, no contradictory events.")
+    else:
+        print(f"{where}: integrity ok, schema current, private, no contradictory events.")
 
 
 @app.command(
@@ -77,12 +86,16 @@ EXPORT_FORMATS = ("csv", "json", "ics")
         "reviewclock import cases.csv",
         "reviewclock import more.csv --update       # add new events to existing cases",
         "reviewclock import backup.json --format json",
+        "reviewclock export --format json --db OLD | reviewclock import - --format json --db NEW",
     ),
 )
 def import_(
     file: Annotated[
         Path,
-        typer.Argument(metavar="FILE", help="A CSV file (as export writes it) or a JSON file."),
+        typer.Argument(
+            metavar="FILE",
+            help="A CSV file (as export writes it) or a JSON file; - reads standard input.",
+        ),
     ],
     file_format: Annotated[
         str | None,
@@ -118,6 +131,7 @@ def import_(
     line, the ref and the reason. --dry-run lists every problem at once.
     """
     from reviewclock.importing import plan_import, read_import, refusal
+    from reviewclock.store.location import missing_file
     from reviewclock.transfer import ImportProblems
 
     incoming, problems, encoding = read_import(file, file_format)
@@ -126,22 +140,23 @@ def import_(
     settings = user_settings()
     location, _ = register_location(db, settings)
     now = london_now()
+
+    def planner(existing: Any) -> Any:
+        return plan_import(incoming, existing, update=update, today=now.date())
+
     with contextlib.ExitStack() as stack:
         stack.enter_context(gc_paused())
         try:
-            missing = "://" not in location and not Path(location).expanduser().exists()
-            if missing and (dry_run or problems):
+            if missing_file(location) and (dry_run or problems):
                 # Checking against a register that does not exist yet: an empty one.
-                plan = plan_import(incoming, {}, update=update, today=now.date())
-                cases, events = plan.counts
+                plan = planner({})
+                cases, events = len(plan.cases), plan.events
             else:
-                register = stack.enter_context(open_register(db, settings, create=not dry_run))
+                register = stack.enter_context(
+                    open_register(db, settings, create=not dry_run, may_be_empty=dry_run)
+                )
                 cases, events = register.import_cases(
-                    incoming,
-                    update=update,
-                    dry_run=dry_run or bool(problems),
-                    today=now.date(),
-                    now=now,
+                    planner, dry_run=dry_run or bool(problems), now=now
                 )
         except ImportProblems as e:
             problems += e.problems
@@ -159,6 +174,9 @@ def import_(
     verb = "Would import" if dry_run else "Imported"
     tail = "; nothing was written (--dry-run)." if dry_run else "."
     print(f"{verb} {count(cases, 'new case')} and {count(events, 'event')} from {file}{tail}")
+
+
+EXPORT_FORMATS = ("csv", "json", "ics")
 
 
 @app.command(
@@ -189,9 +207,11 @@ def export(
 
     The JSON is a list of 'show --json' objects. With --as-of, every format
     holds the register as it stood on that date: the cases known by then,
-    the events dated by then, and every plan. Export, then import into an
-    empty register, gives the same export again. Corrections are exported as their current dates; the
-    history of corrections stays in the register.
+    the events dated by then, and every plan. Without --as-of, the JSON is a
+    whole copy: a case with corrections also carries its whole log, and each
+    deleted case follows the cases as {"deleted": REF, ...}; export, then
+    import into an empty register (SQLite or PostgreSQL), gives the same
+    export again, history included.
     """
     settings = user_settings()
     now = london_now()
@@ -213,5 +233,17 @@ def export(
             sys.stdout.buffer.write(ics_feed(evaluated, clock.calendar, now))
             return
         from reviewclock.render.data import case_dict
+        from reviewclock.transfer import deletion_json, log_json
 
-        emit_json_list(case_dict(c, cc) for c, cc in evaluated)
+        # A whole copy carries the history too; a view as of a date is only that view.
+        logs, deletions = register.logs() if as_of is None else ({}, [])
+
+        def items() -> Iterator[dict[str, Any]]:
+            for case, case_clock in evaluated:
+                item = case_dict(case, case_clock)
+                if case.ref in logs:
+                    item["log"] = log_json(logs[case.ref])
+                yield item
+            yield from (deletion_json(d) for d in deletions)
+
+        emit_json_list(items())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
@@ -65,9 +64,10 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         envvar=DB_ENV,
-        metavar="PATH",
+        metavar="PATH|URL",
         show_default=False,
-        help="The register: a file path or a SQLAlchemy URL [default: from REVIEWCLOCK_DB, "
+        help="The register: a file path, sqlite:///PATH, or postgresql+psycopg://USER@HOST/DBNAME "
+        "(the password from ~/.pgpass or PGPASSWORD) [default: from REVIEWCLOCK_DB, "
         "the config file's 'register', or the user data directory].",
     ),
 ]
@@ -90,21 +90,14 @@ NoteOption = Annotated[
 
 
 def complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Case references for shell completion, read with sqlite3 alone so completion stays fast."""
-    import sqlite3
+    """Case references for shell completion, read without the storage stack so it stays fast."""
+    from reviewclock.store.completion import refs_starting
 
     try:
         location, _ = register_location(
             ctx.params.get("db") or os.environ.get(DB_ENV), user_settings()
         )
-        path = location.split("sqlite:///", 1)[-1]
-        with contextlib.closing(
-            sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
-        ) as conn:
-            rows = conn.execute(
-                "SELECT ref FROM cases WHERE ref LIKE ? ORDER BY ref", (incomplete + "%",)
-            ).fetchall()
-        return [r[0] for r in rows]
+        return refs_starting(location, incomplete)
     except Exception:
         return []
 

@@ -92,11 +92,13 @@ def register_location(db: str | None, settings: Any) -> tuple[str, bool]:
     return default_register(), True
 
 
-def open_register(db: str | None, settings: Any, *, create: bool = False) -> Any:
+def open_register(
+    db: str | None, settings: Any, *, create: bool = False, may_be_empty: bool = False
+) -> Any:
     from reviewclock.store import Register
 
     location, is_default = register_location(db, settings)
-    return Register(location, create=create, make_dirs=is_default)
+    return Register(location, create=create, make_dirs=is_default, may_be_empty=may_be_empty)
 
 
 def read_cases(register: Any, **options: Any) -> Any:

@@ -16,13 +16,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Timestamps are timezone-aware: timestamptz on PostgreSQL; SQLite stores the same
+    # UTC text either way, so registers made before PostgreSQL was supported are unchanged.
     op.create_table(
         "cases",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("ref", sa.String(64), nullable=False, unique=True),
         sa.Column("authority", sa.String(200)),
         sa.Column("harm", sa.String(20)),
-        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
     )
     op.create_table(
@@ -33,7 +35,7 @@ def upgrade() -> None:
         sa.Column("on_date", sa.Date, nullable=False),
         sa.Column("note", sa.Text),
         sa.Column("recorded_by", sa.String(100), nullable=False),
-        sa.Column("recorded_at", sa.DateTime, nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_events_case_id", "events", ["case_id"])
 

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("recipients", sa.Text, nullable=False),
         sa.Column("subject", sa.Text, nullable=False),
-        sa.Column("sent_at", sa.DateTime, nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_by", sa.String(100), nullable=False),
     )
     op.create_index("ix_sent_digests_digest_date", "sent_digests", ["digest_date"])

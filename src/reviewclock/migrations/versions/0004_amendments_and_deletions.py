@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("events", sa.Integer, nullable=False),
         sa.Column("deleted_by", sa.String(100), nullable=False),
-        sa.Column("deleted_at", sa.DateTime, nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_deletions_ref", "deletions", ["ref"])
 
