@@ -72,6 +72,8 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("due-json", ["due", "2024-04-15", "--working-days", "-7", "--json"]),
     ("due-months", ["due", "2023-08-31", "--months", "6"]),
     ("due-bad", ["due", "2023-05-05"]),
+    ("due-bad-nation", ["due", "2023-05-05", "-w", "5", "--nation", "XYZ"]),
+    ("due-too-far", ["due", "2023-05-05", "-w", "99999999"]),
     ("amend", ["amend", "BSCP-2024-08", "notified", "--on", "2024-04-04", "--reason", "typo"]),
     (
         "amend-decision",

@@ -38,6 +38,8 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from reviewclock.errors import UsageProblem
+
 NATIONS: dict[str, str] = {
     "ENG": "England",
     "WLS": "Wales",
@@ -51,13 +53,14 @@ LAST_YEAR = 2045
 """The years the calendar's index covers at first; it widens itself for dates outside them."""
 
 
-class UnknownNationError(ValueError):
-    """The nation is not one of :data:`NATIONS`."""
+class UnknownNationError(UsageProblem):
+    """The nation is not one of :data:`NATIONS`; ``option`` names the option it came from."""
 
-    def __init__(self, nation: str) -> None:
+    def __init__(self, nation: str, option: str | None = None) -> None:
         self.nation = nation
         super().__init__(
-            f"unknown nation {nation!r}; use one of {', '.join(NATIONS)} "
+            ("" if option is None else f"{option}: ")
+            + f"unknown nation {nation!r}; use one of {', '.join(NATIONS)} "
             "(England, Wales, Scotland, Northern Ireland)"
         )
 
@@ -273,7 +276,6 @@ class DueDate:
 def check_count(start: dt.date, *, working_days: int | None, months: int | None) -> None:
     """Refuse, before any counting, a count that cannot stay in the supported dates."""
     from reviewclock.dates import FIRST_DAY, LAST_DAY, RANGE
-    from reviewclock.errors import UsageProblem
 
     span = (LAST_DAY - FIRST_DAY).days
     if abs(working_days if working_days is not None else 0) > span or abs(months or 0) > 12 * (
@@ -296,7 +298,6 @@ def count_from(
     the supported dates, checking the count itself before any counting.
     """
     from reviewclock.dates import RANGE, in_range
-    from reviewclock.errors import UsageProblem
 
     check_count(start, working_days=working_days, months=months)
     if working_days is not None:

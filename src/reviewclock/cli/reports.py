@@ -89,18 +89,14 @@ def due(
     A month count keeps the day number (or the month's last day) and is not
     moved off a weekend.
     """
-    from reviewclock.calendar import UnknownNationError, check_count, count_from
+    from reviewclock.calendar import check_count, count_from
 
     if (working_days is None) == (months is None):
         raise UsageProblem(
             "give exactly one of --working-days N or --months N (see 'reviewclock due --help')"
         )
     check_count(start, working_days=working_days, months=months)
-    settings = user_settings()
-    try:
-        cal = settings.calendar(nation)
-    except UnknownNationError as e:
-        raise UsageProblem(f"--nation: {e}") from None
+    cal = user_settings().calendar(nation)
     found = count_from(cal, start, working_days=working_days, months=months)
     from reviewclock.render.due import due_json, due_text
 
