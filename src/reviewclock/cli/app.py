@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from reviewclock.errors import ReviewclockError
 
@@ -96,7 +96,26 @@ class _Group(TyperGroup):
         raise SystemExit(rv if isinstance(rv, int) else 0)
 
 
-app = typer.Typer(
+class _Command(TyperCommand):
+    """Usage lines as click writes them, ``show [OPTIONS] REF``, not Typer's ``{REF}``."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [
+            p[1:-1] if p.startswith("{") and p.endswith("}") else p
+            for p in super().collect_usage_pieces(ctx)
+        ]
+
+
+class _Typer(typer.Typer):
+    """Every command gets :class:`_Command` unless it names a class of its own."""
+
+    def command(  # type: ignore[override]
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return super().command(name, cls=cls or _Command, **kwargs)
+
+
+app = _Typer(
     cls=_Group,
     name=PROG,
     no_args_is_help=True,

@@ -39,8 +39,10 @@ def write_chart(
     fig, axes = plt.subplots(len(stages), 1, figsize=(8, 1.25 * len(stages) + 0.9), squeeze=False)
     for ax, stage in zip(axes[:, 0], stages, strict=True):
         s = stats[stage.name]
-        ax.barh([0], [s.on_time], color=ON_TIME, label="on time")
-        ax.barh([0], [s.late], left=[s.on_time], color=LATE, label="late")
+        # Named in an SVG (``<g id="sin-late">``), so that the drawn values can be read back.
+        ax.patch.set_gid(f"{stage.name}-axes")
+        ax.barh([0], [s.on_time], color=ON_TIME, label="on time", gid=f"{stage.name}-on-time")
+        ax.barh([0], [s.late], left=[s.on_time], color=LATE, label="late", gid=f"{stage.name}-late")
         total = max(s.completed, 1)
         for value, left in ((s.on_time, 0), (s.late, s.on_time)):
             if value:
