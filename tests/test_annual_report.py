@@ -23,8 +23,9 @@ from reviewclock.annual import Bar, Outcome, StagePart, annual_section
 from reviewclock.calendar import WorkingCalendar
 from reviewclock.clock import CaseRecord, Clock, EventRecord
 from reviewclock.models import Case, Deletion, Event, SentDigest  # noqa: F401  (the tables)
-from reviewclock.render.annual import annual_html, annual_markdown, md_escape, number
-from reviewclock.report import StageStats
+from reviewclock.render.annual import number
+from reviewclock.render.annual_formats import annual_html, annual_markdown, md_escape
+from reviewclock.stats import StageStats
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "src" / "reviewclock" / "migrations"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -20,9 +20,10 @@ from helpers import assert_refused, run
 from reviewclock.calendar import WorkingCalendar
 from reviewclock.clock import CaseRecord, Clock, EventRecord, State
 from reviewclock.config import parse_settings
+from reviewclock.digest import build_digest
 from reviewclock.errors import ConfigError
-from reviewclock.report import build_digest, timeliness
 from reviewclock.rules import Direction, Event, Milestone, Names, Nature, Rulebook, rulebook
+from reviewclock.stats import timeliness
 
 D = dt.date.fromisoformat
 

@@ -12,7 +12,7 @@ import pytest
 from helpers import RegisterCopy, assert_refused, run
 from reviewclock.calendar import WorkingCalendar
 from reviewclock.clock import Clock, EventRecord, State
-from reviewclock.report import build_digest
+from reviewclock.digest import build_digest
 
 D = dt.date.fromisoformat
 

@@ -83,7 +83,12 @@ class Settings:
 
         code = (nation or self.nation).upper()
         if code not in NATIONS:
-            raise UnknownNationError(code if nation is None else nation)
+            # A nation given here comes from the command line (the file's is checked on reading).
+            raise (
+                UnknownNationError(code, None)
+                if nation is None
+                else UnknownNationError(nation, "--nation")
+            )
         return WorkingCalendar(code, self.extra_closures, bank_holidays=cached_bank_holidays(code))
 
     def rules(self) -> Rulebook:

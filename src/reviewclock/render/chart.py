@@ -13,10 +13,9 @@ from pathlib import Path
 from reviewclock.annual import StagePart
 from reviewclock.dates import describe
 from reviewclock.errors import UsageProblem
-from reviewclock.report import StageStats
 from reviewclock.rules import Stage
+from reviewclock.stats import StageStats
 
-CHART_SUFFIXES = (".svg", ".png")
 ON_TIME, LATE, OPEN = "#2e7d32", "#b71c1c", "#9e9e9e"
 EXTENDED = "#ef6c00"
 """Met after the statutory date but within an extension the Panel agreed."""
@@ -29,9 +28,6 @@ def write_chart(
     period: tuple[object, object],
 ) -> None:
     """Write the figures to ``path`` (SVG or PNG, by its suffix): one chart per stage."""
-    suffix = path.suffix.lower()
-    if suffix not in CHART_SUFFIXES:
-        raise UsageProblem(f"{path.name!r}: a chart is written as .svg or .png")
     try:
         import matplotlib
 
@@ -121,6 +117,7 @@ def write_chart(
         fontweight="bold",
     )
     fig.tight_layout()
+    suffix = path.suffix.lower()  # .svg or .png: the command line refuses any other
     fig.savefig(
         path, format=suffix[1:], dpi=150, metadata={"Date": None} if suffix == ".svg" else None
     )

@@ -4,41 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reviewclock.clock import State
 from reviewclock.dates import describe
+from reviewclock.digest import Digest, DigestLine
 from reviewclock.render import visible
-from reviewclock.render.terminal import days_text, delay_text, due_text, late_action
-from reviewclock.report import Digest, DigestLine
-
-
-def counts_line(digest: Digest) -> str:
-    """``2 overdue, 1 delayed by proceedings, 3 due soon``."""
-    text = (
-        f"{len(digest.overdue)} overdue, {len(digest.delayed)} delayed by proceedings, "
-        f"{len(digest.due_soon)} due soon"
-    )
-    if digest.local:
-        text += f"; {len(digest.local)} local " + (
-            "target" if len(digest.local) == 1 else "targets"
-        )
-    return text
-
-
-def action_for(line: DigestLine) -> str:
-    """What to do about a digest line, or why it is late."""
-    s = line.stage
-    if s.delay is not None:
-        told = (
-            "Panel told"
-            if s.delay.panel_told
-            else f"PANEL NOT YET TOLD: record {s.delay.notice_event}"
-        )
-        return f"{delay_text(s)}; {told}"
-    if s.state is State.OVERDUE:
-        return late_action(s.stage)
-    if s.stage.parent is not None:
-        return f"{s.stage.title} (local target within {s.stage.parent})"
-    return s.stage.title
+from reviewclock.render.phrases import action_for, counts_line, days_text, due_text
 
 
 def _rows(lines: Sequence[DigestLine]) -> list[list[str]]:
