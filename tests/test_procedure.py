@@ -737,7 +737,7 @@ def test_the_annual_section_counts_extensions_apart() -> None:
     """The three cases of EXTENDED: sent on time, within the agreed extension and late.
     The section's words and its figure count the middle one apart."""
     from reviewclock.annual import Outcome, annual_section
-    from reviewclock.render.annual import annual_markdown
+    from reviewclock.render.annual_formats import annual_markdown
 
     cases = [
         _case("ON-TIME", "2024-01-29"),
