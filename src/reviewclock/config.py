@@ -62,12 +62,13 @@ class Settings:
 
     def calendar(self, nation: str | None = None) -> WorkingCalendar:
         from reviewclock.calendar import NATIONS, UnknownNationError, WorkingCalendar
-        from reviewclock.holidaycache import cached_bank_holidays
+        from reviewclock.holidaycache import cached_calendar
 
         code = (nation or self.nation).upper()
         if code not in NATIONS:
             raise UnknownNationError(code if nation is None else nation)
-        return WorkingCalendar(code, self.extra_closures, bank_holidays=cached_bank_holidays(code))
+        table, days = cached_calendar(code)
+        return WorkingCalendar(code, self.extra_closures, bank_holidays=table, working_days=days)
 
     def clock(self) -> Clock:
         from reviewclock.clock import Clock

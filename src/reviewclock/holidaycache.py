@@ -1,11 +1,13 @@
-"""A cache of the bank-holiday table, kept in the user's cache directory.
+"""A cache of the bank-holiday table and the working-day index, in the user's cache directory.
 
 Working out the bank holidays means loading the ``holidays`` package's rules
 for every country in the world, which costs more than the rest of a ``status``
 run. The table for a nation only changes with a new release of that package,
-so it is cached in a file named by the package's version: upgrading the
-package makes a new file. A missing, unreadable or damaged cache file is
-simply worked out again; the cache never changes an answer.
+so it is cached in a file named by the package's installed version (read from
+its metadata, without importing it): upgrading the package makes a new file.
+The file also keeps the working days of those years, so that the calendar's
+index is read rather than worked out day by day. A missing, unreadable or
+damaged cache file is simply worked out again; the cache never changes an answer.
 """
 
 from __future__ import annotations
@@ -16,35 +18,56 @@ import json
 import os
 from pathlib import Path
 
-from reviewclock.calendar import FIRST_YEAR, LAST_YEAR, bank_holidays
+from reviewclock.calendar import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    bank_holidays,
+    is_working_days,
+    working_days,
+)
 
 APP = "reviewclock"
+FORMAT = 2
+"""Bumped when the file's layout changes, so that an older file is never misread."""
 
 
 def cache_path(nation: str) -> Path:
-    import holidays
+    from importlib.metadata import version
+
     import platformdirs
 
-    version = holidays.__version__  # type: ignore[attr-defined]
-    name = f"bank-holidays-{version}-{nation}-{FIRST_YEAR}-{LAST_YEAR}.json"
+    name = f"bank-holidays-{version('holidays')}-{nation}-{FIRST_YEAR}-{LAST_YEAR}-v{FORMAT}.json"
     return platformdirs.user_cache_path(APP) / name
 
 
-def cached_bank_holidays(nation: str) -> dict[dt.date, str]:
-    """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
+def cached_calendar(nation: str) -> tuple[dict[dt.date, str], list[int]]:
+    """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`, and the
+    working days of those years (as ordinals, in order, with no local closures)."""
     nation = nation.upper()
     path = cache_path(nation)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        table = {dt.date.fromisoformat(k): str(v) for k, v in raw.items()}
-        if table and all(FIRST_YEAR <= d.year <= LAST_YEAR for d in table):
-            return table
-    except (OSError, ValueError, TypeError, AttributeError):
+        table = {dt.date.fromisoformat(k): str(v) for k, v in raw["holidays"].items()}
+        days = [int(d) for d in raw["working_days"]]
+        in_range = all(FIRST_YEAR <= d.year <= LAST_YEAR for d in table)
+        if table and in_range and is_working_days(days, table, FIRST_YEAR, LAST_YEAR):
+            return table, days
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
         pass
     table = bank_holidays(nation, FIRST_YEAR, LAST_YEAR)
+    days = working_days(table, FIRST_YEAR, LAST_YEAR)
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({d.isoformat(): n for d, n in sorted(table.items())}))
+        data = {
+            "holidays": {d.isoformat(): n for d, n in sorted(table.items())},
+            "working_days": days,
+        }
+        tmp.write_text(json.dumps(data))
         tmp.replace(path)
-    return table
+    return table, days
+
+
+def cached_bank_holidays(nation: str) -> dict[dt.date, str]:
+    """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
+    return cached_calendar(nation)[0]

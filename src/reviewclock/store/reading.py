@@ -10,16 +10,14 @@ marks differ. SQLite hands back dates and times as ISO text, PostgreSQL as
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy import text
-from sqlalchemy.engine import Connection
 
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.errors import CaseNotFound
 from reviewclock.rules import Stage
+from reviewclock.store.db import Db
 from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.records import DeletionRow, LogRow
 
@@ -73,126 +71,166 @@ def utc(value: Any) -> dt.datetime:
     return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
 
 
-def case_id(conn: Connection, ref: str, *, lock: bool = False) -> Any:
+def case_id(db: Db, ref: str, *, lock: bool = False) -> Any:
     """The row id of the case ``ref``, or None. With ``lock`` on PostgreSQL the case row is
     locked until the transaction ends (SQLite's write transaction already holds the lock)."""
     sql = "SELECT id FROM cases WHERE ref = :ref"
-    if lock and conn.dialect.name == POSTGRESQL:
+    if lock and db.dialect == POSTGRESQL:
         sql += " FOR UPDATE"
-    return conn.execute(text(sql), {"ref": ref}).scalar()
+    return db.value(sql, {"ref": ref})
 
 
-def load(conn: Connection, ref: str, where: str) -> CaseRecord:
+def load(db: Db, ref: str, where: str) -> CaseRecord:
     """One case with its current events, audit fields included."""
-    head = conn.execute(
-        text("SELECT id, ref, authority, harm FROM cases WHERE ref = :ref"), {"ref": ref}
-    ).first()
+    head = next(
+        iter(db.rows(f"SELECT {HEAD_COLUMNS} FROM cases WHERE ref = :ref", {"ref": ref})), None
+    )
     if head is None:
         raise CaseNotFound(
             f"no case {ref!r} in the register {where}; 'reviewclock status --all' lists the cases"
         )
-    rows = conn.execute(
-        text(
-            f"SELECT case_id, name, on_date, kind, {OUTCOME_SQL}{AUDIT_COLUMNS} FROM events"
-            f" WHERE case_id = :id AND {CURRENT} ORDER BY on_date, id"
-        ),
+    rows = db.rows(
+        f"SELECT {event_columns(True)} FROM events WHERE case_id = :id AND {CURRENT}"
+        " ORDER BY on_date, id",
         {"id": head[0]},
     )
-    events = events_by_case(rows, audit=True).get(head[0], ())
-    return CaseRecord(head[1], head[2], head[3], events)
+    return next(_merge([head], rows, audit=True))
 
 
-def cases(
-    conn: Connection, *, audit: bool, open_in: Sequence[Stage] | None = None
-) -> list[CaseRecord]:
+HEAD_COLUMNS = "id, ref, authority, harm"
+
+
+def event_columns(audit: bool) -> str:
+    return f"case_id, name, on_date, kind, {OUTCOME_SQL}" + (AUDIT_COLUMNS if audit else "")
+
+
+def cases(db: Db, *, audit: bool, open_in: Sequence[Stage] | None = None) -> Iterator[CaseRecord]:
     """Every case (or those with a stage open in ``open_in``), in the order they were added,
-    each with its current events in date order; read through the driver's own cursor."""
-    mark = "%s" if conn.dialect.name == POSTGRESQL else "?"
-    where, params = "", list[str]()
+    each with its current events in date order, one at a time as they are read.
+
+    The open cases are worked out once, by set algebra on the events' names
+    (see :func:`open_case_ids`); a register of any size is read in one pass.
+    """
     if open_in is not None:
-        where, params = _open_cases_sql(open_in, mark)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(
-            f"SELECT id, ref, authority, harm FROM cases"
-            f" {'WHERE id IN (' + where + ')' if where else ''} ORDER BY id",
-            params,
-        )
-        heads = cursor.fetchall()
-        columns = AUDIT_COLUMNS if audit else ""
-        cursor.execute(
-            f"SELECT case_id, name, on_date, kind, {OUTCOME_SQL}{columns} FROM events"
-            f" WHERE {CURRENT}"
-            f" {'AND case_id IN (' + where + ')' if where else ''}"
-            " ORDER BY case_id, on_date, id",
-            params,
-        )
-        by_case = events_by_case(cursor.fetchall(), audit=audit)
-    finally:
-        cursor.close()
-    empty: tuple[EventRecord, ...] = ()
-    return [
-        CaseRecord(ref, authority, harm, by_case.get(cid, empty))
-        for cid, ref, authority, harm in heads
-    ]
-
-
-def _open_cases_sql(stages: Sequence[Stage], mark: str) -> tuple[str, list[str]]:
-    """SQL for the ids of cases with an open stage, built from the rulebook."""
-    conditions: list[str] = []
-    params: list[str] = []
-    for stage in stages:
-        marks = ", ".join([mark] * len(stage.starts_on))
-        conditions.append(
-            f"(MAX(CASE WHEN name IN ({marks}) THEN 1 ELSE 0 END) = 1"
-            f" AND MAX(CASE WHEN name = {mark} THEN 1 ELSE 0 END) = 0)"
-        )
-        params += [*stage.starts_on, stage.met_by]
-    sql = f"SELECT case_id FROM events WHERE {CURRENT} GROUP BY case_id HAVING " + " OR ".join(
-        conditions
+        yield from cases_by_id(db, open_case_ids(db, open_in), audit=audit)
+        return
+    heads = db.rows(f"SELECT {HEAD_COLUMNS} FROM cases ORDER BY id")
+    rows = db.rows(
+        f"SELECT {event_columns(audit)} FROM events WHERE {CURRENT} ORDER BY case_id, on_date, id"
     )
-    return sql, params
+    yield from _merge(heads, rows, audit=audit)
 
 
-def events_by_case(rows: Iterable[Any], *, audit: bool) -> dict[int, tuple[EventRecord, ...]]:
-    """Group event rows (ordered by case) into each case's tuple of :class:`EventRecord`."""
-    grouped: dict[int, list[EventRecord]] = {}
+def cases_by_id(db: Db, ids: Sequence[int], *, audit: bool) -> Iterator[CaseRecord]:
+    """The cases with the row ids ``ids``, in the order of ``ids``, read in batches."""
+    for lo in range(0, len(ids), BATCH):
+        batch = list(ids[lo : lo + BATCH])
+        if not batch:
+            continue
+        place = {cid: i for i, cid in enumerate(batch)}
+        chosen = _ids_in(db, "id")
+        heads = sorted(
+            db.rows(f"SELECT {HEAD_COLUMNS} FROM cases WHERE {chosen}", {"ids": _ids(db, batch)}),
+            key=lambda h: place[h[0]],
+        )
+        rows = sorted(
+            db.rows(
+                f"SELECT {event_columns(audit)}, id FROM events"
+                f" WHERE {_ids_in(db, 'case_id')} AND {CURRENT}",
+                {"ids": _ids(db, batch)},
+            ),
+            key=lambda r: (place[r[0]], r[2], r[-1]),
+        )
+        yield from _merge(heads, rows, audit=audit)
+
+
+BATCH = 2000
+"""Cases read per query when they are picked by id."""
+
+
+def _ids_in(db: Db, column: str) -> str:
+    """``column`` is one of the ids in the parameter ``:ids``."""
+    if db.dialect == POSTGRESQL:
+        return f"{column} = ANY(:ids)"
+    return f"{column} IN (SELECT value FROM json_each(:ids))"
+
+
+def _ids(db: Db, ids: list[int]) -> Any:
+    if db.dialect == POSTGRESQL:
+        return ids
+    import json
+
+    return json.dumps(ids)
+
+
+def open_case_ids(db: Db, stages: Sequence[Stage]) -> list[int]:
+    """The ids of the cases with a stage open: one of its start events is recorded and its
+    meeting event is not. Worked out once, from the names alone (an amendment keeps the
+    name of the event it corrects, so corrected rows need not be told apart), by set
+    algebra that the index on events (name, case_id) answers without reading the table."""
+    selects: list[str] = []
+    params: dict[str, str] = {}
+    for i, stage in enumerate(stages):
+        starts = ", ".join(f":s{i}_{j}" for j in range(len(stage.starts_on)))
+        params |= {f"s{i}_{j}": name for j, name in enumerate(stage.starts_on)}
+        params[f"m{i}"] = stage.met_by
+        selects.append(
+            f"SELECT case_id FROM (SELECT case_id FROM events WHERE name IN ({starts})"
+            f" EXCEPT SELECT case_id FROM events WHERE name = :m{i}) AS open{i}"
+        )
+    if not selects:
+        return []
+    return sorted(int(r[0]) for r in db.rows(" UNION ".join(selects), params))
+
+
+def _merge(
+    heads: Iterable[Sequence[Any]], rows: Iterable[Sequence[Any]], *, audit: bool
+) -> Iterator[CaseRecord]:
+    """Each case head with its event rows; both are ordered by case in the same order."""
     days: dict[Any, dt.date] = {}  # a register repeats the same few thousand dates
-    current: list[EventRecord] = []
-    current_id = None
-    for row in rows:
-        cid, name, on, kind, decision, view, national = row[:7]
-        when = days.get(on)
-        if when is None:
-            when = days[on] = day(on)
-        if cid != current_id:
-            current = grouped.setdefault(cid, [])
-            current_id = cid
-        national = None if national is None else bool(national)
-        if audit:
-            note, by, at = row[7:]
-            at = utc(at) if at else None
-            current.append(EventRecord(name, when, kind, note, by, at, decision, view, national))
-        elif decision is None and view is None and national is None:
-            current.append(EventRecord(name, when, kind))
-        else:
-            current.append(
-                EventRecord(name, when, kind, None, None, None, decision, view, national)
-            )
-    return {cid: tuple(events) for cid, events in grouped.items()}
+    stamps: dict[Any, dt.datetime] = {}
+    users: dict[Any, Any] = {}
+    rows = iter(rows)
+    row = next(rows, None)
+    for cid, ref, authority, harm in heads:
+        events: list[EventRecord] = []
+        while row is not None and row[0] == cid:
+            _, name, on, kind, decision, view, national = row[:7]
+            when = days.get(on)
+            if when is None:
+                when = days[on] = day(on)
+            if national is not None:
+                national = bool(national)
+            if audit:
+                note, by, at = row[7:10]
+                by = users.setdefault(by, by)
+                stamp = stamps.get(at)
+                if stamp is None and at:
+                    stamp = stamps[at] = utc(at)
+                events.append(
+                    EventRecord(name, when, kind, note, by, stamp, decision, view, national)
+                )
+            elif decision is None and view is None and national is None:
+                events.append(EventRecord(name, when, kind))
+            else:
+                events.append(
+                    EventRecord(name, when, kind, None, None, None, decision, view, national)
+                )
+            row = next(rows, None)
+        yield CaseRecord(ref, authority, harm, tuple(events))
 
 
-def history(conn: Connection, ref: str, where: str) -> list[HistoryEntry]:
+def history(db: Db, ref: str, where: str) -> list[HistoryEntry]:
     """Every record, correction and deletion for ``ref``, oldest first."""
-    rows = conn.execute(
-        text(
+    rows = list(
+        db.rows(
             "SELECT e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by, e.recorded_at,"
             f" e.amends, e.reason, {OUTCOME_SQL} FROM events e JOIN cases c ON c.id = e.case_id"
-            " WHERE c.ref = :ref ORDER BY e.recorded_at, e.id"
-        ),
-        {"ref": ref},
-    ).fetchall()
-    gone = deletions(conn, ref)
+            " WHERE c.ref = :ref ORDER BY e.recorded_at, e.id",
+            {"ref": ref},
+        )
+    )
+    gone = deletions(db, ref)
     if not rows and not gone:
         raise CaseNotFound(
             f"no case {ref!r} in the register {where}, and none was deleted; "
@@ -227,27 +265,25 @@ def history(conn: Connection, ref: str, where: str) -> list[HistoryEntry]:
     return sorted(out, key=lambda h: h.at)
 
 
-def deletions(conn: Connection, ref: str | None = None) -> list[DeletionRow]:
+def deletions(db: Db, ref: str | None = None) -> list[DeletionRow]:
     """The deletions recorded (for one ref, or all), oldest first."""
     sql = "SELECT ref, reason, events, deleted_by, deleted_at FROM deletions"
     params: dict[str, str] = {}
     if ref is not None:
         sql += " WHERE ref = :ref"
         params["ref"] = ref
-    rows = conn.execute(text(sql + " ORDER BY id"), params)
+    rows = db.rows(sql + " ORDER BY id", params)
     return [DeletionRow(r, why, int(n), by, utc(at)) for r, why, n, by, at in rows]
 
 
-def logs(conn: Connection) -> dict[str, tuple[LogRow, ...]]:
+def logs(db: Db) -> dict[str, tuple[LogRow, ...]]:
     """The whole event log of each case that has a correction, rows in the order written."""
-    rows = conn.execute(
-        text(
-            "SELECT c.ref, e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by,"
-            f" e.recorded_at, e.amends, e.reason, {OUTCOME_SQL}"
-            " FROM events e JOIN cases c ON c.id = e.case_id"
-            " WHERE e.case_id IN (SELECT case_id FROM events WHERE amends IS NOT NULL)"
-            " ORDER BY c.id, e.id"
-        )
+    rows = db.rows(
+        "SELECT c.ref, e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by,"
+        f" e.recorded_at, e.amends, e.reason, {OUTCOME_SQL}"
+        " FROM events e JOIN cases c ON c.id = e.case_id"
+        " WHERE e.case_id IN (SELECT case_id FROM events WHERE amends IS NOT NULL)"
+        " ORDER BY c.id, e.id"
     )
     out: dict[str, list[LogRow]] = {}
     position: dict[int, int] = {}
@@ -259,11 +295,10 @@ def logs(conn: Connection) -> dict[str, tuple[LogRow, ...]]:
     return {ref: tuple(log) for ref, log in out.items()}
 
 
-def digest_sent(conn: Connection, digest_date: dt.date, fingerprint: str) -> Any:
-    from sqlalchemy import Date, bindparam
-
-    query = text(
+def digest_sent(db: Db, digest_date: dt.date, fingerprint: str) -> Any:
+    rows = db.rows(
         "SELECT sent_at, recipients FROM sent_digests"
-        " WHERE digest_date = :day AND fingerprint = :fingerprint ORDER BY id LIMIT 1"
-    ).bindparams(bindparam("day", type_=Date()))
-    return conn.execute(query, {"day": digest_date, "fingerprint": fingerprint}).first()
+        " WHERE digest_date = :day AND fingerprint = :fingerprint ORDER BY id LIMIT 1",
+        {"day": digest_date, "fingerprint": fingerprint},
+    )
+    return next(iter(rows), None)

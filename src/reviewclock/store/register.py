@@ -11,22 +11,25 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING, Any
 
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.errors import RegisterError, ReviewclockError, UsageProblem
 from reviewclock.migrations import HEAD
 from reviewclock.rules import Stage
 from reviewclock.store import reading, schema, writing
-from reviewclock.store.engine import lock_timeout, make_engine, translated
+from reviewclock.store.db import Core, Db, Lite, connect_sqlite
+from reviewclock.store.engine import lock_timeout, translated
 from reviewclock.store.location import POSTGRESQL, LocationError, locate
 from reviewclock.store.reading import HistoryEntry
 from reviewclock.store.records import DeletionRow, LogRow
 from reviewclock.store.writing import Planner
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 class Register:
@@ -55,11 +58,12 @@ class Register:
 
             prepare_file(self.path, create=create, make_dirs=make_dirs)
         self.timeout = lock_timeout()
-        self.engine = make_engine(self.where, self.timeout)
+        self._engine: Engine | None = None
+        self._lite: sqlite3.Connection | None = None
         try:
-            with self._translated(), self.engine.connect() as conn, conn.begin():
-                stale = schema.needs_upgrade(conn, self.where)
-                empty = stale and not schema.tables(conn, self.dialect)
+            with self._read() as db:
+                stale = schema.needs_upgrade(db, self.where)
+                empty = stale and not schema.tables(db, self.dialect)
             self.empty = empty and not create and self.dialect == POSTGRESQL
             if self.empty and may_be_empty:
                 return
@@ -69,32 +73,73 @@ class Register:
                     "'reviewclock add-sin', or point --db (or REVIEWCLOCK_DB) at your register"
                 )
             if stale:
-                with self._write() as conn:
-                    schema.upgrade(conn, self.dialect)
+                self._upgrade()
         except BaseException:
-            self.engine.dispose()
+            self.close()
             raise
 
     # -- transactions --------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine: PostgreSQL's connections, and Alembic's upgrades on either
+        engine. An SQLite register is otherwise read and written with stdlib ``sqlite3``."""
+        if self._engine is None:
+            from reviewclock.store.engine import make_engine
+
+            self._engine = make_engine(self.where, self.timeout)
+        return self._engine
+
+    def _sqlite(self) -> sqlite3.Connection:
+        if self._lite is None:
+            assert self.path is not None
+            self._lite = connect_sqlite(self.where, self.timeout)
+        return self._lite
+
+    def _upgrade(self) -> None:
+        """Bring the schema to the newest revision with Alembic, under the write lock."""
+        with self._translated(), self.engine.connect() as conn:
+            conn = conn.execution_options(reviewclock_write=True)
+            with conn.begin():
+                schema.upgrade(conn, self.dialect)
+        if self.dialect != POSTGRESQL:
+            self.engine.dispose()
+            self._engine = None
 
     def _translated(self) -> contextlib.AbstractContextManager[None]:
         return translated(self.where, self.timeout)
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """A short write transaction (SQLite: begun IMMEDIATE, so writers queue)."""
-        with self._translated(), self.engine.connect() as conn:
-            conn = conn.execution_options(reviewclock_write=True)
-            with conn.begin():
-                yield conn
+    def _transaction(self, begin: str) -> Iterator[Db]:
+        with self._translated():
+            if self.dialect == POSTGRESQL:
+                with self.engine.connect() as conn, conn.begin():
+                    yield Core(conn)
+                return
+            lite = self._sqlite()
+            lite.execute(begin)
+            try:
+                yield Lite(lite)
+            except BaseException:
+                if lite.in_transaction:
+                    lite.execute("ROLLBACK")
+                raise
+            lite.execute("COMMIT")
 
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self._translated(), self.engine.connect() as conn, conn.begin():
-            yield conn
+    def _write(self) -> contextlib.AbstractContextManager[Db]:
+        """A short write transaction (SQLite: begun IMMEDIATE, so writers queue)."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def _read(self) -> contextlib.AbstractContextManager[Db]:
+        return self._transaction("BEGIN")
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._lite is not None:
+            self._lite.close()
+            self._lite = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
     def __enter__(self) -> Register:
         return self
@@ -232,8 +277,25 @@ class Register:
         stage is open when one of its start events is recorded and its meeting
         event is not, which the database can tell without working out dates.
         """
-        with self._read() as conn:
-            return reading.cases(conn, audit=audit, open_in=open_in)
+        return list(self.each_case(audit=audit, open_in=open_in))
+
+    def each_case(
+        self, *, audit: bool = True, open_in: Sequence[Stage] | None = None
+    ) -> Iterator[CaseRecord]:
+        """As :meth:`cases`, one case at a time as it is read, so that a command over a large
+        register holds one case at a time rather than all of them."""
+        with self._read() as db:
+            yield from reading.cases(db, audit=audit, open_in=open_in)
+
+    def open_case_ids(self, stages: Sequence[Stage]) -> list[int]:
+        """The row ids of the cases with one of ``stages`` open (see :meth:`cases`)."""
+        with self._read() as db:
+            return reading.open_case_ids(db, stages)
+
+    def cases_by_id(self, ids: Sequence[int], *, audit: bool = True) -> Iterator[CaseRecord]:
+        """The cases with these row ids, in this order, one at a time."""
+        with self._read() as db:
+            yield from reading.cases_by_id(db, ids, audit=audit)
 
     def history(self, ref: str) -> list[HistoryEntry]:
         """Every record, correction and deletion for ``ref``, oldest first."""
@@ -264,13 +326,13 @@ class Register:
         ``pg_dump --format=custom``.
         """
         with self._read() as conn:
-            if self.dialect == POSTGRESQL:
+            if isinstance(conn, Core):
                 from reviewclock.store import postgresql
 
-                return postgresql.backup(conn, self.where, dest)
+                return postgresql.backup(conn.conn, self.where, dest)
             from reviewclock.store import sqlite
 
-            return sqlite.backup(conn, dest)
+            return sqlite.backup(conn.conn, dest)
 
     def problems(self, today: dt.date) -> list[str]:
         """What is wrong with the register, for ``reviewclock doctor``; empty when all is well.
@@ -282,16 +344,16 @@ class Register:
 
         found: list[str] = []
         with self._read() as conn:
-            if self.dialect == POSTGRESQL:
+            if isinstance(conn, Core):
                 from reviewclock.store import postgresql
 
-                found += postgresql.problems(conn)
+                found += postgresql.problems(conn.conn)
             else:
                 from reviewclock.store import sqlite
 
-                found += sqlite.problems(conn, self.path)
+                found += sqlite.problems(conn.conn, self.path)
             version = schema.revision(conn, schema.tables(conn, self.dialect))
-            cases = reading.cases(conn, audit=False)
+            cases = list(reading.cases(conn, audit=False))
         if version != HEAD:
             found.append(f"schema revision {version}, expected {HEAD}")
         for case in cases:

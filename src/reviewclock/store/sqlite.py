@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
-
-from sqlalchemy.engine import Connection
 
 from reviewclock.errors import RegisterError
 
@@ -64,20 +63,18 @@ def new_private_file(dest: Path) -> None:
     os.close(fd)
 
 
-def backup(conn: Connection, dest: Path) -> int:
+def backup(conn: sqlite3.Connection, dest: Path) -> int:
     """Copy the register to ``dest`` with SQLite's online backup, safe while others write.
 
     The copy is made private (0600) before anything is written to it, and must
     pass the integrity check. Returns the number of cases copied.
     """
-    import sqlite3
-
     new_private_file(dest)
     try:
-        source = conn.connection.dbapi_connection
+        source = conn
         target = sqlite3.connect(dest)
         try:
-            source.backup(target)  # type: ignore[union-attr]
+            source.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")
             ok = target.execute("PRAGMA integrity_check").fetchone()[0]
             cases = target.execute("SELECT count(*) FROM cases").fetchone()[0]
@@ -92,10 +89,10 @@ def backup(conn: Connection, dest: Path) -> int:
     return int(cases)
 
 
-def problems(conn: Connection, path: Path | None) -> list[str]:
+def problems(conn: sqlite3.Connection, path: Path | None) -> list[str]:
     """SQLite's integrity check, and file modes that let others read the register."""
     found: list[str] = []
-    checks = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+    checks = [r[0] for r in conn.execute("PRAGMA integrity_check")]
     if checks != ["ok"]:
         found += [f"integrity check: {c}" for c in checks[:20]]
     if path is not None:
