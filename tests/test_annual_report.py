@@ -22,6 +22,7 @@ from helpers import assert_refused, run
 from reviewclock.annual import Bar, Outcome, StagePart, annual_section
 from reviewclock.calendar import WorkingCalendar
 from reviewclock.clock import CaseRecord, Clock, EventRecord
+from reviewclock.migrations import HEAD
 from reviewclock.models import Case, Deletion, Event, SentDigest  # noqa: F401  (the tables)
 from reviewclock.render.annual import annual_html, annual_markdown, md_escape, number
 from reviewclock.report import StageStats

@@ -451,7 +451,7 @@ def test_unexpected_errors_are_one_line_with_a_hint(db: str, tmp_path: Path) -> 
     code = (
         "import sys; from reviewclock import store\n"
         "def broken(self, **kw): raise RuntimeError('simulated fault')\n"
-        "store.Register.cases = broken\n"
+        "store.Register.each_case = broken\n"
         "from reviewclock.cli import main\n"
         "sys.argv = ['reviewclock', 'status', '--db', sys.argv[1]]; main()"
     )

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 
 NATIONS: dict[str, str] = {
@@ -97,7 +98,7 @@ def is_working_days(
     expected = weekdays - sum(1 for o in off if first <= o <= last and (o - 1) % 7 < 5)
     return (
         len(days) == expected
-        and all(a < b for a, b in zip(days, days[1:], strict=False))
+        and all(a < b for a, b in itertools.pairwise(days))
         and all(first <= o <= last and (o - 1) % 7 < 5 and o not in off for o in days)
     )
 
@@ -297,7 +298,7 @@ __all__ = [
     "WorkingCalendar",
     "add_months",
     "bank_holidays",
-    "weekend_note",
     "is_working_days",
+    "weekend_note",
     "working_days",
 ]

@@ -51,8 +51,10 @@ def _plain_values(command: Any, ctx: Any) -> None:
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             parser = self.parameter_info.parser
             if parser is not None:
+                if param.multiple:  # a repeatable option: a list, each value parsed
+                    return [parser(v) for v in value]
                 return parser(value)
-            if isinstance(value, self.annotation):  # type: ignore[arg-type]
+            if isinstance(value, self.annotation):
                 return value
             full = build_runtime_param(param.type_descriptor)  # anything else: Typer's check
             return full._coerce_value(value, param=param, ctx=ctx)
@@ -62,10 +64,12 @@ def _plain_values(command: Any, ctx: Any) -> None:
         if descriptor is None or getattr(param, "_runtime_param", 0) is not None:
             continue
         annotation = descriptor.annotation
-        plain = annotation in (str, bool) or descriptor.parameter_info.parser is not None
         if annotation == str | None:
-            plain, annotation = True, str
-        if plain and param.nargs == 1 and not param.multiple:
+            annotation = str
+        parsed = descriptor.parameter_info.parser is not None
+        single = param.nargs == 1 and not param.multiple
+        repeated = param.multiple and annotation in (list[str], list[str] | None)
+        if (single and (parsed or annotation in (str, bool))) or (repeated and parsed):
             param._runtime_param = Plain(descriptor.parameter_info, annotation)
 
 
@@ -732,19 +736,31 @@ def status(
     settings = _settings()
     today = as_of or london_today()
     clock = settings.clock()
+    filters: dict[str, Any] = {
+        "include_closed": include_all,
+        "overdue": overdue,
+        "due_within": due_within,
+    }
     with _gc_paused(), _open(db, settings) as register:
-        cases = register.cases(audit=as_json, open_in=None if include_all else clock.stages)
-        shown = select_cases(
-            clock.evaluate_all(cases, today),
-            include_closed=include_all,
-            overdue=overdue,
-            due_within=due_within,
-        )
-    if as_json:
-        from reviewclock.render.data import case_dict
+        open_in = None if include_all else clock.stages
+        if as_json:
+            # Sort the keys first, then read and write the cases in that order, so that the
+            # whole register is never held at once.
+            from reviewclock.render.data import case_dict
+            from reviewclock.report import shown as kept
+            from reviewclock.report import urgency_key
 
-        _emit_json_list(case_dict(c, cc) for c, cc in shown)
-        return
+            keys = []
+            for cid, case in register.each_case(audit=False, open_in=open_in):
+                case_clock = clock.evaluate(case.events, today)
+                if kept(case_clock, **filters):
+                    keys.append((urgency_key(case, case_clock), cid))
+            keys.sort()
+            ordered = register.cases_by_id([cid for _, cid in keys], audit=True)
+            _emit_json_list(case_dict(c, clock.evaluate(c.events, today)) for _, c in ordered)
+            return
+        cases = (case for _, case in register.each_case(audit=False, open_in=open_in))
+        shown = select_cases(clock.evaluate_all(cases, today), **filters)
     from reviewclock.render.terminal import print_status
 
     print_status(shown, summary_line(shown) + f" (as of {today.isoformat()})")
@@ -1095,24 +1111,29 @@ def export(
     """
     settings = _settings()
     with _gc_paused(), _open(db, settings) as register:
-        cases = register.cases(audit=file_format == "json")
         if file_format == "csv":
-            from reviewclock.transfer import write_csv
+            from reviewclock.transfer import csv_lines
 
-            sys.stdout.write(write_csv(cases))
+            write = sys.stdout.write
+            for line in csv_lines(case for _, case in register.each_case(audit=False)):
+                write(line)
             return
         clock = settings.clock()
         now = london_now()
-        evaluated = clock.evaluate_all(cases, as_of or now.date())
+        # The calendar holds open stages alone: only cases with one are read.
+        open_in = clock.stages if file_format == "ics" else None
+        cases = (c for _, c in register.each_case(audit=file_format == "json", open_in=open_in))
         if file_format == "ics":
             from reviewclock.render.ics import ics_feed
 
+            evaluated = clock.evaluate_all(cases, as_of or now.date())
             sys.stdout.buffer.write(ics_feed(evaluated, clock.calendar, now))
             return
         from reviewclock.render.data import case_dict
         from reviewclock.transfer import deletion_json, log_json
 
         logs, deletions = register.logs()
+        evaluated = clock.evaluate_all(cases, as_of or now.date())
 
         def items() -> Iterator[dict[str, Any]]:
             for case, case_clock in evaluated:
@@ -1250,7 +1271,8 @@ def stats(
 
             section = annual_section(register.cases(audit=False), clock, first, last)
         else:
-            figures = timeliness(register.cases(audit=False), clock, first, last)
+            cases = (case for _, case in register.each_case(audit=False))
+            figures = timeliness(cases, clock, first, last)
     if section_format is not None:
         _write_section(section, section_format, output)
         return
@@ -1489,7 +1511,9 @@ def report(
     clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
         digest = build_digest(
-            clock.evaluate_all(register.cases(audit=False, open_in=clock.stages), today),
+            clock.evaluate_all(
+                (c for _, c in register.each_case(audit=False, open_in=clock.stages)), today
+            ),
             today,
             due_within=due_within,
         )

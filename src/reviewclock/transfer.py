@@ -38,7 +38,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,9 +225,21 @@ def _date(column: str, text: str) -> Any:
 
 def write_csv(cases: Iterable[CaseRecord]) -> str:
     """The register in the CSV layout that :func:`read_csv` reads back unchanged."""
+    return "".join(csv_lines(cases))
+
+
+def csv_lines(cases: Iterable[CaseRecord]) -> Iterator[str]:
+    """:func:`write_csv`'s text a line at a time (a case to a line), for a register of any size."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+
+    def line(row: list[str]) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(row)
+        return out.getvalue()
+
+    yield line(list(CSV_COLUMNS))
     for case in cases:
         cells: dict[str, list[str]] = {}
         outcomes: dict[str, str] = {}
@@ -240,8 +252,7 @@ def write_csv(cases: Iterable[CaseRecord]) -> str:
         row = [case.ref, "; ".join(cells.get(AWARE, [])), case.authority or "", case.harm or ""]
         row += ["; ".join(cells.get(name, [])) for name in RECORDABLE_EVENTS]
         row += [outcomes.get(field, "") for field in OUTCOME_COLUMNS]
-        writer.writerow(row)
-    return out.getvalue()
+        yield line(row)
 
 
 # -- JSON ----------------------------------------------------------------------------------

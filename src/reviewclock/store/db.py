@@ -91,7 +91,7 @@ class Core:
             # The driver's own cursor: a status reads many rows, and this skips a layer.
             cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             cursor.execute(_NAMED.sub(r"%(\1)s", sql.replace("%", "%%")), dict(params or {}))
-            return cursor.fetchall()  # type: ignore[no-any-return]
+            return cursor.fetchall()
         from sqlalchemy import text
 
         return self.conn.execute(text(sql), dict(params or {})).fetchall()

@@ -94,7 +94,7 @@ def load(db: Db, ref: str, where: str) -> CaseRecord:
         " ORDER BY on_date, id",
         {"id": head[0]},
     )
-    return next(_merge([head], rows, audit=True))
+    return next(_merge([head], rows, audit=True))[1]
 
 
 HEAD_COLUMNS = "id, ref, authority, harm"
@@ -104,9 +104,11 @@ def event_columns(audit: bool) -> str:
     return f"case_id, name, on_date, kind, {OUTCOME_SQL}" + (AUDIT_COLUMNS if audit else "")
 
 
-def cases(db: Db, *, audit: bool, open_in: Sequence[Stage] | None = None) -> Iterator[CaseRecord]:
+def cases(
+    db: Db, *, audit: bool, open_in: Sequence[Stage] | None = None
+) -> Iterator[tuple[int, CaseRecord]]:
     """Every case (or those with a stage open in ``open_in``), in the order they were added,
-    each with its current events in date order, one at a time as they are read.
+    each with its current events in date order and its row id, one at a time as read.
 
     The open cases are worked out once, by set algebra on the events' names
     (see :func:`open_case_ids`); a register of any size is read in one pass.
@@ -121,7 +123,7 @@ def cases(db: Db, *, audit: bool, open_in: Sequence[Stage] | None = None) -> Ite
     yield from _merge(heads, rows, audit=audit)
 
 
-def cases_by_id(db: Db, ids: Sequence[int], *, audit: bool) -> Iterator[CaseRecord]:
+def cases_by_id(db: Db, ids: Sequence[int], *, audit: bool) -> Iterator[tuple[int, CaseRecord]]:
     """The cases with the row ids ``ids``, in the order of ``ids``, read in batches."""
     for lo in range(0, len(ids), BATCH):
         batch = list(ids[lo : lo + BATCH])
@@ -185,7 +187,7 @@ def open_case_ids(db: Db, stages: Sequence[Stage]) -> list[int]:
 
 def _merge(
     heads: Iterable[Sequence[Any]], rows: Iterable[Sequence[Any]], *, audit: bool
-) -> Iterator[CaseRecord]:
+) -> Iterator[tuple[int, CaseRecord]]:
     """Each case head with its event rows; both are ordered by case in the same order."""
     days: dict[Any, dt.date] = {}  # a register repeats the same few thousand dates
     stamps: dict[Any, dt.datetime] = {}
@@ -217,7 +219,7 @@ def _merge(
                     EventRecord(name, when, kind, None, None, None, decision, view, national)
                 )
             row = next(rows, None)
-        yield CaseRecord(ref, authority, harm, tuple(events))
+        yield cid, CaseRecord(ref, authority, harm, tuple(events))
 
 
 def history(db: Db, ref: str, where: str) -> list[HistoryEntry]:

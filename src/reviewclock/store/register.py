@@ -117,11 +117,15 @@ class Register:
                     yield Core(conn)
                 return
             lite = self._sqlite()
+            if lite.in_transaction:  # a read within a read that is still streaming
+                yield Lite(lite)
+                return
             lite.execute(begin)
             try:
                 yield Lite(lite)
             except BaseException:
-                if lite.in_transaction:
+                # A reader left unfinished may be closed after the register itself was.
+                if self._lite is lite and lite.in_transaction:
                     lite.execute("ROLLBACK")
                 raise
             lite.execute("COMMIT")
@@ -277,22 +281,19 @@ class Register:
         stage is open when one of its start events is recorded and its meeting
         event is not, which the database can tell without working out dates.
         """
-        return list(self.each_case(audit=audit, open_in=open_in))
+        return [case for _, case in self.each_case(audit=audit, open_in=open_in)]
 
     def each_case(
         self, *, audit: bool = True, open_in: Sequence[Stage] | None = None
-    ) -> Iterator[CaseRecord]:
-        """As :meth:`cases`, one case at a time as it is read, so that a command over a large
-        register holds one case at a time rather than all of them."""
+    ) -> Iterator[tuple[int, CaseRecord]]:
+        """As :meth:`cases`, with each case's row id, one case at a time as it is read, so
+        that a command over a large register holds one case at a time, not all of them."""
         with self._read() as db:
             yield from reading.cases(db, audit=audit, open_in=open_in)
 
-    def open_case_ids(self, stages: Sequence[Stage]) -> list[int]:
-        """The row ids of the cases with one of ``stages`` open (see :meth:`cases`)."""
-        with self._read() as db:
-            return reading.open_case_ids(db, stages)
-
-    def cases_by_id(self, ids: Sequence[int], *, audit: bool = True) -> Iterator[CaseRecord]:
+    def cases_by_id(
+        self, ids: Sequence[int], *, audit: bool = True
+    ) -> Iterator[tuple[int, CaseRecord]]:
         """The cases with these row ids, in this order, one at a time."""
         with self._read() as db:
             yield from reading.cases_by_id(db, ids, audit=audit)
@@ -353,7 +354,7 @@ class Register:
 
                 found += sqlite.problems(conn.conn, self.path)
             version = schema.revision(conn, schema.tables(conn, self.dialect))
-            cases = list(reading.cases(conn, audit=False))
+            cases = [case for _, case in reading.cases(conn, audit=False)]
         if version != HEAD:
             found.append(f"schema revision {version}, expected {HEAD}")
         for case in cases:

@@ -221,7 +221,7 @@ def import_cases(db: Db, planner: Planner, *, dry_run: bool, now: dt.datetime) -
     """Check an import against the register and write it, all in this transaction."""
     if db.dialect == POSTGRESQL:
         db.run("LOCK TABLE cases IN EXCLUSIVE MODE")
-    existing = {c.ref: c for c in reading.cases(db, audit=False)}
+    existing = {c.ref: c for _, c in reading.cases(db, audit=False)}
     plan = planner(existing)
     if dry_run:
         return len(plan.cases), plan.events
