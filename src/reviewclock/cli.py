@@ -1271,7 +1271,9 @@ def stats(
 
             section = annual_section(register.cases(audit=False), clock, first, last)
         else:
-            cases = (case for _, case in register.each_case(audit=False))
+            # A case closed before the period began counts nowhere in it: it is not read.
+            active = register.active_case_ids(clock.stages, first)
+            cases = (case for _, case in register.cases_by_id(active, audit=False))
             figures = timeliness(cases, clock, first, last)
     if section_format is not None:
         _write_section(section, section_format, output)

@@ -291,6 +291,12 @@ class Register:
         with self._read() as db:
             yield from reading.cases(db, audit=audit, open_in=open_in)
 
+    def active_case_ids(self, stages: Sequence[Stage], since: dt.date) -> list[int]:
+        """The row ids of the cases with one of ``stages`` still open, or with an event dated
+        on or after ``since``: the cases that can count in figures from ``since`` on."""
+        with self._read() as db:
+            return reading.active_case_ids(db, stages, since)
+
     def cases_by_id(
         self, ids: Sequence[int], *, audit: bool = True
     ) -> Iterator[tuple[int, CaseRecord]]:
