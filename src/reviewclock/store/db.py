@@ -19,7 +19,7 @@ import contextlib
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from reviewclock.store.location import POSTGRESQL, SQLITE, Location
@@ -48,6 +48,23 @@ def _sqlite_params(params: Params | None) -> dict[str, Any]:
     return {k: sqlite_value(v) for k, v in (params or {}).items()}
 
 
+def _sqlite_rows(rows: Iterable[Params]) -> Iterator[dict[str, Any]]:
+    """:func:`sqlite_value` over many rows; an import repeats the same few thousand dates
+    and one timestamp, so each distinct value is converted once."""
+    memo: dict[Any, Any] = {}
+    plain = (str, int, float)
+    for row in rows:
+        out = dict(row)
+        for key, value in out.items():
+            if value is None or type(value) in plain:
+                continue
+            stored = memo.get(value)
+            if stored is None:
+                stored = memo[value] = sqlite_value(value)
+            out[key] = stored
+        yield out
+
+
 class Lite:
     """A register connection through stdlib ``sqlite3`` (autocommit mode: transactions are
     begun and ended explicitly by the register)."""
@@ -70,7 +87,7 @@ class Lite:
         self.conn.execute(sql, _sqlite_params(params))
 
     def run_many(self, sql: str, rows: Iterable[Params]) -> None:
-        self.conn.executemany(sql, (_sqlite_params(r) for r in rows))
+        self.conn.executemany(sql, _sqlite_rows(rows))
 
     def insert(self, sql: str, params: Params) -> int:
         """Run an INSERT and return the new row's id."""

@@ -72,6 +72,14 @@ def who(db: Db) -> str:
     return user if role in (None, user) else f"{user} (database role {role})"
 
 
+def utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` in UTC, as a plain datetime (an import stamps half a million rows with one)."""
+    if moment.tzinfo is dt.UTC and type(moment) is dt.datetime:
+        return moment
+    m = moment.astimezone(dt.UTC)
+    return dt.datetime(m.year, m.month, m.day, m.hour, m.minute, m.second, m.microsecond, dt.UTC)
+
+
 def event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dict[str, Any]:
     return {
         "case_id": case_id,
@@ -80,7 +88,7 @@ def event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dict
         "kind": e.kind,
         "note": e.note,
         "recorded_by": e.recorded_by or user,
-        "recorded_at": (e.recorded_at or now).astimezone(dt.UTC),
+        "recorded_at": utc(e.recorded_at or now),
         "decision": e.decision,
         "panel_view": e.panel_view,
         "national_review": e.national_review,
@@ -226,7 +234,7 @@ def import_cases(db: Db, planner: Planner, *, dry_run: bool, now: dt.datetime) -
     if dry_run:
         return len(plan.cases), plan.events
     user = who(db)
-    stamp = now.astimezone(dt.UTC)
+    now = stamp = utc(now)
     if plan.cases:
         db.run_many(
             INSERT_CASE,
