@@ -8,7 +8,7 @@ import pytest
 
 from reviewclock.calendar import WorkingCalendar
 from reviewclock.clock import Clock, EventRecord, State
-from reviewclock.rules import EVENTS, STAGES, Direction, Unit, stages
+from reviewclock.rules import EVENTS, STAGES, Direction, Nature, Unit, stages
 
 D = dt.date.fromisoformat
 CLOCK = Clock(WorkingCalendar("ENG"))
@@ -37,7 +37,8 @@ def test_every_stage_is_declared_with_its_source_and_events() -> None:
     sin, rr, pr, lcspr, notice = STAGES
     assert (sin.length, sin.unit, sin.direction) == (5, Unit.WORKING_DAYS, Direction.AFTER)
     assert (rr.length, rr.starts_on) == (15, ("notified", "aware"))
-    assert pr.duty is False and "chase" in pr.late_action
+    assert pr.nature is Nature.NATIONAL_TARGET and "chase" in pr.late_action
+    assert all(s.nature is Nature.STATUTORY for s in (sin, rr, lcspr, notice))
     assert (lcspr.length, lcspr.unit) == (6, Unit.MONTHS)
     assert (notice.length, notice.direction, notice.met_by) == (7, Direction.BEFORE, "report-sent")
 
@@ -188,8 +189,9 @@ def test_most_urgent_and_open() -> None:
         ("2027-02-24", "2 left", "2 working days left"),
         ("2027-02-26", "0 left (due Sun)", "0 working days left (due Sun)"),  # Friday
         ("2027-02-28", "0 left (due Sun)", "0 working days left (due Sun)"),  # the Sunday itself
-        ("2027-03-01", "late", "0 working days late"),  # Monday: late, no working day lost
-        ("2027-03-02", "1 late", "1 working day late"),
+        # Late is late: Monday 1 March is the first working day after the Sunday due date.
+        ("2027-03-01", "1 late", "1 working day late"),
+        ("2027-03-02", "2 late", "2 working days late"),  # Mon 1, Tue 2
     ],
 )
 def test_days_text_around_a_weekend_due_date(today: str, short: str, long: str) -> None:

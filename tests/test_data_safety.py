@@ -344,7 +344,7 @@ def test_delete_needs_confirmation_and_leaves_a_record(db: str) -> None:
     assert snapshot(db) == before
     yes = runner.invoke(app, ["delete", "CASE-1", "--reason", "duplicate", "--db", db], input="y\n")
     assert yes.exit_code == 0, yes.stderr
-    assert "Deleted CASE-1 and its 3 recorded events" in yes.stdout
+    assert "Deleted CASE-1 and its 3 events." in yes.stdout
     assert json.loads(snapshot(db)) == []
     hist = run("history", "CASE-1", "--db", db).stdout
     assert "deleted" in hist and "duplicate" in hist

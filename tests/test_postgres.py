@@ -324,3 +324,13 @@ def test_a_dry_run_into_an_empty_database_writes_nothing(pg_database: str, tmp_p
     assert query(pg_database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [
         (0,)
     ]
+
+
+def test_the_settings_file_may_name_a_server_but_not_a_password(tmp_path: Path) -> None:
+    conf = tmp_path / "config.toml"
+    conf.write_text('register = "postgresql+psycopg://alice:Hunter2-x@db.bsu.example/bsu"\n')
+    r = run("status", env={"REVIEWCLOCK_CONFIG": str(conf)})
+    assert_refused(r, 1, str(conf), "'register'", "holds a password")
+    assert "Hunter2-x" not in r.stderr
+    conf.write_text('register = "mysql://alice@db.bsu.example/bsu"\n')
+    assert_refused(run("status", env={"REVIEWCLOCK_CONFIG": str(conf)}), 1, "mysql://")

@@ -76,12 +76,16 @@ def test_after_proceedings_end_the_delay_stays_explained_and_counts_days() -> No
     assert p.working_days == CLOCK.calendar.working_days_between(D("2023-11-01"), D("2024-03-28"))
 
 
-def test_a_delay_notice_since_the_due_date_clears_panel_not_told() -> None:
+def test_a_delay_notice_while_the_stage_was_open_clears_panel_not_told() -> None:
     events = [*REVIEW, started("2023-11-01")]
+    # The review was commissioned on 31 August 2023 and fell due on 29 February 2024.
     early = [*events, EventRecord("delay-notified", D("2024-02-28"))]
-    assert not lcspr(early, "2024-03-05").delay.panel_told  # before it fell due
+    assert lcspr(early, "2024-03-05").delay.panel_told  # told ahead of the due date
     told = [*events, EventRecord("delay-notified", D("2024-02-29"))]
     assert lcspr(told, "2024-03-05").delay.panel_told
+    # A notice from before the review was commissioned was about another stage.
+    before = [*events, EventRecord("delay-notified", D("2023-08-30"))]
+    assert not lcspr(before, "2024-03-05").delay.panel_told
 
 
 def test_inquests_count_only_when_the_setting_widens_them() -> None:
@@ -321,11 +325,18 @@ def test_which_proceedings_ended_must_be_said_when_two_kinds_run(db: str) -> Non
     assert snapshot(db) == before
 
 
-def test_delay_notice_with_nothing_delayed_is_kept_with_a_warning(db: str) -> None:
-    r = run("record", "SOON-1", "delay-notified", "--on", "2024-03-01", "--db", db)
+def test_delay_notice_for_no_open_stage_is_kept_with_a_warning(db: str) -> None:
+    # SOON-1 has no local review: a notice about one counts for nothing.
+    r = run(
+        "record", "SOON-1", "delay-notified", "--on", "2024-03-01", "--stage", "lcspr", "--db", db
+    )
     assert r.exit_code == 0
-    assert r.stderr.startswith("reviewclock: warning:") and "SOON-1" in r.stderr
+    assert r.stderr.startswith("reviewclock: warning: lcspr was not open for SOON-1")
     assert r.stderr.count("\n") == 1
+    events = json.loads(run("show", "SOON-1", "--json", "--db", db).stdout)["events"]
+    assert {"event": "delay-notified", "on": "2024-03-01", "kind": "lcspr"}.items() <= events[
+        -1
+    ].items()
 
 
 def test_report_bad_input(db: str, tmp_path: Path) -> None:

@@ -208,7 +208,7 @@ def populated(db: str) -> str:
     ("args", "code", "fragments"),
     [
         (["add-sin", "BSCP-3", "--aware", "2024-02-30"], 2, ["'2024-02-30'", "29 days"]),
-        (["add-sin", "BSCP-3", "--aware", "28/03/2024"], 2, ["'28/03/2024'", "YYYY-MM-DD"]),
+        (["add-sin", "BSCP-3", "--aware", "2024/03/28"], 2, ["'2024/03/28'", "YYYY-MM-DD"]),
         (["add-sin", "BSCP-3"], 2, ["--aware"]),
         (["add-sin", "BSCP-1", "--aware", "2024-03-28"], 1, ["BSCP-1", "already in the register"]),
         (["add-sin", "BSCP-3", "--aware", "2099-01-05"], 1, ["in the future"]),

@@ -127,7 +127,7 @@ def test_dry_run_of_a_clean_file(tmp_path: Path) -> None:
         str(db),
         "--dry-run",
     )
-    assert r.exit_code == 0 and "Would import 1 new cases and 2 events" in r.stdout
+    assert r.exit_code == 0 and "Would import 1 new case and 2 events" in r.stdout
     assert count(db) == 0
 
 
@@ -185,7 +185,7 @@ def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:
     )
     r = run("import", str(write(tmp_path, later)), "--db", db, "--update")
     assert r.exit_code == 0, r.stderr
-    assert "Imported 1 new cases and 2 events" in r.stdout
+    assert "Imported 1 new case and 2 events" in r.stdout
     events = [
         e["event"] for e in json.loads(run("show", "U-1", "--json", "--db", db).stdout)["events"]
     ]

@@ -4,6 +4,8 @@ Pure functions over a case's events; the register calls them inside the
 same transaction as the write, so a check and its write cannot be split.
 
 Refused (exit 1, nothing written):
+    a date outside the supported range (:data:`reviewclock.dates.RANGE`);
+    a note or reason longer than :data:`NOTE_LIMIT` characters;
     an unknown event; a date in the future (except ``publication-planned``,
     which is a plan); a date before awareness; an event that is already
     recorded and cannot repeat; an event before one it depends on (a rapid
@@ -13,8 +15,8 @@ Refused (exit 1, nothing written):
     unknown value.
 
 Recorded with a warning:
-    a delay notice on a case with no stage delayed or overdue (the Panel may
-    be told ahead of a delay, so the notice is kept).
+    a delay notice dated when no duty stage it could be about was open (the
+    command warns; the notice is kept).
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ import re
 from collections.abc import Sequence
 
 from reviewclock.clock import EventRecord, proceedings_of
-from reviewclock.dates import describe
+from reviewclock.dates import check_in_range, describe
 from reviewclock.errors import EventRefused, UsageProblem
 from reviewclock.rules import (
     AWARE,
     DECISIONS,
+    DUTY_STAGE_NAMES,
     EVENTS,
     OUTCOMES,
     PANEL_VIEWS,
@@ -36,13 +39,17 @@ from reviewclock.rules import (
     RECORDABLE_EVENTS,
 )
 
-_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}$")
-_NAME_LIKE = re.compile(r"^[A-Z][a-z]+[ _.-]+[A-Z][a-z]+$")
+_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}")
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+"""Words of a reference: ``MaryJones`` is ``Mary`` and ``Jones``; ``BSCP`` is one word."""
+
+NOTE_LIMIT = 2000
+"""The most characters a note or a reason may hold."""
 
 
 def check_ref(ref: str) -> None:
     """A case reference: 1 to 64 letters, digits and ``/ _ . : -``, starting with a letter or digit."""
-    if not _REF.match(ref):
+    if not _REF.fullmatch(ref):
         raise UsageProblem(
             f"case reference {ref!r} is not valid; use 1 to 64 letters, digits and / _ . : - "
             "(for example BSCP-2024-07), and never a child's name"
@@ -50,12 +57,47 @@ def check_ref(ref: str) -> None:
 
 
 def looks_like_a_name(ref: str) -> bool:
-    """True for references such as ``Jane Smith`` or ``Jane-Smith``: two capitalised words."""
-    return bool(_NAME_LIKE.match(ref))
+    """True for references that read as a person's name: ``John-Brown``, ``MaryJones``,
+    ``mary.jones``, ``Jane Smith``.
+
+    A name is two to four words of letters alone, none of them an upper-case
+    abbreviation; references such as ``BSCP-2024-07``, ``LCSPR-23-01`` or
+    ``CSPR/2024/3`` hold digits or abbreviations and are not names.
+    """
+    if any(c.isdigit() for c in ref) or not re.fullmatch(r"[A-Za-z]+(?:[ _.'-]*[A-Za-z]+)*", ref):
+        return False
+    words = _WORD.findall(ref)
+    return 2 <= len(words) <= 4 and all(len(w) >= 2 and not w.isupper() for w in words)
+
+
+def check_note(text: str | None, what: str = "the note") -> None:
+    """A note or reason holds at most :data:`NOTE_LIMIT` characters."""
+    if text is not None and len(text) > NOTE_LIMIT:
+        raise UsageProblem(
+            f"{what} is {len(text):,} characters long; keep it to {NOTE_LIMIT:,} "
+            "(a short note, never a child's name)"
+        )
+
+
+def check_date(name: str, on: dt.date) -> None:
+    """Every recorded date lies in the supported range."""
+    try:
+        check_in_range(on, name)
+    except ValueError as e:
+        raise EventRefused(str(e)) from None
 
 
 def check_kind(event: str, kind: str | None) -> None:
-    """Only proceedings events take a kind, and it must be a known one."""
+    """Only proceedings events take a kind, and it must be a known one. A delay
+    notice may name one duty stage in the same place."""
+    if EVENTS[event].names_stage and kind is not None:
+        if kind not in DUTY_STAGE_NAMES:
+            raise UsageProblem(
+                f"{kind!r} is not a stage a delay notice can name; use --stage with one of "
+                f"{', '.join(DUTY_STAGE_NAMES)} (the Panel's own target is not the "
+                "partnership's delay)"
+            )
+        return
     if kind is None:
         if event == "proceedings-started":
             raise UsageProblem(
@@ -97,6 +139,8 @@ def check_new_event(
             f"{', '.join(RECORDABLE_EVENTS)}"
         )
     check_kind(new.name, new.kind)
+    check_date(new.name, new.on)
+    check_note(new.note)
     check_outcomes(new.name, new)
     if new.on > today and not rule.may_be_future:
         raise EventRefused(
@@ -156,6 +200,8 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date) -> None:
     the events dated on or before it. An amendment is checked this way before
     it is written, and ``reviewclock doctor`` checks every case.
     """
+    for e in events:
+        check_date(f"{ref}: {e.name}", e.on)
     awares = [e for e in events if e.name == AWARE]
     if len(awares) != 1:
         raise EventRefused(f"{ref} has {len(awares)} awareness dates; it must have exactly one")

@@ -18,10 +18,10 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from reviewclock.dates import parse_date
+from reviewclock.dates import check_in_range, parse_any_date
 from reviewclock.errors import ReviewclockError, UsageProblem
 from reviewclock.render import DIGEST_FORMATS
-from reviewclock.rules import DECISIONS, HARMS, PANEL_VIEWS
+from reviewclock.rules import DECISIONS, DUTY_STAGE_NAMES, HARMS, PANEL_VIEWS
 
 PROG = "reviewclock"
 DEBUG_ENV = "REVIEWCLOCK_DEBUG"
@@ -96,8 +96,21 @@ class _Group(TyperGroup):
     ) -> Any:
         from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
+        arguments = list(sys.argv[1:] if args is None else args)
+        for arg in arguments:
+            try:
+                arg.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = os.fsencode(arg).decode("ascii", "backslashreplace")
+                _fail(
+                    f"the argument '{shown}' is not UTF-8 text; type references and "
+                    "paths in UTF-8 (check the terminal's character encoding)",
+                    2,
+                )
         try:
-            rv = super().main(args, prog_name or PROG, complete_var, standalone_mode=False, **extra)
+            rv = super().main(
+                arguments, prog_name or PROG, complete_var, standalone_mode=False, **extra
+            )
         except NoArgsIsHelpError as e:
             e.show()
             raise SystemExit(e.exit_code) from None
@@ -112,10 +125,18 @@ class _Group(TyperGroup):
         except typer.Abort:
             _fail("aborted; nothing was changed", 1)
         except KeyboardInterrupt:
-            print(f"{PROG}: interrupted", file=sys.stderr)
+            from reviewclock import interruption
+
+            print(f"{PROG}: {interruption.message()}", file=sys.stderr)
             raise SystemExit(130) from None
+        except OSError as e:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            # A file the system would not open or make: name it and the system's reason.
+            what = f" {e.filename}" if e.filename else ""
+            _fail(f"cannot use{what}: {e.strerror or type(e).__name__}", 1)
         except Exception as e:
-            if os.environ.get(DEBUG_ENV) or "PYTEST_CURRENT_TEST" in os.environ:
+            if os.environ.get(DEBUG_ENV):
                 raise
             _fail(
                 f"unexpected {type(e).__name__}: {e}. This is a bug in reviewclock; "
@@ -183,8 +204,17 @@ def london_today() -> dt.date:
 
 
 def _date(text: str) -> dt.date:
+    """A date as people type it: ISO, or British day first (the register checks its range)."""
     try:
-        return parse_date(text)
+        return parse_any_date(text)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def _supported_date(text: str) -> dt.date:
+    """A date to work from (--as-of, a start date): it must lie in the supported range."""
+    try:
+        return check_in_range(parse_any_date(text))
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
 
@@ -197,12 +227,13 @@ def _whole_number(text: str) -> int:
 
 
 def _one_of(what: str, options: Sequence[str]) -> Callable[[str], str]:
-    """A parser that accepts one of ``options`` and refuses anything else, naming them."""
+    """A parser that accepts one of ``options``, whatever its case, and refuses anything else,
+    naming them."""
 
     def parse(text: str) -> str:
-        if text not in options:
+        if text.lower() not in options:
             raise typer.BadParameter(f"{text!r} is not {what}; use one of {', '.join(options)}")
-        return text
+        return text.lower()
 
     return parse
 
@@ -210,7 +241,10 @@ def _one_of(what: str, options: Sequence[str]) -> Callable[[str], str]:
 def _settings() -> Any:
     from reviewclock.config import load_settings
 
-    return load_settings()
+    settings = load_settings()
+    if settings.exposed:
+        print(f"{PROG}: warning: {settings.exposed}", file=sys.stderr)
+    return settings
 
 
 @contextlib.contextmanager
@@ -229,6 +263,11 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 event``, ``2 events``: a number with its noun, singular or plural."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
 def _emit_json(data: object) -> None:
@@ -266,7 +305,11 @@ def _examples(*lines: str) -> str:
 def due(
     start: Annotated[
         dt.date,
-        typer.Argument(parser=_date, metavar="DATE", help="The start date (day 0), as YYYY-MM-DD."),
+        typer.Argument(
+            parser=_supported_date,
+            metavar="DATE",
+            help="The start date (day 0): YYYY-MM-DD, or DD/MM/YYYY (day first).",
+        ),
     ],
     working_days: Annotated[
         int | None,
@@ -313,6 +356,19 @@ def due(
         raise UsageProblem(
             "give exactly one of --working-days N or --months N (see 'reviewclock due --help')"
         )
+    from reviewclock.dates import FIRST_DAY, LAST_DAY, RANGE, in_range
+
+    # A count that cannot stay in the supported range is refused before any counting.
+    span = (LAST_DAY - FIRST_DAY).days
+    if abs(working_days if working_days is not None else 0) > span or abs(months or 0) > 12 * (
+        LAST_DAY.year - FIRST_DAY.year + 1
+    ):
+        raise UsageProblem(
+            f"counting {working_days if working_days is not None else months} "
+            f"{'working days' if working_days is not None else 'months'} from "
+            f"{start.isoformat()} leaves the dates reviewclock supports ({RANGE}); "
+            "check the number"
+        )
     settings = _settings()
     try:
         cal = settings.calendar(nation)
@@ -327,6 +383,11 @@ def due(
         assert months is not None
         result = add_months(start, months)
         count, unit, skipped = months, "months", []
+    if not in_range(result):
+        raise UsageProblem(
+            f"{count} {unit} from {start.isoformat()} is {result.isoformat()}, outside the "
+            f"dates reviewclock supports ({RANGE}); check the number"
+        )
     note = weekend_note(result)
     if as_json:
         _emit_json(
@@ -379,10 +440,11 @@ AsOfOption = Annotated[
     dt.date | None,
     typer.Option(
         "--as-of",
-        parser=_date,
+        parser=_supported_date,
         metavar="DATE",
         show_default=False,
-        help="Evaluate as if today were DATE (YYYY-MM-DD) [default: today in London].",
+        help="See the register as it stood on DATE (YYYY-MM-DD): cases known by then, "
+        "events dated by then, and every plan [default: today in London].",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see the README).")]
@@ -414,6 +476,25 @@ def _open(
 
     location, is_default = _location(db, settings)
     return Register(location, create=create, make_dirs=is_default, may_be_empty=may_be_empty)
+
+
+def _warn_unreadable(bad: dict[str, str]) -> None:
+    """Name each case a read left out, in one line on stderr."""
+    from reviewclock.store import unreadable_message
+
+    for ref, stored in bad.items():
+        print(f"{PROG}: warning: {unreadable_message(ref, stored)}", file=sys.stderr)
+
+
+def _read_cases(register: Any, **options: Any) -> Any:
+    """Every case the register can read; each case it cannot is named in one line on stderr
+    (a date outside the supported range, written by something other than reviewclock)."""
+    from reviewclock.store import unreadable_message
+
+    cases = register.cases(**options)
+    for ref, stored in register.unreadable:
+        print(f"{PROG}: warning: {unreadable_message(ref, stored)}", file=sys.stderr)
+    return cases
 
 
 def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -455,6 +536,10 @@ def _complete_events(incomplete: str) -> list[str]:
     from reviewclock.rules import RECORDABLE_EVENTS
 
     return [e for e in RECORDABLE_EVENTS if e.startswith(incomplete)]
+
+
+def _complete_duty_stages(incomplete: str) -> list[str]:
+    return [s for s in DUTY_STAGE_NAMES if s.startswith(incomplete)]
 
 
 def _complete_kinds(incomplete: str) -> list[str]:
@@ -521,6 +606,14 @@ RefArgument = Annotated[
 ]
 
 
+def _warn_name(ref: str, where: str = "") -> None:
+    print(
+        f"{PROG}: warning: {where}{ref!r} looks like a person's name; the register should "
+        "hold case references only (see 'reviewclock add-sin --help')",
+        file=sys.stderr,
+    )
+
+
 @app.command(
     "add-sin",
     epilog=_examples(
@@ -582,11 +675,7 @@ def add_sin(
         )
     print(f"Added {ref}.")
     if looks_like_a_name(ref):
-        print(
-            f"{PROG}: warning: {ref!r} looks like a person's name; the register should hold "
-            "case references only (see 'reviewclock add-sin --help')",
-            file=sys.stderr,
-        )
+        _warn_name(ref)
     print_case(case, settings.clock().evaluate(case.events, today), events=False)
 
 
@@ -597,6 +686,7 @@ def add_sin(
         "reviewclock record BSCP-2024-07 panel-response --on 2024-05-20 --panel-view agrees",
         "reviewclock record BSCP-2024-07 proceedings-started --on 2024-05-01 --kind criminal",
         "reviewclock record BSCP-2024-07 publication-planned --on 2025-03-03",
+        "reviewclock record BSCP-2024-07 delay-notified --on 2025-01-27 --stage lcspr",
     ),
 )
 def record(
@@ -631,6 +721,15 @@ def record(
     decision: DecisionOption = None,
     panel_view: PanelViewOption = None,
     national_review: NationalReviewOption = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            autocompletion=_complete_duty_stages,
+            metavar="STAGE",
+            help="For delay-notified: the one stage the notice is about, one of "
+            f"{', '.join(DUTY_STAGE_NAMES)} [default: every duty stage open on its date].",
+        ),
+    ] = None,
     note: NoteOption = None,
     db: DbOption = None,
 ) -> None:
@@ -644,10 +743,23 @@ def record(
     (--decision, not-decided unless given). The Panel's response carries its
     view of that decision (--panel-view) and whether it will run a national
     review (--national-review; with a view given and no flag, it will not).
+
+    A delay notice counts for every duty stage open on its date (started, not
+    yet met), whether it is sent before or after the due date; --stage narrows
+    it to one stage.
     """
     from reviewclock.render.terminal import print_case
-    from reviewclock.report import PAST_DUE
+    from reviewclock.rules import EVENTS
 
+    if stage is not None:
+        if kind is not None:
+            raise UsageProblem("give --kind (proceedings) or --stage (a delay notice), not both")
+        if event in EVENTS and not EVENTS[event].names_stage:
+            raise UsageProblem(f"--stage applies to delay-notified only, not to {event!r}")
+    elif kind is not None and event in EVENTS and EVENTS[event].names_stage:
+        raise UsageProblem(
+            "--kind is the kind of proceedings; a delay notice names its stage with --stage"
+        )
     settings = _settings()
     now = london_now()
     today = now.date()
@@ -659,19 +771,31 @@ def record(
         outcomes.setdefault("national_review", False)
     with _open(db, settings) as register:
         case = register.record(
-            ref, event, when, kind=kind, note=note, today=today, now=now, **outcomes
+            ref,
+            event,
+            when,
+            kind=kind if stage is None else stage,
+            note=note,
+            today=today,
+            now=now,
+            **outcomes,
         )
     print(f"Recorded {event} on {when.isoformat()} for {ref}.")
-    evaluated = settings.clock().evaluate(case.events, today)
-    print_case(case, evaluated, events=False)
-    if event == "delay-notified" and not any(
-        s.state in PAST_DUE for s in settings.clock().evaluate(case.events, when).stages
-    ):
-        print(
-            f"{PROG}: warning: no stage of {ref} was overdue or delayed on {when.isoformat()}; "
-            "the notice is kept, and counts for a stage that fell due on or before that date",
-            file=sys.stderr,
-        )
+    clock = settings.clock()
+    print_case(case, clock.evaluate(case.events, today), events=False)
+    if EVENTS[event].names_stage:
+        from reviewclock.clock import EventRecord
+
+        covered = clock.covered_by(case.events, EventRecord(event, when, stage))
+        if covered:
+            print(f"The notice counts for {', '.join(s.name for s in covered)}.")
+        else:
+            what = f"{stage} was not open" if stage else "no duty stage was open"
+            print(
+                f"{PROG}: warning: {what} for {ref} on {when.isoformat()} (started on or before "
+                "that date and not yet met); the notice is kept, but counts for no stage",
+                file=sys.stderr,
+            )
 
 
 @app.command(
@@ -686,20 +810,31 @@ def show(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Show a case's timeline: each stage's start, due date, state and source, and its events."""
+    """Show a case's timeline: each stage's start, due date, state and source, and its events.
+
+    With --as-of, the case as it stood on that date: only the events dated by
+    then (and every plan) count.
+    """
     from reviewclock.render.terminal import print_case
 
     settings = _settings()
     today = as_of or london_today()
     with _open(db, settings) as register:
-        case = register.get(ref)
-    clock = settings.clock().evaluate(case.events, today)
+        recorded = register.get(ref)
+    evaluated = settings.clock().evaluate_case(recorded, today)
+    if evaluated is None:
+        raise ReviewclockError(
+            f"{ref} was not yet known on {today.isoformat()} (aware "
+            f"{recorded.aware.isoformat() if recorded.aware else 'unknown'}); "
+            "give a later --as-of"
+        )
+    case, clock = evaluated
     if as_json:
         from reviewclock.render.data import case_dict
 
         _emit_json(case_dict(case, clock))
         return
-    print_case(case, clock)
+    print_case(case, clock, as_of=as_of)
 
 
 @app.command(
@@ -743,6 +878,7 @@ def status(
     }
     with _gc_paused(), _open(db, settings) as register:
         open_in = None if include_all else clock.stages
+        bad: dict[str, str] = {}
         if as_json:
             # Sort the keys first, then read and write the cases in that order, so that the
             # whole register is never held at once.
@@ -751,16 +887,22 @@ def status(
             from reviewclock.report import urgency_key
 
             keys = []
-            for cid, case in register.each_case(audit=False, open_in=open_in):
-                case_clock = clock.evaluate(case.events, today)
-                if kept(case_clock, **filters):
-                    keys.append((urgency_key(case, case_clock), cid))
+            for cid, case in register.each_case(audit=False, open_in=open_in, on=today, bad=bad):
+                evaluated = clock.evaluate_case(case, today)
+                if evaluated is not None and kept(evaluated[1], **filters):
+                    keys.append((urgency_key(*evaluated), cid))
+            _warn_unreadable(bad)
             keys.sort()
             ordered = register.cases_by_id([cid for _, cid in keys], audit=True)
-            _emit_json_list(case_dict(c, clock.evaluate(c.events, today)) for _, c in ordered)
+            _emit_json_list(
+                case_dict(*e)
+                for e in (clock.evaluate_case(c, today) for _, c in ordered)
+                if e is not None
+            )
             return
-        cases = (case for _, case in register.each_case(audit=False, open_in=open_in))
+        cases = (c for _, c in register.each_case(audit=False, open_in=open_in, on=today, bad=bad))
         shown = select_cases(clock.evaluate_all(cases, today), **filters)
+        _warn_unreadable(bad)
     from reviewclock.render.terminal import print_status
 
     print_status(shown, summary_line(shown) + f" (as of {today.isoformat()})")
@@ -849,11 +991,20 @@ def amend(
         if name in old
         else f"  {name}: now due {s.due.isoformat()}"
         for name, s in new.items()
-        if name not in old or old[name].due != s.due or old[name].state != s.state
+        if name not in old or old[name].due != s.due
+    ]
+    changed = [
+        f"  {name}: {old[name].state} -> {s.state}"
+        for name, s in new.items()
+        if name in old and old[name].state != s.state
     ]
     print("Deadlines that moved:" if moved else "No deadline moved.")
     for line in moved:
         print(line)
+    if changed:
+        print("States that changed:")
+        for line in changed:
+            print(line)
 
 
 def _with_outcome(day: dt.date | None, outcome: str | None) -> str:
@@ -910,14 +1061,17 @@ def delete(
         raise UsageProblem("give the reason for the deletion with --reason TEXT")
     settings = _settings()
     with _open(db, settings) as register:
-        case = register.get(ref)
+        events, corrections = register.event_counts(ref)
+        what = _count(events, "event") + (
+            f" (and {_count(corrections, 'correction')})" if corrections else ""
+        )
         if not yes:
-            typer.confirm(
-                f"Delete {ref} and its {len(case.events)} events? This cannot be undone",
-                abort=True,
-            )
-        count = register.delete(ref, reason=reason, now=london_now())
-    print(f"Deleted {ref} and its {count} recorded events. The deletion is in its history.")
+            typer.confirm(f"Delete {ref} and its {what}? This cannot be undone", abort=True)
+        events, corrections = register.delete(ref, reason=reason, now=london_now())
+    what = _count(events, "event") + (
+        f" (and {_count(corrections, 'correction')})" if corrections else ""
+    )
+    print(f"Deleted {ref} and its {what}. The deletion is in its history.")
 
 
 @app.command(epilog=_examples("reviewclock backup /srv/backups/reviewclock-2025-02-03.db"))
@@ -952,16 +1106,19 @@ def doctor(db: DbOption = None) -> None:
     readable by every database role (PUBLIC), and the file checks are skipped.
     Exits 1 with a list of what is wrong; prints one line and exits 0 when all is well.
     """
-    with _open(db, _settings()) as register:
+    settings = _settings()
+    with _open(db, settings) as register:
         problems = register.problems(london_today())
         where = register.location
         on_server = register.dialect != "sqlite"
+    if settings.exposed:
+        problems.append(settings.exposed)
     if on_server:
         print("note: a PostgreSQL register: the file checks (integrity, modes) are skipped")
     if problems:
         for problem in problems:
             print(f"problem: {problem}")
-        print(f"{len(problems)} problems in {where}", file=sys.stderr)
+        print(f"{_count(len(problems), 'problem')} in {where}", file=sys.stderr)
         raise typer.Exit(1)
     if on_server:
         print(f"{where}: schema current, not readable by PUBLIC, no contradictory events.")
@@ -1025,16 +1182,22 @@ def import_(
     line, the ref and the reason. --dry-run lists every problem at once.
     """
     from reviewclock.importing import plan_import
-    from reviewclock.transfer import ImportProblems, read_csv, read_json
+    from reviewclock.transfer import ImportProblems, decode, read_csv, read_json
 
     try:
-        if str(file) == "-":
-            text = sys.stdin.buffer.read().decode("utf-8-sig")
-        else:
-            text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) else "it is not UTF-8 text"
-        raise UsageProblem(f"cannot read {file}: {reason}") from None
+        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    except OSError as e:
+        raise UsageProblem(f"cannot read {file}: {e.strerror}") from None
+    try:
+        text, encoding = decode(data)
+    except ValueError as e:
+        raise UsageProblem(f"cannot read {file}: {e}") from None
+    if encoding != "UTF-8":
+        print(
+            f"{PROG}: warning: {file} is not UTF-8 text; it was read as {encoding} "
+            "(Excel's default on Windows)",
+            file=sys.stderr,
+        )
     kind = file_format or ("json" if file.suffix.lower() == ".json" else "csv")
     incoming, problems = (read_json if kind == "json" else read_csv)(text)
     settings = _settings()
@@ -1066,15 +1229,27 @@ def import_(
             if dry_run:
                 for problem in problems:
                     print(problem)
-                raise ReviewclockError(f"{len(problems)} problems in {file}; nothing was imported")
+                raise ReviewclockError(
+                    f"{_count(len(problems), 'problem')} in {file}; nothing was imported"
+                )
             more = len(problems) - 1
             raise ReviewclockError(
                 f"{file}: {problems[0]}; nothing was imported"
-                + (f" ({more} more problems: --dry-run lists them all)" if more else "")
+                + (
+                    f" ({more} more {'problem' if more == 1 else 'problems'}: --dry-run lists "
+                    "them all)"
+                    if more
+                    else ""
+                )
             )
+    from reviewclock.checks import looks_like_a_name
+
+    for item in incoming:
+        if looks_like_a_name(item.case.ref):
+            _warn_name(item.case.ref, f"{item.unit} {item.line}: ")
     verb = "Would import" if dry_run else "Imported"
     tail = "; nothing was written (--dry-run)." if dry_run else "."
-    print(f"{verb} {cases} new cases and {events} events from {file}{tail}")
+    print(f"{verb} {_count(cases, 'new case')} and {_count(events, 'event')} from {file}{tail}")
 
 
 @app.command(
@@ -1103,37 +1278,54 @@ def export(
     open stage on its due date, with an alarm two working days before. Each
     event keeps its identity across exports, so a new import updates it.
 
-    The JSON is a list of 'show --json' objects (stages worked out as of
-    --as-of). A case with corrections also carries its whole log, and each
-    deleted case follows the cases as {"deleted": REF, ...}: export, then
+    The JSON is a list of 'show --json' objects. With --as-of, every format
+    holds the register as it stood on that date: the cases known by then,
+    the events dated by then, and every plan. Without --as-of, the JSON is a
+    whole copy: a case with corrections also carries its whole log, and each
+    deleted case follows the cases as {"deleted": REF, ...}; export, then
     import into an empty register (SQLite or PostgreSQL), gives the same
     export again, history included.
     """
     settings = _settings()
+    now = london_now()
+    today = as_of or now.date()
+    clock = settings.clock()
     with _gc_paused(), _open(db, settings) as register:
+        bad: dict[str, str] = {}
         if file_format == "csv":
+            from reviewclock.clock import as_it_stood
             from reviewclock.transfer import csv_lines
 
             write = sys.stdout.write
-            for line in csv_lines(case for _, case in register.each_case(audit=False)):
+            read = (c for _, c in register.each_case(audit=False, bad=bad))
+            stood = (as_it_stood(case, today) for case in read)
+            for line in csv_lines(case for case in stood if case is not None):
                 write(line)
+            _warn_unreadable(bad)
             return
-        clock = settings.clock()
-        now = london_now()
         # The calendar holds open stages alone: only cases with one are read.
         open_in = clock.stages if file_format == "ics" else None
-        cases = (c for _, c in register.each_case(audit=file_format == "json", open_in=open_in))
+        cases = (
+            c
+            for _, c in register.each_case(
+                audit=file_format == "json",
+                open_in=open_in,
+                on=today if open_in else None,
+                bad=bad,
+            )
+        )
+        evaluated = clock.evaluate_all(cases, today)
         if file_format == "ics":
             from reviewclock.render.ics import ics_feed
 
-            evaluated = clock.evaluate_all(cases, as_of or now.date())
             sys.stdout.buffer.write(ics_feed(evaluated, clock.calendar, now))
+            _warn_unreadable(bad)
             return
         from reviewclock.render.data import case_dict
         from reviewclock.transfer import deletion_json, log_json
 
-        logs, deletions = register.logs()
-        evaluated = clock.evaluate_all(cases, as_of or now.date())
+        # A whole copy carries the history too; a view as of a date is only that view.
+        logs, deletions = register.logs() if as_of is None else ({}, [])
 
         def items() -> Iterator[dict[str, Any]]:
             for case, case_clock in evaluated:
@@ -1144,6 +1336,7 @@ def export(
             yield from (deletion_json(d) for d in deletions)
 
         _emit_json_list(items())
+        _warn_unreadable(bad)
 
 
 def _bar(on_time: int, late: int, width: int = 24) -> tuple[str, str]:
@@ -1177,11 +1370,15 @@ def stats(
     ] = None,
     start: Annotated[
         dt.date | None,
-        typer.Option("--from", parser=_date, metavar="DATE", help="The first day of the period."),
+        typer.Option(
+            "--from", parser=_supported_date, metavar="DATE", help="The first day of the period."
+        ),
     ] = None,
     end: Annotated[
         dt.date | None,
-        typer.Option("--to", parser=_date, metavar="DATE", help="The last day of the period."),
+        typer.Option(
+            "--to", parser=_supported_date, metavar="DATE", help="The last day of the period."
+        ),
     ] = None,
     as_json: JsonOption = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV, one row per stage.")] = False,
@@ -1260,6 +1457,11 @@ def stats(
     first, last = period or ((start, end) if start and end else financial_year_of(today))
     if last < first:
         raise UsageProblem(f"--to {last.isoformat()} is before --from {first.isoformat()}")
+    try:
+        check_in_range(first, "the period starts on")
+        check_in_range(last, "the period ends on")
+    except ValueError as e:
+        raise UsageProblem(str(e)) from None
     if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
         raise UsageProblem(f"--chart {chart.name!r}: a chart is written as .svg or .png")
     last = min(last, today) if first <= today else last
@@ -1269,12 +1471,14 @@ def stats(
         if section_format is not None:
             from reviewclock.annual import annual_section
 
-            section = annual_section(register.cases(audit=False), clock, first, last)
+            section = annual_section(_read_cases(register, audit=False), clock, first, last)
         else:
             # A case closed before the period began counts nowhere in it: it is not read.
-            active = register.active_case_ids(clock.stages, first)
-            cases = (case for _, case in register.cases_by_id(active, audit=False))
+            active = register.active_case_ids(clock.stages, first, last)
+            unread: dict[str, str] = {}
+            cases = (c for _, c in register.cases_by_id(active, audit=False, bad=unread))
             figures = timeliness(cases, clock, first, last)
+            _warn_unreadable(unread)
     if section_format is not None:
         _write_section(section, section_format, output)
         return
@@ -1514,7 +1718,7 @@ def report(
     with _gc_paused(), _open(db, settings) as register:
         digest = build_digest(
             clock.evaluate_all(
-                (c for _, c in register.each_case(audit=False, open_in=clock.stages)), today
+                _read_cases(register, audit=False, open_in=clock.stages, on=today), today
             ),
             today,
             due_within=due_within,

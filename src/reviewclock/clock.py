@@ -3,6 +3,9 @@
 Pure: no I/O, and "today" is always an argument. The command line decides
 what today is (the London date, or ``--as-of``).
 
+On a date in the past the clock sees the case as it stood then
+(:func:`as_it_stood`): the one place that decides what "as of" means.
+
 States, on a given date (see the README for the same list in plain words):
 
 ``on-track``
@@ -12,10 +15,12 @@ States, on a given date (see the README for the same list in plain words):
 ``overdue``
     open and past due, with no recorded cause.
 ``delayed-proceedings``
-    open and past due, and proceedings of a counting kind (criminal by default)
-    were running at some point between the stage's start and its due date.
-    Proceedings that began only after the stage fell due did not cause its
-    lateness, so such a stage stays ``overdue``.
+    a statutory stage, open and past due, where proceedings of a counting kind
+    (criminal by default) were running at some point between the stage's start
+    and its due date. Proceedings that began only after the stage fell due did
+    not cause its lateness, so such a stage stays ``overdue``. A stage that is
+    not the partnership's duty (the Panel's own response time) is never
+    delayed by proceedings: late, it is ``overdue``.
 ``met``
     done on or before the due date.
 ``met-late``
@@ -31,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from reviewclock.calendar import WorkingCalendar, add_months
-from reviewclock.rules import STAGES, Direction, Stage, Unit
+from reviewclock.rules import AWARE, DELAY_NOTICE, EVENTS, PLANS, STAGES, Direction, Stage, Unit
 
 
 class State(enum.StrEnum):
@@ -76,6 +81,11 @@ class EventRecord(NamedTuple):
     national_review: bool | None = None
     """``panel-response`` only: the Panel will run a national review; None when not recorded."""
 
+    seq: int | None = None
+    """For a plan: its place in the order plans were recorded (higher is more recent;
+    a correction keeps the place of the record it corrects). The register sets it;
+    without it, the order of the events given counts."""
+
     @property
     def outcome(self) -> str | None:
         """What the event records besides its date, in words, e.g. ``decision lcspr`` or
@@ -99,7 +109,48 @@ class CaseRecord:
 
     @property
     def aware(self) -> dt.date | None:
-        return next((e.on for e in self.events if e.name == "aware"), None)
+        return next((e.on for e in self.events if e.name == AWARE), None)
+
+
+def as_it_stood(case: CaseRecord, day: dt.date) -> CaseRecord | None:
+    """The case as it stood on ``day``; None if it was not yet known then.
+
+    A case exists from its awareness date. Only events dated on or before
+    ``day`` count: the date of the event, not when it was typed in. A plan
+    (an event the rulebook lets be dated in the future) is dated by the day it
+    points to, so its own date never hides it; it counts once the events it
+    depends on (the commissioned review) are in place. Corrections count as
+    they stand now: the corrected date is the true one. On a day after every
+    event, the case is returned unchanged.
+    """
+    events = case.events
+    aware = case.aware
+    if aware is not None and aware > day:
+        return None
+    if all(e.on <= day for e in events):
+        return case
+    kept = [e for e in events if e.on <= day]
+    known = {e.name for e in kept}
+    kept += [
+        e
+        for e in events
+        if e.on > day and e.name in PLANS and all(r in known for r in EVENTS[e.name].requires)
+    ]
+    kept.sort(key=lambda e: e.on)
+    return replace(case, events=tuple(kept))
+
+
+def in_force(events: Iterable[EventRecord], name: str) -> EventRecord | None:
+    """The record of ``name`` that counts: the most recently recorded (a re-plan
+    replaces the plan before it, even when it brings the date forward)."""
+    best: tuple[int, int] | None = None
+    found = None
+    for i, e in enumerate(events):
+        if e.name == name:
+            key = (-1 if e.seq is None else e.seq, i)
+            if best is None or key > best:
+                best, found = key, e
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +175,8 @@ class Delay:
 
     proceedings: tuple[Proceeding, ...]
     panel_told: bool
-    """A delay notice was recorded on or after the due date."""
+    """A delay notice covers the stage: dated while it was open (started, not yet
+    met), whether before or after the due date, naming it or no stage."""
     working_days_since_ended: int | None
     """None while any of the causing proceedings is still running."""
 
@@ -243,8 +295,12 @@ class Clock:
         today: dt.date,
         proceedings: Sequence[Proceeding],
         events: Sequence[EventRecord],
+        opened: dt.date | None,
     ) -> Delay | None:
-        """Why a past-due stage is late, if proceedings of a counting kind explain it."""
+        """Why a past-due statutory stage is late, if proceedings of a counting kind
+        explain it. The Panel's own target is never the partnership's delay."""
+        if not stage.nature.is_duty:
+            return None
         lo, hi = min(start, due), max(start, due)
         causes = tuple(p for p in proceedings if p.kind in self.delay_kinds and p.overlaps(lo, hi))
         if not causes:
@@ -253,35 +309,56 @@ class Clock:
         last_end = None if None in ends else max(e for e in ends if e is not None)
         return Delay(
             proceedings=causes,
-            panel_told=any(e.name == "delay-notified" and e.on >= due for e in events),
+            panel_told=any(covers(e, stage, opened, None) for e in events),
             working_days_since_ended=(
                 None if last_end is None else self.calendar.working_days_between(last_end, today)
             ),
         )
 
+    def evaluate_case(
+        self, case: CaseRecord, today: dt.date
+    ) -> tuple[CaseRecord, CaseClock] | None:
+        """The case as it stood on ``today`` and what the clock says about it then;
+        None if the case was not yet known on ``today``."""
+        stood = as_it_stood(case, today)
+        if stood is None:
+            return None
+        return stood, self.evaluate(stood.events, today)
+
     def evaluate_all(
         self, cases: Iterable[CaseRecord], today: dt.date
     ) -> Iterator[tuple[CaseRecord, CaseClock]]:
-        """Each case with what the clock says about it on ``today``, one at a time."""
+        """Each case known on ``today``, as it stood then, with what the clock says about it."""
         for case in cases:
-            yield case, self.evaluate(case.events, today)
+            evaluated = self.evaluate_case(case, today)
+            if evaluated is not None:
+                yield evaluated
+
+    def covered_by(self, events: Sequence[EventRecord], notice: EventRecord) -> list[Stage]:
+        """The stages a delay notice counts for: the duty stages open on its date
+        (started on or before it, not yet met), or the one it names."""
+        first, latest = _first_and_latest(events)
+        out = []
+        for stage in self.stages:
+            start = _start(stage, latest)
+            if start is None or (notice.kind is not None and notice.kind != stage.name):
+                continue
+            if covers(notice, stage, _opened(stage, first), first.get(stage.met_by)):
+                out.append(stage)
+        return out
 
     def evaluate(self, events: Sequence[EventRecord], today: dt.date) -> CaseClock:
         """Each stage whose start event is recorded, with its due date and state on ``today``.
 
-        Repeatable start events (a re-planned publication) count from the
-        latest record; the done date is the first record of the meeting event.
+        ``events`` are the case as it stood on ``today`` (see :func:`as_it_stood`).
+        A start event recorded more than once (a re-planned publication) counts
+        from its most recently recorded record, even one that brings the date
+        forward; the done date is the first record of the meeting event.
+        ``working_days_left`` is 0 on the due date and, once it has passed,
+        minus the working days since it (at least 1, even when the due date
+        fell at a weekend and no working day has passed yet).
         """
-        first: dict[str, dt.date] = {}
-        latest: dict[str, dt.date] = {}
-        for e in events:
-            name, on = e.name, e.on
-            if name not in first:
-                first[name] = latest[name] = on
-            elif on < first[name]:
-                first[name] = on
-            elif on > latest[name]:
-                latest[name] = on
+        first, latest = _first_and_latest(events)
         cal = self.calendar
         proceedings: tuple[Proceeding, ...] = ()
         if "proceedings-started" in first:
@@ -291,11 +368,7 @@ class Clock:
             )
         out: list[StageStatus] = []
         for stage in self.stages:
-            start = None
-            for name in stage.starts_on:
-                if name in latest:
-                    start = latest[name]
-                    break
+            start = _start(stage, latest)
             if start is None:
                 continue
             due = self.due_date(stage, start)
@@ -309,12 +382,69 @@ class Clock:
                 state = State.MET if done <= due else State.MET_LATE
                 out.append(StageStatus(stage, start, due, done, state, None, taken))
                 continue
-            left = cal.working_days_between(today, due)
             if today <= due:
+                left = cal.working_days_between(today, due)
                 state = State.DUE_SOON if left <= self.due_soon_days else State.ON_TRACK
                 out.append(StageStatus(stage, start, due, None, state, left))
                 continue
-            delay = self._delay(stage, start, due, today, proceedings, events)
+            left = -max(1, cal.working_days_between(due, today))
+            opened = _opened(stage, first)
+            delay = self._delay(stage, start, due, today, proceedings, events, opened)
             state = State.OVERDUE if delay is None else State.DELAYED_PROCEEDINGS
             out.append(StageStatus(stage, start, due, None, state, left, None, delay))
         return CaseClock(tuple(out), proceedings)
+
+
+def _first_and_latest(
+    events: Sequence[EventRecord],
+) -> tuple[dict[str, dt.date], dict[str, dt.date]]:
+    """Each event name's earliest date, and the date of its record in force (the
+    most recently recorded, for an event recorded more than once)."""
+    first: dict[str, dt.date] = {}
+    latest: dict[str, dt.date] = {}
+    repeated: set[str] = set()
+    for e in events:
+        name, on = e.name, e.on
+        if name not in first:
+            first[name] = latest[name] = on
+            continue
+        repeated.add(name)
+        if on < first[name]:
+            first[name] = on
+    for name in repeated:
+        record = in_force(events, name)
+        assert record is not None
+        latest[name] = record.on
+    return first, latest
+
+
+def _start(stage: Stage, latest: dict[str, dt.date]) -> dt.date | None:
+    """The date a stage counts from: its first start event (in order of preference) recorded."""
+    for name in stage.starts_on:
+        if name in latest:
+            return latest[name]
+    return None
+
+
+def _opened(stage: Stage, first: dict[str, dt.date]) -> dt.date | None:
+    """The day a stage began to run: its earliest recorded start event (a rapid review
+    runs from awareness until the notification). A stage counted back from a plan
+    runs from the day a plan could first be made (the events a plan depends on);
+    None when nothing bounds it."""
+    if stage.direction is Direction.AFTER:
+        return min((first[n] for n in stage.starts_on if n in first), default=None)
+    needed = [first[r] for n in stage.starts_on for r in EVENTS[n].requires if r in first]
+    return max(needed, default=None)
+
+
+def covers(notice: EventRecord, stage: Stage, opened: dt.date | None, done: dt.date | None) -> bool:
+    """True if ``notice`` is a delay notice that counts for ``stage``: a duty stage that
+    was open on the notice's date (started on or before it, not yet met), and the
+    stage the notice names, if it names one."""
+    return (
+        notice.name == DELAY_NOTICE
+        and stage.nature.is_duty
+        and (notice.kind is None or notice.kind == stage.name)
+        and (opened is None or opened <= notice.on)
+        and (done is None or notice.on < done)
+    )

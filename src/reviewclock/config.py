@@ -22,7 +22,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,8 @@ class Settings:
     """The ``[mail]`` table as written; :func:`mail_settings` validates it."""
     path: Path | None = field(default=None, compare=False)
     """The file the settings came from, if any."""
+    exposed: str | None = field(default=None, compare=False)
+    """Why the file's mail password is not private (others can read the file), if so."""
 
     def calendar(self, nation: str | None = None) -> WorkingCalendar:
         from reviewclock.calendar import NATIONS, UnknownNationError, WorkingCalendar
@@ -97,11 +99,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)
+            mode = os.fstat(f.fileno()).st_mode & 0o777
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {path} is not valid TOML: {e}") from None
     except OSError as e:
         raise ConfigError(f"config file {path} cannot be read: {e.strerror}") from None
-    return parse_settings(data, path)
+    settings = parse_settings(data, path)
+    mail = data.get("mail")
+    if isinstance(mail, dict) and "password" in mail and mode & 0o077:
+        # Like ssh with a private key: a password others can read is no longer secret.
+        exposed = (
+            f"config file {path} holds the mail password and has mode {mode:04o}, so others "
+            f"can read it; run: chmod 600 {path}"
+        )
+        settings = replace(settings, exposed=exposed)
+    return settings
 
 
 def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Settings:
@@ -172,6 +184,12 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         reg = data["register"]
         if not isinstance(reg, str) or not reg.strip():
             raise bad("register", reg, "use the path of the register file")
+        from reviewclock.store.location import LocationError, locate
+
+        try:
+            locate(reg)
+        except LocationError as e:  # its message never repeats a password
+            raise ConfigError(f"{where}: key 'register': {e}") from None
         values["register"] = reg
 
     if "mail" in data:
@@ -259,6 +277,13 @@ def mail_settings(settings: Settings, env: Mapping[str, str] | None = None) -> M
     port = _number(raw.get("port"), default_port, int, "a port number from 1 to 65535", 1, 65535)
     timeout = _number(raw.get("timeout"), 30.0, float, "a number of seconds", 0.1, 600)
     user, password = text("user"), text("password")
+    for key, value in (("user", user), ("password", password)):
+        if value is not None and not value.isascii():
+            # SMTP login sends the user and password as ASCII; never echo either of them.
+            raise ConfigError(
+                f"{raw[key][1]} holds characters other than ASCII, which the mail login "
+                "cannot send; use an ASCII password (or user name)"
+            )
     if password is not None and user is None:
         raise ConfigError("a mail password is set but no user; set REVIEWCLOCK_SMTP_USER as well")
     return MailSettings(host, int(port), tls, sender, user, password, float(timeout))
@@ -287,13 +312,13 @@ def _number(
     return number
 
 
-_ADDRESS = re.compile(r"^[^@\s<>,;\\\"()\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+_ADDRESS = re.compile(r"[^@\s<>,;\\\"()\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 def _is_address(text: str) -> bool:
     """A plain address (``name@example.org``): nothing that could smuggle a header or a second
     recipient into a message."""
-    return bool(_ADDRESS.match(text))
+    return bool(_ADDRESS.fullmatch(text))
 
 
 def check_address(text: str) -> str:

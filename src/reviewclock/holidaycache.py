@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from reviewclock.calendar import (
@@ -25,6 +26,7 @@ from reviewclock.calendar import (
     is_working_days,
     working_days,
 )
+from reviewclock.files import make_private_dirs, others_can_write
 
 APP = "reviewclock"
 FORMAT = 2
@@ -42,32 +44,56 @@ def cache_path(nation: str) -> Path:
 
 def cached_calendar(nation: str) -> tuple[dict[dt.date, str], list[int]]:
     """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`, and the
-    working days of those years (as ordinals, in order, with no local closures)."""
+    working days of those years (as ordinals, in order, with no local closures).
+
+    A cache file that another user could change (not ours, or group- or
+    world-writable) is not believed: a planted holiday would move every deadline.
+    It is worked out again and written afresh, atomically and with mode 0644.
+    """
     nation = nation.upper()
     path = cache_path(nation)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        table = {dt.date.fromisoformat(k): str(v) for k, v in raw["holidays"].items()}
-        days = [int(d) for d in raw["working_days"]]
-        in_range = all(FIRST_YEAR <= d.year <= LAST_YEAR for d in table)
-        if table and in_range and is_working_days(days, table, FIRST_YEAR, LAST_YEAR):
-            return table, days
+        cached = _read(path)
+        if cached:
+            return cached
     except (OSError, ValueError, TypeError, AttributeError, KeyError):
         pass
     table = bank_holidays(nation, FIRST_YEAR, LAST_YEAR)
     days = working_days(table, FIRST_YEAR, LAST_YEAR)
+    data = {"holidays": {d.isoformat(): n for d, n in sorted(table.items())}, "working_days": days}
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        data = {
-            "holidays": {d.isoformat(): n for d, n in sorted(table.items())},
-            "working_days": days,
-        }
-        tmp.write_text(json.dumps(data))
-        tmp.replace(path)
+        _write(path, json.dumps(data))
     return table, days
 
 
 def cached_bank_holidays(nation: str) -> dict[dt.date, str]:
     """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
     return cached_calendar(nation)[0]
+
+
+def _read(path: Path) -> tuple[dict[dt.date, str], list[int]] | None:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f:
+        if others_can_write(os.fstat(fd)):
+            return None
+        raw = json.loads(f.read().decode("utf-8"))
+    table = {dt.date.fromisoformat(k): str(v) for k, v in raw["holidays"].items()}
+    days = [int(d) for d in raw["working_days"]]
+    in_range = all(FIRST_YEAR <= d.year <= LAST_YEAR for d in table)
+    if table and in_range and is_working_days(days, table, FIRST_YEAR, LAST_YEAR):
+        return table, days
+    return None
+
+
+def _write(path: Path, text: str) -> None:
+    """Write the cache file whole, readable by all and writable by its owner alone."""
+    make_private_dirs(path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), 0o644)
+            f.write(text)
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise

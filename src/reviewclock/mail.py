@@ -116,6 +116,13 @@ def send(msg: EmailMessage, recipients: Sequence[str], settings: MailSettings) -
             f"the mail server name {settings.host!r} could not be found; check "
             "REVIEWCLOCK_SMTP_HOST"
         ) from None
+    except UnicodeError:
+        # The text of this error quotes the offending character and its place: it could be
+        # part of the password, so it is never shown.
+        raise MailError(
+            f"the login or message for the mail server {where} holds characters it cannot "
+            "send; check REVIEWCLOCK_SMTP_USER and REVIEWCLOCK_SMTP_PASSWORD"
+        ) from None
     except (smtplib.SMTPException, OSError) as e:
         raise MailError(f"sending to the mail server {where} failed: {_first_line(e)}") from None
     if refused:

@@ -40,7 +40,9 @@ class Event(SQLModel, table=True):
     name: str = Field(max_length=40)
     on: dt.date = Field(sa_column_kwargs={"name": "on_date"})
     kind: str | None = Field(default=None, max_length=20)
-    """The kind of proceedings, for proceedings-started and proceedings-ended."""
+    """The kind of proceedings, for proceedings-started and proceedings-ended; for
+    delay-notified, the one stage the notice names (NULL: every duty stage open on
+    its date). Other events leave it NULL."""
     note: str | None = Field(default=None)
     recorded_by: str = Field(max_length=100)
     recorded_at: dt.datetime = Field(sa_type=_STAMP)
@@ -83,5 +85,6 @@ class Deletion(SQLModel, table=True):
     ref: str = Field(max_length=64, index=True)
     reason: str
     events: int
+    """The case's events as corrected (a correction is not counted as an event)."""
     deleted_by: str = Field(max_length=100)
     deleted_at: dt.datetime = Field(sa_type=_STAMP)

@@ -205,21 +205,18 @@ def timeliness(
     on time when done by its due date. Working days taken run from the stage's
     start to its done date (stages counted backwards, such as the publication
     notice, have none). A stage is open at the end of the period when it had
-    started by then and was not yet done; it is judged as of the last day,
-    from the events dated up to that day (a publication plan counts whenever
-    it is dated, being a plan).
+    started by then and was not yet done; it is judged on the last day, from
+    the case as it stood then (:func:`reviewclock.clock.as_it_stood`).
     """
     import statistics
 
     done: dict[str, list[StageStatus]] = {s.name: [] for s in clock.stages}
     still_open: dict[str, list[StageStatus]] = {s.name: [] for s in clock.stages}
-    for case in cases:
-        for s in clock.evaluate(case.events, end).stages:
+    for _, evaluated in clock.evaluate_all(cases, end):
+        for s in evaluated.stages:
             if s.done is not None and start <= s.done <= end:
                 done[s.stage.name].append(s)
-        known = [e for e in case.events if e.on <= end or e.name == "publication-planned"]
-        for s in clock.evaluate(known, end).stages:
-            if s.state.is_open and s.starts <= end:
+            elif s.state.is_open and s.starts <= end:
                 still_open[s.stage.name].append(s)
     out: dict[str, StageStats] = {}
     for name in done:

@@ -20,6 +20,22 @@ class Unit(enum.StrEnum):
     MONTHS = "months"
 
 
+class Nature(enum.StrEnum):
+    """Whose deadline a stage is, which decides what lateness means."""
+
+    STATUTORY = "statutory"
+    """The partnership's duty: a lapse is a breach, and a delay caused by proceedings
+    is notified to the Panel and the Secretary of State."""
+    NATIONAL_TARGET = "national-target"
+    """A time the Panel sets itself (its response to a rapid review): late means
+    "chase the Panel", never "delayed by proceedings", never "tell the Panel"."""
+
+    @property
+    def is_duty(self) -> bool:
+        """True for the partnership's own duties, the stages a delay notice is about."""
+        return self is Nature.STATUTORY
+
+
 class Direction(enum.StrEnum):
     AFTER = "after"
     """The deadline falls ``length`` units after the start event ("within N of X")."""
@@ -43,6 +59,9 @@ class Event:
     """What else the event records besides its date: ``decision`` (the partners'
     decision sent with the rapid review), ``panel_view`` and ``national_review``
     (the Panel's response). Each is one of :data:`OUTCOMES`."""
+    names_stage: bool = False
+    """May name the one stage it is about (kept in the event's kind); without a
+    name it is about every duty stage open on its date."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +78,9 @@ class Stage:
     met_by: str
     owed_by: str
     owed_to: str
-    duty: bool
-    """True for a duty on the partnership; False for a target someone else sets
-    (the Panel's own response time), where lateness means "chase", not "breach"."""
+    nature: Nature
+    """A duty on the partnership, or a target someone else sets (the Panel's own
+    response time), where lateness means "chase", not "breach"."""
     source: str
     late_action: str
     """What the officer should do when the stage is past due and still open."""
@@ -121,12 +140,18 @@ EVENTS: dict[str, Event] = {
             "delay-notified",
             "the Panel and the Secretary of State were told of a delay and its reasons",
             repeatable=True,
+            names_stage=True,
         ),
     )
 }
 """Every event, by name. ``aware`` is recorded by ``add-sin``; the rest by ``record``."""
 
 RECORDABLE_EVENTS: tuple[str, ...] = tuple(name for name in EVENTS if name != AWARE)
+
+PLANS: tuple[str, ...] = tuple(name for name, e in EVENTS.items() if e.may_be_future)
+"""Events that are plans: dated the day they point to, not the day they were made."""
+
+DELAY_NOTICE = "delay-notified"
 
 PROCEEDING_KINDS: tuple[str, ...] = ("criminal", "inquest", "disciplinary", "other")
 
@@ -175,7 +200,7 @@ def stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
             met_by="notified",
             owed_by="local authority",
             owed_to="Child Safeguarding Practice Review Panel",
-            duty=True,
+            nature=Nature.STATUTORY,
             source="Children Act 2004 s16C; " + _WT2023 + "; gov.uk 'Report a serious child "
             "safeguarding incident'",
             late_action="notify the Panel now",
@@ -190,7 +215,7 @@ def stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
             met_by="rapid-review-sent",
             owed_by="safeguarding partners",
             owed_to="Child Safeguarding Practice Review Panel",
-            duty=True,
+            nature=Nature.STATUTORY,
             source=_WT2023 + "; Panel practice guidance",
             late_action="send the rapid review",
         ),
@@ -204,7 +229,7 @@ def stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
             met_by="panel-response",
             owed_by="the Panel",
             owed_to="safeguarding partners",
-            duty=False,
+            nature=Nature.NATIONAL_TARGET,
             source="The Panel's own target: it endeavours to respond within 15 working days",
             late_action="chase the Panel",
         ),
@@ -218,7 +243,7 @@ def stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
             met_by="published",
             owed_by="safeguarding partners",
             owed_to="the public",
-            duty=True,
+            nature=Nature.STATUTORY,
             source=_WT2023 + " (complete and publish within 6 months of the decision)",
             late_action="publish, or notify the delay with reasons",
         ),
@@ -232,7 +257,7 @@ def stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
             met_by="report-sent",
             owed_by="safeguarding partners",
             owed_to="Panel and Secretary of State",
-            duty=True,
+            nature=Nature.STATUTORY,
             source=_WT2023 + " (send the final report at least 7 working days before publication)",
             late_action="send the final report, or move the publication date",
         ),
@@ -243,3 +268,6 @@ STAGES: tuple[Stage, ...] = stages()
 """The default chain (rapid review counted from the notification)."""
 
 STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)
+
+DUTY_STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES if s.nature.is_duty)
+"""The stages a delay notice may name (``record REF delay-notified --stage NAME``)."""

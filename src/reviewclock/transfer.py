@@ -11,7 +11,9 @@ one column per event (``notified``, ``rapid-review-sent``, ...)
     that event's date, or empty. An event that can happen more than once
     (``publication-planned``, ``proceedings-started``, ``proceedings-ended``,
     ``delay-notified``) holds its dates separated by ``;``; a proceedings
-    date is followed by its kind: ``2024-09-02 criminal; 2025-02-10 inquest``.
+    date is followed by its kind: ``2024-09-02 criminal; 2025-02-10 inquest``,
+    and a delay notice's date by the stage it names, if it names one:
+    ``2025-01-27 lcspr``.
 
 ``decision``, ``panel-view``, ``national-review``
     what the rapid review and the Panel's response recorded besides their
@@ -22,7 +24,13 @@ one column per event (``notified``, ``rapid-review-sent``, ...)
 
 Dates may be ISO (``2024-01-03``) or British, day first with a four-digit
 year (``03/01/2024``). Only ``ref`` and ``aware`` are required columns; an
-unknown column stops the import. CSV carries no notes and no audit trail;
+unknown column stops the import. Column names, harms and kinds of proceedings
+are read whatever their case (``Ref``, ``Death``, ``Criminal``).
+
+A cell that a spreadsheet would run as a formula (one starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading
+``'``, as OWASP recommends, and that ``'`` is taken off again on import, so
+export, import and export again give the same file. CSV carries no notes and no audit trail;
 JSON (a list of ``show --json`` objects) carries both. A case with corrections
 also carries its whole ``log`` (every row, superseded or not, each correction
 naming the position of the row it corrects, with its reason), and each deleted
@@ -47,6 +55,7 @@ from reviewclock.dates import parse_any_date
 from reviewclock.rules import (
     AWARE,
     DECISIONS,
+    DUTY_STAGE_NAMES,
     EVENTS,
     HARMS,
     OUTCOMES,
@@ -100,14 +109,39 @@ class ImportProblems(Exception):
         self.problems = list(problems)
 
 
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of an imported file and the encoding it was read in.
+
+    UTF-8 (with or without Excel's byte-order mark) is expected. A file that is
+    not UTF-8 but is valid Windows-1252 (what Excel on Windows saves as "CSV")
+    is read as that; anything else is refused with how to save it as UTF-8.
+    Line endings are kept as they are, so a carriage return inside a quoted
+    cell survives.
+    """
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+        if any(c < " " and c not in "\t\r\n" for c in text):
+            raise UnicodeDecodeError("cp1252", data, 0, 1, "control characters: not text")
+        return text, "Windows-1252"
+    except UnicodeDecodeError:
+        raise ValueError(
+            "it is not UTF-8 text (nor Windows-1252); in Excel, save it with "
+            "'Save As' and the type 'CSV UTF-8 (Comma delimited)'"
+        ) from None
+
+
 # -- CSV -----------------------------------------------------------------------------------
 
 
 def read_csv(text: str) -> tuple[list[Incoming], list[Problem]]:
     """Every case in a CSV file, and every problem found on the way (none means clean)."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip() for h in next(reader)]
+        header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return [], [Problem(1, "", "the file is empty; it needs a header row")]
     problems: list[Problem] = []
@@ -141,7 +175,7 @@ def read_csv(text: str) -> tuple[list[Incoming], list[Problem]]:
                 )
             )
             continue
-        cells = {h: c.strip() for h, c in zip(header, row, strict=True)}
+        cells = {h: unguard(c.strip()) for h, c in zip(header, row, strict=True)}
         ref = cells["ref"]
         if ref in seen:
             problems.append(Problem(line, ref, f"the ref {ref} is also on line {seen[ref]}"))
@@ -159,7 +193,7 @@ def _case_from_cells(cells: dict[str, str]) -> CaseRecord:
         raise ValueError("the ref is empty")
     if not cells["aware"]:
         raise ValueError("the aware date is empty")
-    harm = cells.get("harm") or None
+    harm = (cells.get("harm") or "").lower() or None
     if harm is not None and harm not in HARMS:
         raise ValueError(f"harm {harm!r} is not death or serious-harm")
     events = [EventRecord(AWARE, _date("aware", cells["aware"]))]
@@ -172,9 +206,20 @@ def _case_from_cells(cells: dict[str, str]) -> CaseRecord:
             raise ValueError(f"{name} can be recorded once, but has {len(entries)} dates")
         for entry in entries:
             day, _, kind_text = entry.partition(" ")
-            kind = kind_text.strip() or None
+            kind = kind_text.strip().lower() or None
+            if kind is not None and EVENTS[name].names_stage:
+                if kind not in DUTY_STAGE_NAMES:
+                    raise ValueError(
+                        f"{name} {entry!r}: {kind!r} is not a stage a delay notice can name; "
+                        f"use one of {', '.join(DUTY_STAGE_NAMES)}"
+                    )
+                events.append(EventRecord(name, _date(name, day), kind))
+                continue
             if kind is not None and not name.startswith("proceedings-"):
-                raise ValueError(f"{name} {entry!r}: only proceedings dates take a kind")
+                raise ValueError(
+                    f"{name} {entry!r}: only proceedings dates take a kind, and delay notices "
+                    "a stage"
+                )
             if kind is not None and kind not in PROCEEDING_KINDS:
                 raise ValueError(f"{name}: {kind!r} is not one of {', '.join(PROCEEDING_KINDS)}")
             if name == "proceedings-started" and kind is None:
@@ -211,6 +256,7 @@ def _outcome(field: str, raw: str) -> Any:
             return _YES_NO[str(raw).lower()]
         raise ValueError(f"{column} {raw!r} is not yes or no")
     allowed = DECISIONS if field == "decision" else PANEL_VIEWS
+    raw = raw.lower() if isinstance(raw, str) else raw
     if raw not in allowed:
         raise ValueError(f"{column} {raw!r} is not one of {', '.join(allowed)}")
     return raw
@@ -223,6 +269,37 @@ def _date(column: str, text: str) -> Any:
         raise ValueError(f"{column}: {e}") from None
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet run a cell as a formula (OWASP, "CSV Injection")."""
+
+
+def _risky(text: str) -> bool:
+    return text.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def guard(text: str) -> str:
+    """A cell a spreadsheet will show as text: a formula-like one gets a leading ``'``.
+
+    A cell that already starts with ``'`` before a formula character gets one
+    more, so that :func:`unguard` gives back exactly what was written.
+    """
+    return "'" + text if _risky(text) else text
+
+
+def unguard(text: str) -> str:
+    """The inverse of :func:`guard`: take off the ``'`` that an export put in front."""
+    return text[1:] if text.startswith("'") and _risky(text[1:]) else text
+
+
+def _csv_cell(text: str) -> str:
+    """One cell, quoted when it holds a comma, a quote, a line break or a carriage return
+    (Python's csv module leaves a lone carriage return unquoted)."""
+    text = guard(text)
+    if any(c in text for c in ',"\r\n') or text != text.strip():
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def write_csv(cases: Iterable[CaseRecord]) -> str:
     """The register in the CSV layout that :func:`read_csv` reads back unchanged."""
     return "".join(csv_lines(cases))
@@ -230,16 +307,7 @@ def write_csv(cases: Iterable[CaseRecord]) -> str:
 
 def csv_lines(cases: Iterable[CaseRecord]) -> Iterator[str]:
     """:func:`write_csv`'s text a line at a time (a case to a line), for a register of any size."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-
-    def line(row: list[str]) -> str:
-        out.seek(0)
-        out.truncate()
-        writer.writerow(row)
-        return out.getvalue()
-
-    yield line(list(CSV_COLUMNS))
+    yield ",".join(CSV_COLUMNS) + "\n"
     for case in cases:
         cells: dict[str, list[str]] = {}
         outcomes: dict[str, str] = {}
@@ -252,7 +320,7 @@ def csv_lines(cases: Iterable[CaseRecord]) -> Iterator[str]:
         row = [case.ref, "; ".join(cells.get(AWARE, [])), case.authority or "", case.harm or ""]
         row += ["; ".join(cells.get(name, [])) for name in RECORDABLE_EVENTS]
         row += [outcomes.get(field, "") for field in OUTCOME_COLUMNS]
-        yield line(row)
+        yield ",".join(_csv_cell(c) for c in row) + "\n"
 
 
 # -- JSON ----------------------------------------------------------------------------------

@@ -6,3 +6,21 @@ results and the rulebook.
 
 DIGEST_FORMATS = ("text", "markdown", "html", "json", "csv")
 """The formats of the digest (``reviewclock report --format``)."""
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``, ``\\n``,
+    ``\\u202e``), for the renderers a person reads.
+
+    A note or a reference could otherwise repaint the terminal (ANSI escape
+    sequences), break a table's lines, or reverse the text around it. The data
+    formats (CSV, JSON, the calendar) carry the text exactly.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    escaped = repr(c)[1:-1]
+    return escaped if escaped != c else f"\\u{ord(c):04x}"

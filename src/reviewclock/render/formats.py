@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reviewclock.dates import describe
+from reviewclock.render import visible
 from reviewclock.render.data import stage_dict
 from reviewclock.render.terminal import STATE_STYLE, days_text
 from reviewclock.render.text import action_for, counts_line, digest_text, groups
@@ -83,7 +84,7 @@ def digest_csv(digest: Digest) -> str:
 
 def _md(text: str) -> str:
     """A table cell: pipes and line breaks would break the table."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return visible(text).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def digest_markdown(digest: Digest) -> str:
@@ -128,7 +129,7 @@ def digest_html(digest: Digest) -> str:
             "colour": colour.get(name, "#333333"),
             "lines": [
                 {
-                    "ref": line.ref,
+                    "ref": visible(line.ref),
                     "stage": line.stage.stage.name,
                     "title": line.stage.stage.title,
                     "due": describe(line.stage.due),

@@ -8,6 +8,7 @@ by proceedings has a colour of its own, so it is never mistaken for a lapse.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from reviewclock.clock import CaseClock, CaseRecord, StageStatus, State
 from reviewclock.dates import describe
+from reviewclock.render import visible
+from reviewclock.rules import Nature, Stage
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -44,8 +47,8 @@ class Cell:
         from rich.text import Text
 
         if self.parts:
-            return Text.assemble(*self.parts)
-        return Text(self.text, style=self.style or "")
+            return Text.assemble(*((visible(t), style) for t, style in self.parts))
+        return Text(visible(self.text), style=self.style or "")
 
 
 def use_rich() -> bool:
@@ -69,8 +72,6 @@ def days_text(s: StageStatus, *, short: bool = True) -> str:
         return f"{left}{unit} left"
     if left < 0:
         return f"{-left}{unit} late"
-    if not s.state.is_open or s.state in (State.OVERDUE, State.DELAYED_PROCEEDINGS):
-        return "late" if short else "0 working days late"  # due at the weekend just gone
     if s.due_on_weekend:  # no working day left before a weekend due date
         return f"0{unit} left (due {s.due:%a})"
     return "due today"
@@ -89,6 +90,19 @@ def delay_text(s: StageStatus) -> str:
     return text + f", ended {since} working days ago after {longest} working days"
 
 
+NATURE_NOTE: dict[Nature, str] = {
+    Nature.NATIONAL_TARGET: "the Panel's own target, not a breach",
+}
+"""What lateness means for a stage that is not the partnership's duty."""
+
+
+def late_action(stage: Stage) -> str:
+    """What to do about a stage past due: ``chase the Panel (the Panel's own target,
+    not a breach)`` for a target the Panel sets itself."""
+    why = NATURE_NOTE.get(stage.nature)
+    return f"{stage.late_action} ({why})" if why else stage.late_action
+
+
 def note_for(s: StageStatus) -> str:
     """What the officer should know or do about a stage, in a few words."""
     parts: list[str] = []
@@ -98,7 +112,7 @@ def note_for(s: StageStatus) -> str:
             "Panel told" if s.delay.panel_told else "Panel not yet told: record delay-notified"
         )
     elif s.state is State.OVERDUE:
-        parts.append(s.stage.late_action)
+        parts.append(late_action(s.stage))
     if s.state.is_open and s.due_on_weekend:
         parts.append(f"due date is a {s.due:%A}")
     return "; ".join(parts)
@@ -139,7 +153,12 @@ def print_table(
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
+        table = Table(
+            title=visible(title) if title else None,
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            title_style="bold",
+        )
         for h in headers:
             # Dates, states and references never break; the free text wraps.
             wraps = h in WRAPPING_COLUMNS
@@ -153,11 +172,12 @@ def print_table(
         return
     out = []
     if title:
-        out.append(title)
+        out.append(visible(title))
+    texts = [[visible(c.text) for c in row] for row in rows]
     widths = [len(h) for h in headers]
-    for row in rows:
-        for i, c in enumerate(row):
-            widths[i] = max(widths[i], len(c.text))
+    for row_texts in texts:
+        for i, text in enumerate(row_texts):
+            widths[i] = max(widths[i], len(text))
     last = len(headers) - 1
 
     def line(cells: Sequence[str]) -> str:
@@ -166,20 +186,24 @@ def print_table(
         ).rstrip()
 
     out.append(line(headers))
-    out.extend(line([c.text for c in row]) for row in rows)
+    out.extend(line(row_texts) for row_texts in texts)
     if footer:
         out.append(footer)
     sys.stdout.write("\n".join(out) + "\n")
 
 
-def print_case(case: CaseRecord, clock: CaseClock, *, events: bool = True) -> None:
-    """The timeline of one case: its stages, its proceedings and its recorded events."""
+def print_case(
+    case: CaseRecord, clock: CaseClock, *, events: bool = True, as_of: dt.date | None = None
+) -> None:
+    """The timeline of one case: its stages, its proceedings and its recorded events;
+    with ``as_of``, titled as the case stood on that date."""
     facts = [f"aware {describe(case.aware)}" if case.aware else "awareness not recorded"]
     if case.authority:
         facts.append(case.authority)
     if case.harm:
         facts.append(case.harm)
-    print_table(STAGE_HEADERS, stage_rows(clock.stages), title=f"{case.ref}: " + ", ".join(facts))
+    title = f"{case.ref}" + (f" as it stood on {describe(as_of)}" if as_of else "")
+    print_table(STAGE_HEADERS, stage_rows(clock.stages), title=f"{title}: " + ", ".join(facts))
     if clock.proceedings:
         rows = [
             [
@@ -204,7 +228,7 @@ def print_case(case: CaseRecord, clock: CaseClock, *, events: bool = True) -> No
             for e in case.events
         ]
         sys.stdout.write("\n")
-        print_table(["On", "Event", "Kind or decision", "Recorded by", "Note"], rows)
+        print_table(["On", "Event", "Kind, stage or decision", "Recorded by", "Note"], rows)
 
 
 STATUS_HEADERS = ["Case", "Stage", "State", "Due", "Working days", "Note", "Also open"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reviewclock.clock import State
 from reviewclock.dates import describe
-from reviewclock.render.terminal import days_text, delay_text
+from reviewclock.render import visible
+from reviewclock.render.terminal import days_text, delay_text, late_action
 from reviewclock.report import Digest, DigestLine
 
 
@@ -23,17 +25,15 @@ def action_for(line: DigestLine) -> str:
     if s.delay is not None:
         told = "Panel told" if s.delay.panel_told else "PANEL NOT YET TOLD: record delay-notified"
         return f"{delay_text(s)}; {told}"
-    if (s.working_days_left or 0) < 0:
-        if not s.stage.duty:
-            return f"{s.stage.late_action} (the Panel's own target, not a breach)"
-        return s.stage.late_action
+    if s.state is State.OVERDUE:
+        return late_action(s.stage)
     return s.stage.title
 
 
 def _rows(lines: Sequence[DigestLine]) -> list[list[str]]:
     return [
         [
-            line.ref,
+            visible(line.ref),
             line.stage.stage.name,
             "due " + describe(line.stage.due),
             days_text(line.stage, short=False),

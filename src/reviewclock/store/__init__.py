@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from reviewclock.store.engine import current_user, lock_timeout
-    from reviewclock.store.reading import HistoryEntry
+    from reviewclock.store.reading import HistoryEntry, unreadable_message
     from reviewclock.store.records import describe_record
     from reviewclock.store.register import Register
     from reviewclock.store.schema import known_revisions
@@ -30,6 +30,7 @@ __all__ = [
     "describe_record",
     "known_revisions",
     "lock_timeout",
+    "unreadable_message",
 ]
 
 _HOMES = {
@@ -39,6 +40,7 @@ _HOMES = {
     "lock_timeout": "reviewclock.store.engine",
     "known_revisions": "reviewclock.store.schema",
     "describe_record": "reviewclock.store.records",
+    "unreadable_message": "reviewclock.store.reading",
 }
 
 

@@ -46,7 +46,8 @@ def lock_timeout() -> float:
         value = -1.0
     if not 0 < value <= 3600:
         raise RegisterError(
-            f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds from 0 to 3600; fix or unset it"
+            f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds more than 0 and at most "
+            "3600; fix or unset it"
         )
     return value
 

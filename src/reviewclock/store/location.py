@@ -62,7 +62,10 @@ def locate(text: str) -> Location:
     scheme = text.split("://", 1)[0].lower()
     dialect = _SCHEMES.get(scheme)
     if dialect is None:
-        raise LocationError(f"{scheme}:// is not a database reviewclock supports; give {SUPPORTED}")
+        raise LocationError(
+            f"{scheme}:// is not a database reviewclock supports (it has no driver for it); "
+            f"give {SUPPORTED}"
+        )
     if dialect == SQLITE:
         return _sqlite(text)
     return _postgresql(text)

@@ -11,10 +11,11 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from reviewclock import interruption
 from reviewclock.errors import RegisterError
 from reviewclock.store.location import Location
 from reviewclock.store.schema import REGISTER_TABLES
-from reviewclock.store.sqlite import new_private_file
+from reviewclock.store.sqlite import link_into_place, private_temp
 
 
 def dump_command(location: Location, dest: Path) -> list[str]:
@@ -29,25 +30,38 @@ def dump_command(location: Location, dest: Path) -> list[str]:
 
 
 def backup(conn: Connection, location: Location, dest: Path) -> int:
-    """Dump the register to a new private file with pg_dump; returns the cases it holds."""
+    """Dump the register with pg_dump into a private file beside ``dest``, then link it to
+    ``dest`` (never replacing anything); returns the cases it holds."""
     command = dump_command(location, dest)
     if shutil.which("pg_dump") is None:
         raise RegisterError(
             "pg_dump is not on PATH, and a PostgreSQL register is backed up with it; "
             f"install the PostgreSQL client tools, or run: {shlex.join(command)}"
         )
-    new_private_file(dest)
-    cases = int(conn.execute(text("SELECT count(*) FROM cases")).scalar_one())
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
-    except OSError as e:
-        dest.unlink(missing_ok=True)
-        raise RegisterError(f"could not run pg_dump: {e.strerror}") from None
-    if done.returncode != 0:
-        dest.unlink(missing_ok=True)
-        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-        why = lines[-1].removeprefix("pg_dump: error: ") if lines else f"exit {done.returncode}"
-        raise RegisterError(f"pg_dump could not back up {location.text} ({why}); nothing was kept")
+    temp = private_temp(dest)
+    command = dump_command(location, temp)
+    with interruption.temporary(temp):
+        try:
+            cases = int(conn.execute(text("SELECT count(*) FROM cases")).scalar_one())
+            try:
+                done = subprocess.run(
+                    command, capture_output=True, text=True, env=os.environ.copy()
+                )
+            except OSError as e:
+                raise RegisterError(f"could not run pg_dump: {e.strerror}") from None
+            if done.returncode != 0:
+                lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+                why = (
+                    lines[-1].removeprefix("pg_dump: error: ")
+                    if lines
+                    else f"exit {done.returncode}"
+                )
+                raise RegisterError(
+                    f"pg_dump could not back up {location.text} ({why}); nothing was kept"
+                )
+            link_into_place(temp, dest)
+        finally:
+            temp.unlink(missing_ok=True)
     return cases
 
 

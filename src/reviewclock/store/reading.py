@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
-from reviewclock.errors import CaseNotFound
-from reviewclock.rules import Stage
+from reviewclock.dates import RANGE, in_range
+from reviewclock.errors import CaseNotFound, RegisterError
+from reviewclock.rules import PLANS, Stage
 from reviewclock.store.db import Db
 from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.records import DeletionRow, LogRow
@@ -80,8 +81,48 @@ def case_id(db: Db, ref: str, *, lock: bool = False) -> Any:
     return db.value(sql, {"ref": ref})
 
 
-def load(db: Db, ref: str, where: str) -> CaseRecord:
-    """One case with its current events, audit fields included."""
+def unreadable_message(ref: str, stored: str) -> str:
+    """Why a case cannot be read, and what to do."""
+    return (
+        f"case {ref} holds the date {stored!r}, outside the dates reviewclock supports "
+        f"({RANGE}); it is left out until corrected: run 'reviewclock doctor'"
+    )
+
+
+def stored_day(value: Any) -> dt.date | None:
+    """A stored date, or None if it is not one in the supported range (written by
+    something other than reviewclock)."""
+    try:
+        when = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return when if in_range(when) else None
+
+
+PLAN_MARKS = ", ".join(f":plan{i}" for i in range(len(PLANS)))
+PLAN_PARAMS = {f"plan{i}": plan for i, plan in enumerate(PLANS)}
+"""The events that are plans (see ``rules.PLANS``), as named parameters."""
+HEAD_COLUMNS = "id, ref, authority, harm"
+
+
+def event_columns(audit: bool, table: str = "") -> str:
+    """An event row: (case_id, name, on_date, kind, plan row id or NULL, the outcome columns
+    [, note, recorded_by, recorded_at]); the plan id places a plan in the order of recording."""
+    t = f"{table}." if table else ""
+    columns = (
+        f"{t}case_id, {t}name, {t}on_date, {t}kind,"
+        f" CASE WHEN {t}name IN ({PLAN_MARKS}) THEN {t}id END,"
+        f" {t}decision, {t}panel_view, {t}national_review"
+    )
+    if audit:
+        columns += f", {t}note, {t}recorded_by, {t}recorded_at"
+    return columns
+
+
+def load(db: Db, ref: str, where: str, *, strict: bool = True) -> CaseRecord:
+    """One case with its current events, audit fields included. A date outside the
+    supported range is refused, unless not ``strict`` (for an amendment that corrects
+    it): then that event is left out."""
     head = next(
         iter(db.rows(f"SELECT {HEAD_COLUMNS} FROM cases WHERE ref = :ref", {"ref": ref})), None
     )
@@ -89,58 +130,89 @@ def load(db: Db, ref: str, where: str) -> CaseRecord:
         raise CaseNotFound(
             f"no case {ref!r} in the register {where}; 'reviewclock status --all' lists the cases"
         )
+    params = {**PLAN_PARAMS, "id": head[0]}
+    order = plan_order(
+        db.rows(
+            f"SELECT id, amends, recorded_at FROM events WHERE name IN ({PLAN_MARKS})"
+            " AND case_id = :id",
+            params,
+        )
+    )
     rows = db.rows(
         f"SELECT {event_columns(True)} FROM events WHERE case_id = :id AND {CURRENT}"
         " ORDER BY on_date, id",
-        {"id": head[0]},
+        params,
     )
-    return next(_merge([head], rows, audit=True))[1]
-
-
-HEAD_COLUMNS = "id, ref, authority, harm"
-
-
-def event_columns(audit: bool) -> str:
-    return f"case_id, name, on_date, kind, {OUTCOME_SQL}" + (AUDIT_COLUMNS if audit else "")
+    bad: dict[int, str] = {}
+    found = list(_merge([head], rows, audit=True, order=order, bad=bad, keep_bad=True))
+    if bad and strict:
+        raise RegisterError(unreadable_message(ref, bad[head[0]]))
+    return found[0][1]
 
 
 def cases(
-    db: Db, *, audit: bool, open_in: Sequence[Stage] | None = None
+    db: Db,
+    *,
+    audit: bool,
+    open_in: Sequence[Stage] | None = None,
+    on: dt.date | None = None,
+    bad: dict[str, str] | None = None,
 ) -> Iterator[tuple[int, CaseRecord]]:
-    """Every case (or those with a stage open in ``open_in``), in the order they were added,
-    each with its current events in date order and its row id, one at a time as read.
-
-    The open cases are worked out once, by set algebra on the events' names
-    (see :func:`open_case_ids`); a register of any size is read in one pass.
-    """
-    if open_in is not None:
-        yield from cases_by_id(db, open_case_ids(db, open_in), audit=audit)
+    """Every case, in the order they were added, each with its row id and its current
+    events in date order, one at a time as they are read. With ``open_in`` and ``on``,
+    cases that had no stage open on ``on`` are left unread (see :meth:`Register.cases`):
+    they are worked out once, by set algebra on the events' names (see
+    :func:`open_case_ids`), or with dates when looking back past recorded events. A case
+    holding a date outside the supported range is left out, and named in ``bad``
+    (ref -> date)."""
+    if open_in is not None and on is None:
+        raise ValueError("open_in needs the date the clock is read for (on=)")
+    if open_in is not None and on is not None:
+        yield from cases_by_id(db, open_case_ids(db, open_in, on), audit=audit, bad=bad)
         return
     heads = db.rows(f"SELECT {HEAD_COLUMNS} FROM cases ORDER BY id")
-    rows = db.rows(
-        f"SELECT {event_columns(audit)} FROM events WHERE {CURRENT} ORDER BY case_id, on_date, id"
+    # Every plan: one quick pass, rather than filtering the plans by case again.
+    order = plan_order(
+        db.rows(
+            f"SELECT id, amends, recorded_at FROM events WHERE name IN ({PLAN_MARKS})",
+            PLAN_PARAMS,
+        )
     )
-    yield from _merge(heads, rows, audit=audit)
+    rows = db.rows(
+        f"SELECT {event_columns(audit)} FROM events WHERE {CURRENT} ORDER BY case_id, on_date, id",
+        PLAN_PARAMS,
+    )
+    yield from _merge(heads, rows, audit=audit, order=order, bad=bad)
 
 
-def cases_by_id(db: Db, ids: Sequence[int], *, audit: bool) -> Iterator[tuple[int, CaseRecord]]:
-    """The cases with the (distinct) row ids ``ids``, in the order of ``ids``, read in batches (the
-    database puts them in that order)."""
+def cases_by_id(
+    db: Db, ids: Sequence[int], *, audit: bool, bad: dict[str, str] | None = None
+) -> Iterator[tuple[int, CaseRecord]]:
+    """The cases with the (distinct) row ids ``ids``, in the order of ``ids``, read in
+    batches (the database puts them in that order)."""
     picked = _picked(db)
-    columns = ", ".join(f"e.{c.strip()}" for c in event_columns(audit).split(","))
     for lo in range(0, len(ids), BATCH):
-        batch = {"ids": _ids(db, list(ids[lo : lo + BATCH]))}
+        batch = {**PLAN_PARAMS, "ids": _ids(db, list(ids[lo : lo + BATCH]))}
         heads = db.rows(
             f"SELECT c.id, c.ref, c.authority, c.harm FROM {picked}"
             " JOIN cases c ON c.id = picked.value ORDER BY picked.place",
             batch,
         )
+        # The plans of these cases: their order among themselves is all that counts.
+        order = plan_order(
+            db.rows(
+                f"SELECT e.id, e.amends, e.recorded_at FROM {picked}"
+                f" JOIN events e ON e.case_id = picked.value WHERE e.name IN ({PLAN_MARKS})",
+                batch,
+            )
+        )
         rows = db.rows(
-            f"SELECT {columns} FROM {picked} JOIN events e ON e.case_id = picked.value"
+            f"SELECT {event_columns(audit, 'e')} FROM {picked}"
+            " JOIN events e ON e.case_id = picked.value"
             f" WHERE e.{CURRENT} ORDER BY picked.place, e.on_date, e.id",
             batch,
         )
-        yield from _merge(heads, rows, audit=audit)
+        yield from _merge(heads, rows, audit=audit, order=order, bad=bad)
 
 
 BATCH = 5000
@@ -162,68 +234,154 @@ def _ids(db: Db, ids: list[int]) -> Any:
     return json.dumps(ids)
 
 
-def open_case_ids(db: Db, stages: Sequence[Stage]) -> list[int]:
-    """The ids of the cases with a stage open: one of its start events is recorded and its
-    meeting event is not. Worked out once, from the names alone (an amendment keeps the
-    name of the event it corrects, so corrected rows need not be told apart), by set
-    algebra that the index on events (name, case_id) answers without reading the table."""
+def open_case_ids(db: Db, stages: Sequence[Stage], on: dt.date) -> list[int]:
+    """The ids of the cases with a stage open on ``on``: every case the clock finds open
+    then is among them (the clock decides the rest).
+
+    On a date after every recorded event but plans (the usual case), a stage is open
+    when one of its start events is recorded and its meeting event is not. That is set
+    algebra on names alone (an amendment keeps the name of the event it corrects, so
+    corrected rows need not be told apart), which the index on events (name, case_id)
+    answers without reading the table. Looking back past recorded events needs dates:
+    a stage was open when a start event was dated on or before ``on`` (or is a plan,
+    which counts whatever its date) and its meeting event was not.
+    """
+    later = next(
+        iter(
+            db.rows(
+                f"SELECT 1 FROM events WHERE on_date > :on AND name NOT IN ({PLAN_MARKS}) LIMIT 1",
+                {**PLAN_PARAMS, "on": on},
+            )
+        ),
+        None,
+    )
+    if later is not None:
+        sql, params = _open_on_sql(stages, on)
+        return sorted(int(r[0]) for r in db.rows(sql, params))
     selects: list[str] = []
-    params: dict[str, str] = {}
+    named: dict[str, str] = {}
     for i, stage in enumerate(stages):
         starts = ", ".join(f":s{i}_{j}" for j in range(len(stage.starts_on)))
-        params |= {f"s{i}_{j}": name for j, name in enumerate(stage.starts_on)}
-        params[f"m{i}"] = stage.met_by
+        named |= {f"s{i}_{j}": name for j, name in enumerate(stage.starts_on)}
+        named[f"m{i}"] = stage.met_by
         selects.append(
             f"SELECT case_id FROM (SELECT case_id FROM events WHERE name IN ({starts})"
             f" EXCEPT SELECT case_id FROM events WHERE name = :m{i}) AS open{i}"
         )
     if not selects:
         return []
-    return sorted(int(r[0]) for r in db.rows(" UNION ".join(selects), params))
+    return sorted(int(r[0]) for r in db.rows(" UNION ".join(selects), named))
 
 
-def active_case_ids(db: Db, stages: Sequence[Stage], since: dt.date) -> list[int]:
-    """The ids of the cases that still have a stage open, or an event dated on or after
-    ``since``: every case that can count in figures for a period starting on ``since``
-    (a case with neither had every stage done before it)."""
+def _open_on_sql(stages: Sequence[Stage], on: dt.date) -> tuple[str, dict[str, Any]]:
+    """SQL for the ids of cases with a stage open on ``on``, tested with dates. Both engines
+    run it: each test is a CASE, not a boolean."""
+    conditions: list[str] = []
+    params: dict[str, Any] = {**PLAN_PARAMS, "on": on}
+    for i, stage in enumerate(stages):
+        starts = ", ".join(f":s{i}_{j}" for j in range(len(stage.starts_on)))
+        params |= {f"s{i}_{j}": name for j, name in enumerate(stage.starts_on)}
+        params[f"m{i}"] = stage.met_by
+        conditions.append(
+            f"(MAX(CASE WHEN name IN ({starts}) AND (on_date <= :on OR name IN ({PLAN_MARKS}))"
+            " THEN 1 ELSE 0 END) = 1"
+            f" AND MAX(CASE WHEN name = :m{i} AND on_date <= :on THEN 1 ELSE 0 END) = 0)"
+        )
+    sql = f"SELECT case_id FROM events WHERE {CURRENT} GROUP BY case_id HAVING " + " OR ".join(
+        conditions
+    )
+    return sql, params
+
+
+def active_case_ids(db: Db, stages: Sequence[Stage], since: dt.date, on: dt.date) -> list[int]:
+    """The ids of the cases that had a stage open on ``on``, or have an event dated on or
+    after ``since``: every case that can count in figures for a period from ``since`` to
+    ``on`` (a case with neither had every stage done before the period began)."""
     later = db.rows("SELECT DISTINCT case_id FROM events WHERE on_date >= :since", {"since": since})
-    return sorted({int(r[0]) for r in later} | set(open_case_ids(db, stages)))
+    return sorted({int(r[0]) for r in later} | set(open_case_ids(db, stages, on)))
+
+
+def plan_order(rows: Iterable[Any]) -> dict[int, int]:
+    """Each plan row's place in the order plans were recorded, from rows of
+    (id, amends, recorded_at): by the time recorded, then by row on a tie.
+
+    A correction takes the place of the record it corrects: correcting the
+    date of an earlier plan does not make it the plan in force.
+    """
+    rows_by_id = {row[0]: row for row in rows}
+    if not rows_by_id:
+        return {}
+
+    def key(row_id: int) -> tuple[dt.datetime, int]:
+        row = rows_by_id[row_id]
+        while row[1] is not None and row[1] in rows_by_id:
+            row = rows_by_id[row[1]]
+        return utc(row[2]), row[0]
+
+    return {row_id: place for place, row_id in enumerate(sorted(rows_by_id, key=key))}
+
+
+_UNSEEN = dt.date.min
 
 
 def _merge(
-    heads: Iterable[Sequence[Any]], rows: Iterable[Sequence[Any]], *, audit: bool
+    heads: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[Any]],
+    *,
+    audit: bool,
+    order: dict[int, int],
+    bad: dict[Any, str] | None = None,
+    keep_bad: bool = False,
 ) -> Iterator[tuple[int, CaseRecord]]:
-    """Each case head with its event rows; both are ordered by case in the same order."""
-    days: dict[Any, dt.date] = {}  # a register repeats the same few thousand dates
+    """Each case head with its event rows; both are ordered by case in the same order.
+
+    A case holding a date outside the supported range is left out (named in ``bad``,
+    ref -> date), unless ``keep_bad``: then only that event is left out, and ``bad``
+    is keyed by case id."""
+    days: dict[Any, dt.date | None] = {}  # a register repeats the same few thousand dates
     stamps: dict[Any, dt.datetime] = {}
     users: dict[Any, Any] = {}
     rows = iter(rows)
     row = next(rows, None)
     for cid, ref, authority, harm in heads:
         events: list[EventRecord] = []
+        unreadable = None
         while row is not None and row[0] == cid:
-            _, name, on, kind, decision, view, national = row[:7]
-            when = days.get(on)
+            _, name, on, kind, plan_id, decision, view, national = row[:8]
+            when = days.get(on, _UNSEEN)
+            if when is _UNSEEN:
+                when = days[on] = stored_day(on)
             if when is None:
-                when = days[on] = day(on)
+                unreadable = unreadable or str(on)
+                row = next(rows, None)
+                continue
             if national is not None:
                 national = bool(national)
+            seq = None if plan_id is None else order.get(plan_id)
             if audit:
-                note, by, at = row[7:10]
+                note, by, at = row[8:11]
                 by = users.setdefault(by, by)
                 stamp = stamps.get(at)
                 if stamp is None and at:
                     stamp = stamps[at] = utc(at)
                 events.append(
-                    EventRecord(name, when, kind, note, by, stamp, decision, view, national)
+                    EventRecord(name, when, kind, note, by, stamp, decision, view, national, seq)
                 )
             elif decision is None and view is None and national is None:
-                events.append(EventRecord(name, when, kind))
+                events.append(EventRecord(name, when, kind, seq=seq))
             else:
                 events.append(
-                    EventRecord(name, when, kind, None, None, None, decision, view, national)
+                    EventRecord(name, when, kind, None, None, None, decision, view, national, seq)
                 )
             row = next(rows, None)
+        if unreadable is not None:
+            if keep_bad:
+                if bad is not None:
+                    bad[cid] = unreadable
+            else:
+                if bad is not None:
+                    bad[ref] = unreadable
+                continue
         yield cid, CaseRecord(ref, authority, harm, tuple(events))
 
 
@@ -300,6 +458,15 @@ def logs(db: Db) -> dict[str, tuple[LogRow, ...]]:
         event = EventRecord(name, day(on), kind, note, by, utc(at), **outcomes(recorded))
         log.append(LogRow(event, None if amends is None else position[amends], reason))
     return {ref: tuple(log) for ref, log in out.items()}
+
+
+def event_counts(db: Db, cid: Any) -> tuple[int, int]:
+    """(events as corrected, corrections) of a case: each correction is a row of its
+    own beside the row it corrects, which no longer counts as an event."""
+    total, corrections = next(
+        iter(db.rows("SELECT count(*), count(amends) FROM events WHERE case_id = :id", {"id": cid}))
+    )
+    return int(total) - int(corrections), int(corrections)
 
 
 def digest_sent(db: Db, digest_date: dt.date, fingerprint: str) -> Any:

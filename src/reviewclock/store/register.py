@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reviewclock import interruption
 from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.dates import RANGE
 from reviewclock.errors import RegisterError, ReviewclockError, UsageProblem
 from reviewclock.migrations import HEAD
 from reviewclock.rules import Stage
@@ -53,11 +55,13 @@ class Register:
         self.location = self.where.text
         self.dialect = self.where.dialect
         self.path = self.where.path
+        self.timeout = lock_timeout()  # settings are checked before anything touches the disk
+        self.unreadable: list[tuple[str, str]] = []
+        """Cases left out of the last read, each with why (a date outside the supported range)."""
         if self.path is not None:
             from reviewclock.store.sqlite import prepare_file
 
-            prepare_file(self.path, create=create, make_dirs=make_dirs)
-        self.timeout = lock_timeout()
+            prepare_file(self.path, create=create, make_dirs=make_dirs, timeout=self.timeout)
         self._engine: Engine | None = None
         self._lite: sqlite3.Connection | None = None
         try:
@@ -111,6 +115,8 @@ class Register:
 
     @contextlib.contextmanager
     def _transaction(self, begin: str) -> Iterator[Db]:
+        """A read transaction (``begin``: BEGIN), on the register's one sqlite3 connection or
+        a connection of the engine."""
         with self._translated():
             if self.dialect == POSTGRESQL:
                 with self.engine.connect() as conn, conn.begin():
@@ -128,11 +134,45 @@ class Register:
                 if self._lite is lite and lite.in_transaction:
                     lite.execute("ROLLBACK")
                 raise
-            lite.execute("COMMIT")
+            if self._lite is lite and lite.in_transaction:
+                lite.execute("COMMIT")
 
-    def _write(self) -> contextlib.AbstractContextManager[Db]:
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Db]:
         """A short write transaction (SQLite: begun IMMEDIATE, so writers queue)."""
-        return self._transaction("BEGIN IMMEDIATE")
+        with self._translated():
+            if self.dialect == POSTGRESQL:
+                with self.engine.connect() as conn:
+                    conn = conn.execution_options(reviewclock_write=True)
+                    transaction = conn.begin()
+
+                    def pg_changed() -> bool:
+                        # PostgreSQL gives a transaction an id only once it writes.
+                        sql = "SELECT pg_current_xact_id_if_assigned()"
+                        return conn.exec_driver_sql(sql).scalar() is not None
+
+                    def pg_rollback() -> None:
+                        if transaction.is_active:
+                            transaction.rollback()
+
+                    with _committed(Core(conn), pg_changed, transaction.commit, pg_rollback) as db:
+                        yield db
+                return
+            lite = self._sqlite()
+            changes = lite.total_changes  # SQLite counts the rows a connection changed
+            lite.execute("BEGIN IMMEDIATE")
+
+            def lite_rollback() -> None:
+                if self._lite is lite and lite.in_transaction:
+                    lite.execute("ROLLBACK")
+
+            with _committed(
+                Lite(lite),
+                lambda: lite.total_changes != changes,
+                lambda: lite.execute("COMMIT"),
+                lite_rollback,
+            ) as db:
+                yield db
 
     def _read(self) -> contextlib.AbstractContextManager[Db]:
         return self._transaction("BEGIN")
@@ -245,8 +285,15 @@ class Register:
         with self._write() as conn:
             return writing.import_cases(conn, planner, dry_run=dry_run, now=now)
 
-    def delete(self, ref: str, *, reason: str, now: dt.datetime) -> int:
-        """Delete a case and its events, leaving an audit row; returns the events removed."""
+    def event_counts(self, ref: str) -> tuple[int, int]:
+        """How many events ``ref`` has (as corrected), and how many corrections."""
+        with self._read() as conn:
+            reading.load(conn, ref, self.location, strict=False)
+            return reading.event_counts(conn, reading.case_id(conn, ref))
+
+    def delete(self, ref: str, *, reason: str, now: dt.datetime) -> tuple[int, int]:
+        """Delete a case and its events, leaving an audit row; returns (events, corrections)
+        removed, counted as :meth:`event_counts` counts them."""
         if not reason.strip():
             raise UsageProblem("give the reason for the deletion with --reason TEXT")
         with self._write() as conn:
@@ -271,38 +318,54 @@ class Register:
             return reading.load(conn, ref, self.location)
 
     def cases(
-        self, *, audit: bool = True, open_in: Sequence[Stage] | None = None
+        self,
+        *,
+        audit: bool = True,
+        open_in: Sequence[Stage] | None = None,
+        on: dt.date | None = None,
     ) -> list[CaseRecord]:
         """Every case, in the order they were added, each with its events in date order.
 
         Without ``audit``, events come without their notes and who recorded them
         and when: all that a status needs, read much faster. With ``open_in``
-        (the clock's stages), only cases with a stage still open are read: a
-        stage is open when one of its start events is recorded and its meeting
-        event is not, which the database can tell without working out dates.
+        (the clock's stages) and ``on`` (the date the clock is read for), cases
+        that had no stage open on that date are left unread: a stage was open
+        when one of its start events was dated on or before ``on`` (or is a
+        plan) and its meeting event was not, which the database can tell without
+        working out dates. A case closed since ``on`` is still read. The clock
+        decides what the case looked like on ``on`` (:func:`reviewclock.clock.as_it_stood`).
         """
-        return [case for _, case in self.each_case(audit=audit, open_in=open_in)]
+        bad: dict[str, str] = {}
+        found = [case for _, case in self.each_case(audit=audit, open_in=open_in, on=on, bad=bad)]
+        self.unreadable = list(bad.items())
+        return found
 
     def each_case(
-        self, *, audit: bool = True, open_in: Sequence[Stage] | None = None
+        self,
+        *,
+        audit: bool = True,
+        open_in: Sequence[Stage] | None = None,
+        on: dt.date | None = None,
+        bad: dict[str, str] | None = None,
     ) -> Iterator[tuple[int, CaseRecord]]:
         """As :meth:`cases`, with each case's row id, one case at a time as it is read, so
-        that a command over a large register holds one case at a time, not all of them."""
+        that a command over a large register holds one case at a time, not all of them.
+        Each case left out (a date outside the supported range) is named in ``bad``."""
         with self._read() as db:
-            yield from reading.cases(db, audit=audit, open_in=open_in)
+            yield from reading.cases(db, audit=audit, open_in=open_in, on=on, bad=bad)
 
-    def active_case_ids(self, stages: Sequence[Stage], since: dt.date) -> list[int]:
-        """The row ids of the cases with one of ``stages`` still open, or with an event dated
-        on or after ``since``: the cases that can count in figures from ``since`` on."""
+    def active_case_ids(self, stages: Sequence[Stage], since: dt.date, on: dt.date) -> list[int]:
+        """The row ids of the cases with one of ``stages`` open on ``on``, or with an event
+        dated on or after ``since``: the cases that can count in figures from ``since`` on."""
         with self._read() as db:
-            return reading.active_case_ids(db, stages, since)
+            return reading.active_case_ids(db, stages, since, on)
 
     def cases_by_id(
-        self, ids: Sequence[int], *, audit: bool = True
+        self, ids: Sequence[int], *, audit: bool = True, bad: dict[str, str] | None = None
     ) -> Iterator[tuple[int, CaseRecord]]:
-        """The cases with these row ids, in this order, one at a time."""
+        """The cases with these (distinct) row ids, in this order, one at a time."""
         with self._read() as db:
-            yield from reading.cases_by_id(db, ids, audit=audit)
+            yield from reading.cases_by_id(db, ids, audit=audit, bad=bad)
 
     def history(self, ref: str) -> list[HistoryEntry]:
         """Every record, correction and deletion for ``ref``, oldest first."""
@@ -360,7 +423,8 @@ class Register:
 
                 found += sqlite.problems(conn.conn, self.path)
             version = schema.revision(conn, schema.tables(conn, self.dialect))
-            cases = [case for _, case in reading.cases(conn, audit=False)]
+            bad: dict[str, str] = {}
+            cases = [case for _, case in reading.cases(conn, audit=False, bad=bad)]
         if version != HEAD:
             found.append(f"schema revision {version}, expected {HEAD}")
         for case in cases:
@@ -368,4 +432,35 @@ class Register:
                 check_case(case.ref, case.events, today)
             except ReviewclockError as e:
                 found.append(f"{case.ref}: {e}")
+        found += [
+            f"{ref}: holds the date {stored!r}, outside the dates reviewclock supports ({RANGE});"
+            f" correct it with 'reviewclock amend {ref} EVENT --on DATE --reason TEXT'"
+            for ref, stored in bad.items()
+        ]
         return found
+
+
+@contextlib.contextmanager
+def _committed(
+    db: Db,
+    changed: Callable[[], bool],
+    commit: Callable[[], object],
+    rollback: Callable[[], None],
+) -> Iterator[Db]:
+    """Run a write transaction's body on ``db``, then commit it. The commit and the note that
+    a change was saved happen with Ctrl-C held back, so an interrupt says truly whether
+    anything was written; on any failure (or interrupt) nothing is kept."""
+    try:
+        yield db
+        did = changed()
+        if did:
+            interruption.pause("before-commit")
+        with interruption.held():
+            commit()
+            if did:
+                interruption.mark_saved()
+    except BaseException:
+        rollback()
+        raise
+    if did:
+        interruption.pause("after-commit")

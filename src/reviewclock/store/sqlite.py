@@ -2,90 +2,183 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import stat
 from pathlib import Path
 
+from reviewclock import interruption
 from reviewclock.errors import RegisterError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def prepare_file(path: Path, *, create: bool, make_dirs: bool) -> None:
-    """Check the path, and create a new private register file where asked to."""
-    if path.is_dir():
-        raise RegisterError(
-            f"{path} is a directory; give the path of a register file, "
-            f"for example {path / 'register.db'}"
-        )
-    if path.exists():
-        try:
-            with path.open("rb") as f:
-                head = f.read(16)
-        except OSError as e:
-            raise RegisterError(f"cannot read the register {path}: {e.strerror}") from None
-        if head and head != SQLITE_MAGIC:
-            raise RegisterError(
-                f"{path} is not a reviewclock register (not an SQLite database); "
-                "check --db or REVIEWCLOCK_DB"
-            )
-        return
-    if not create:
-        raise RegisterError(
-            f"there is no register at {path} yet; add the first case with "
-            "'reviewclock add-sin', or point --db (or REVIEWCLOCK_DB) at your register"
-        )
-    if not path.parent.exists():
-        if not make_dirs:
-            raise RegisterError(
-                f"the directory {path.parent} does not exist; create it, or choose another --db"
-            )
-        path.parent.mkdir(mode=0o700, parents=True)
+def prepare_file(path: Path, *, create: bool, make_dirs: bool, timeout: float) -> None:
+    """Check the path, and create a new private register file where asked to.
+
+    A symbolic link is followed only to an existing register; a new register is
+    never made through a link, and an existing empty file is never taken for one.
+    """
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return  # another process created it a moment ago
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_file() or _head(target) != SQLITE_MAGIC:
+                raise RegisterError(
+                    f"{path} is a symbolic link to {target}, which is not a reviewclock "
+                    "register; give the path of the register itself"
+                )
+            return
+        if path.is_dir():
+            raise RegisterError(
+                f"{path} is a directory; give the path of a register file, "
+                f"for example {path / 'register.db'}"
+            )
+        if path.exists():
+            head = _head(path)
+            if not head:
+                raise RegisterError(
+                    f"{path} is an empty file, not a reviewclock register; remove it, "
+                    "or choose another --db"
+                )
+            if head != SQLITE_MAGIC:
+                raise RegisterError(
+                    f"{path} is not a reviewclock register (not an SQLite database); "
+                    "check --db or REVIEWCLOCK_DB"
+                )
+            return
+        if not create:
+            raise RegisterError(
+                f"there is no register at {path} yet; add the first case with "
+                "'reviewclock add-sin', or point --db (or REVIEWCLOCK_DB) at your register"
+            )
+        if not path.parent.exists():
+            if not make_dirs:
+                raise RegisterError(
+                    f"the directory {path.parent} does not exist; create it, or choose another --db"
+                )
+            from reviewclock.files import make_private_dirs
+
+            make_private_dirs(path.parent)
+        _create_register(path, timeout)
     except OSError as e:
-        raise RegisterError(f"cannot create the register {path}: {e.strerror}") from None
-    os.close(fd)
+        raise RegisterError(f"cannot use the register {path}: {e.strerror}") from None
 
 
-def new_private_file(dest: Path) -> None:
-    """Create ``dest`` empty and private (0600); refuse to overwrite anything."""
-    if dest.exists():
-        raise RegisterError(
-            f"{dest} already exists; choose a new name (a backup never overwrites a file)"
-        )
+def _head(path: Path) -> bytes:
+    """The first 16 bytes of a file (an SQLite database starts with its magic string)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
     try:
-        fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RegisterError(f"{path} is not a regular file; give the path of a register file")
+        return os.read(fd, 16)
+    finally:
+        os.close(fd)
+
+
+def _create_register(path: Path, timeout: float) -> None:
+    """Make a new register at ``path``, all at once.
+
+    The schema is built in a private (0600) file beside ``path``, which is then
+    linked into place: ``link`` never replaces anything, so a file or link that
+    appeared at ``path`` meanwhile is left alone. If another process made the
+    register a moment ago, its register is used.
+    """
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    os.close(fd)
+    temp = Path(name)
+    with interruption.temporary(temp):
+        _build_register(temp, path, timeout)
+
+
+def _build_register(temp: Path, path: Path, timeout: float) -> None:
+
+    from reviewclock.store.engine import make_engine
+    from reviewclock.store.location import locate
+    from reviewclock.store.schema import upgrade
+
+    try:
+        engine = make_engine(locate(f"sqlite:///{temp}"), timeout)
+        try:
+            with engine.connect() as conn:
+                conn = conn.execution_options(reviewclock_write=True)
+                with conn.begin():
+                    upgrade(conn, "sqlite")
+        finally:
+            engine.dispose()
+        # Fold the write-ahead log into the file itself before it is linked into place
+        # (every connection turns WAL on again).
+        with contextlib.closing(sqlite3.connect(temp)) as plain:
+            plain.execute("PRAGMA journal_mode = DELETE")
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            if path.is_symlink() or not path.is_file() or _head(path) != SQLITE_MAGIC:
+                raise RegisterError(
+                    f"{path} appeared while the register was being made, and it is not a "
+                    "register; check what made it"
+                ) from None
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{temp}{suffix}").unlink(missing_ok=True)
+
+
+def private_temp(dest: Path) -> Path:
+    """A new empty private (0600) file beside ``dest``, to be linked to ``dest`` when done;
+    refuses when ``dest`` already exists (a backup never overwrites a file)."""
+    import tempfile
+
+    try:
+        if dest.is_symlink() or dest.exists():
+            raise RegisterError(exists_message(dest))
+        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".new", dir=dest.parent)
     except OSError as e:
         raise RegisterError(f"cannot create the backup {dest}: {e.strerror}") from None
     os.close(fd)
+    return Path(name)
+
+
+def exists_message(dest: Path) -> str:
+    return f"{dest} already exists; choose a new name (a backup never overwrites a file)"
+
+
+def link_into_place(temp: Path, dest: Path) -> None:
+    """Link the finished copy to ``dest``: a link never replaces anything, so a file or a
+    symbolic link that appeared at ``dest`` meanwhile is never written through."""
+    interruption.pause("before-link")
+    try:
+        os.link(temp, dest)
+    except FileExistsError:
+        raise RegisterError(exists_message(dest)) from None
+    except OSError as e:
+        raise RegisterError(f"cannot create the backup {dest}: {e.strerror}") from None
 
 
 def backup(conn: sqlite3.Connection, dest: Path) -> int:
     """Copy the register to ``dest`` with SQLite's online backup, safe while others write.
 
-    The copy is made private (0600) before anything is written to it, and must
-    pass the integrity check. Returns the number of cases copied.
+    The copy is written to a private (0600) file beside ``dest``, checked, and
+    then linked to ``dest``. Returns the number of cases copied.
     """
-    new_private_file(dest)
-    try:
-        source = conn
-        target = sqlite3.connect(dest)
+    temp = private_temp(dest)
+    with interruption.temporary(temp):
         try:
-            source.backup(target)
-            target.execute("PRAGMA journal_mode = DELETE")
-            ok = target.execute("PRAGMA integrity_check").fetchone()[0]
-            cases = target.execute("SELECT count(*) FROM cases").fetchone()[0]
+            source = conn
+            target = sqlite3.connect(temp)
+            try:
+                source.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")
+                ok = target.execute("PRAGMA integrity_check").fetchone()[0]
+                cases = target.execute("SELECT count(*) FROM cases").fetchone()[0]
+            finally:
+                target.close()
+            if ok != "ok":
+                raise RegisterError(f"the copy failed its integrity check ({ok}); nothing was kept")
+            link_into_place(temp, dest)
         finally:
-            target.close()
-    except BaseException:
-        dest.unlink(missing_ok=True)
-        raise
-    if ok != "ok":
-        dest.unlink(missing_ok=True)
-        raise RegisterError(f"the copy failed its integrity check ({ok}); nothing was kept")
+            temp.unlink(missing_ok=True)
     return int(cases)
 
 

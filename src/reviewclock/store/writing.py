@@ -20,8 +20,15 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from reviewclock.checks import check_case, check_new_event, check_outcomes, check_ref
+from reviewclock.checks import (
+    check_case,
+    check_new_event,
+    check_note,
+    check_outcomes,
+    check_ref,
+)
 from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.dates import RANGE
 from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem
 from reviewclock.store import reading
 from reviewclock.store.db import Db
@@ -154,16 +161,17 @@ def amend(
     """Correct an event's date or what it records, appending a row that names the old one."""
     if not reason.strip():
         raise UsageProblem("give the reason for the correction with --reason TEXT")
+    check_note(reason, "the reason")
     if on is None and not outcomes:
         raise UsageProblem(
             "say what to correct: --on DATE, or what the event recorded "
             "(--decision, --panel-view, --national-review)"
         )
     reading.case_id(db, ref, lock=True)
-    before = reading.load(db, ref, where)
+    before = reading.load(db, ref, where, strict=False)
     check_outcomes(name, EventRecord(name, today)._replace(**outcomes))
     rows = [
-        (row_id, reading.day(old_on), kind, note, *recorded)
+        (row_id, old_on, kind, note, *recorded)
         for row_id, old_on, kind, note, *recorded in db.rows(
             f"SELECT e.id, e.on_date, e.kind, e.note, {reading.OUTCOME_SQL} FROM events e"
             " JOIN cases c ON c.id = e.case_id WHERE c.ref = :ref AND e.name = :name"
@@ -172,42 +180,55 @@ def amend(
         )
     ]
     if was is not None:
-        rows = [r for r in rows if r[1] == was]
+        rows = [r for r in rows if reading.stored_day(r[1]) == was]
     if not rows:
         what = f"{name} on {was.isoformat()}" if was else name
         raise EventRefused(
             f"{ref} has no {what} recorded to amend; 'reviewclock show {ref}' lists its events"
         )
     if len(rows) > 1:
-        dates = ", ".join(r[1].isoformat() for r in rows)
+        dates = ", ".join(str(r[1]) for r in rows)
         raise UsageProblem(
             f"{ref} has {name} recorded on {dates}; say which to correct with --was DATE"
         )
-    row_id, old, kind, note, *recorded = rows[0]
-    was_record = EventRecord(name, old, kind, note, **reading.outcomes(recorded))
-    corrected = was_record._replace(on=on or old, **outcomes)
-    if corrected == was_record:
+    row_id, old_on, kind, note, *recorded = rows[0]
+    old = reading.stored_day(old_on)
+    if old is None and on is None:
+        raise UsageProblem(
+            f"{name} for {ref} holds the date {str(old_on)!r}, outside the dates reviewclock "
+            f"supports ({RANGE}); correct it with --on DATE"
+        )
+    known = old if old is not None else on
+    assert known is not None
+    was_record = EventRecord(name, known, kind, note, **reading.outcomes(recorded))
+    corrected = was_record._replace(on=on or known, **outcomes)
+    if old is not None and corrected == was_record:
         raise EventRefused(
             f"{name} for {ref} is already recorded {describe_record(was_record)}; nothing to amend"
         )
     changed = list(before.events)
-    index = next(
-        i for i, e in enumerate(changed) if e.name == name and e.on == old and e.kind == kind
-    )
-    changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
+    if old is None:  # correcting a date outside the supported range
+        changed.append(corrected)
+    else:
+        index = next(
+            i for i, e in enumerate(changed) if e.name == name and e.on == old and e.kind == kind
+        )
+        changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
     check_case(ref, changed, today)
     cid = reading.case_id(db, ref)
     row = event_row(cid, corrected, who(db), now)
     db.run(INSERT_AMENDMENT, {**row, "amends": row_id, "reason": reason.strip()})
-    return before, reading.load(db, ref, where)
+    return before, reading.load(db, ref, where, strict=False)
 
 
-def delete(db: Db, ref: str, *, reason: str, now: dt.datetime, where: str) -> int:
+def delete(db: Db, ref: str, *, reason: str, now: dt.datetime, where: str) -> tuple[int, int]:
+    """Delete a case and its rows; returns (events as corrected, corrections) removed."""
     if not reason.strip():
         raise UsageProblem("give the reason for the deletion with --reason TEXT")
+    check_note(reason, "the reason")
     cid = reading.case_id(db, ref, lock=True)
-    reading.load(db, ref, where)
-    count = db.value("SELECT count(*) FROM events WHERE case_id = :id", {"id": cid})
+    reading.load(db, ref, where, strict=False)
+    count, corrections = reading.event_counts(db, cid)
     # Amendments point at the rows they correct, so remove the newest rows first.
     db.run("DELETE FROM events WHERE case_id = :id AND amends IS NOT NULL", {"id": cid})
     db.run("DELETE FROM events WHERE case_id = :id", {"id": cid})
@@ -222,7 +243,7 @@ def delete(db: Db, ref: str, *, reason: str, now: dt.datetime, where: str) -> in
             "deleted_at": now.astimezone(dt.UTC),
         },
     )
-    return int(count)
+    return count, corrections
 
 
 def import_cases(db: Db, planner: Planner, *, dry_run: bool, now: dt.datetime) -> tuple[int, int]:
