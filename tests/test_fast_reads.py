@@ -46,20 +46,24 @@ def _build(db: str) -> None:
     ok("add-sin", "NEW", "--aware", "2025-02-24")
 
 
-def test_status_reads_exactly_the_open_cases(register_url: str) -> None:
+@pytest.mark.parametrize("as_of", [AS_OF, "2024-06-10", "2022-01-05"])
+def test_status_reads_exactly_the_open_cases(register_url: str, as_of: str) -> None:
+    """Now, and looking back to when cases since closed were open (IN-YEAR on 10 June
+    2024, OLD-DONE on 5 January 2022): the cases read are those the clock finds open."""
     _build(register_url)
     settings = load_settings()
     clock = settings.clock()
-    today = dt.date.fromisoformat(AS_OF)
+    today = dt.date.fromisoformat(as_of)
     with Register(register_url) as register:
         every = register.cases(audit=False)
-        opened = register.cases(audit=False, open_in=clock.stages)
-    # The obvious answer: every case evaluated, the closed ones dropped.
-    expected = [c for c, cc in clock.evaluate_all(every, today) if cc.is_open]
-    assert [c.ref for c in opened] == [c.ref for c in expected]
-    assert opened == expected  # the same events, in the same order
-    assert {c.ref for c in opened} == {"OLD-OPEN", "AMENDED", "NEW"}
-    shown = json.loads(run("status", "--json", "--db", register_url, "--as-of", AS_OF).stdout)
+        opened = register.cases(audit=False, open_in=clock.stages, on=today)
+    # The obvious answer: every case evaluated as it stood, the closed ones dropped.
+    expected = [c.ref for c, cc in clock.evaluate_all(every, today) if cc.is_open]
+    assert [c.ref for c in opened] == expected
+    assert [c for c in every if c.ref in expected] == opened  # the same events, in order
+    want = {AS_OF: {"OLD-OPEN", "AMENDED", "NEW"}, "2024-06-10": {"OLD-OPEN", "IN-YEAR"}}
+    assert set(expected) == want.get(as_of, {"OLD-DONE"})
+    shown = json.loads(run("status", "--json", "--db", register_url, "--as-of", as_of).stdout)
     assert [c["ref"] for c in shown] == [
         c.ref for c, _ in select_cases(clock.evaluate_all(every, today))
     ]
