@@ -288,3 +288,33 @@ def test_unwritable_cache_still_works(
     blocker.write_text("a file where the cache directory should be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp))
     assert D("2022-09-19") in cached_bank_holidays("ENG")
+
+
+def test_cached_working_day_index_is_checked_and_gives_the_same_days(
+    _isolated_home: object,
+) -> None:
+    import json
+    import random
+
+    from reviewclock.holidaycache import cache_path, cached_calendar
+
+    table, days = cached_calendar("ENG")
+    direct = WorkingCalendar("ENG")
+    cached = WorkingCalendar("ENG", bank_holidays=table, working_days=days)
+    rng = random.Random(15)
+    for _ in range(3000):
+        start = dt.date(2000, 1, 1) + dt.timedelta(days=rng.randrange(46 * 365))
+        n = rng.randint(-25, 25)
+        assert cached.add_working_days(start, n) == direct.add_working_days(start, n)
+        end = start + dt.timedelta(days=rng.randint(-60, 60))
+        assert cached.working_days_between(start, end) == direct.working_days_between(start, end)
+    # A damaged index (the Coronation, Mon 8 May 2023, made a working day) is not believed.
+    path = cache_path("ENG")
+    raw = json.loads(path.read_text())
+    raw["working_days"] = sorted([*raw["working_days"], D("2023-05-08").toordinal()])
+    path.write_text(json.dumps(raw))
+    assert cached_calendar("ENG") == (table, days)
+    # So the Coronation is still skipped: Fri 5 May 2023 + 1 working day is Tue 9 May.
+    table, days = cached_calendar("ENG")
+    cal = WorkingCalendar("ENG", bank_holidays=table, working_days=days)
+    assert cal.add_working_days(D("2023-05-05"), 1) == D("2023-05-09")
