@@ -201,8 +201,9 @@ def cases_by_id(
         # The plans of these cases: their order among themselves is all that counts.
         order = plan_order(
             db.rows(
-                f"SELECT e.id, e.amends, e.recorded_at FROM {picked}"
-                f" JOIN events e ON e.case_id = picked.value WHERE e.name IN ({PLAN_MARKS})",
+                "SELECT id, amends, recorded_at FROM events"
+                f" WHERE case_id IN (SELECT picked.value FROM {picked})"
+                f" AND name IN ({PLAN_MARKS})",
                 batch,
             )
         )
