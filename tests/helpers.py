@@ -6,12 +6,17 @@ import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from reviewclock.cli import app
+
+RegisterCopy = Callable[[str, Callable[[str], None], Path], str]
+"""The ``register_copy`` fixture: ``register_copy(key, build, dest)`` gives a copy of a
+register built once per test process by ``build(path)``."""
 
 
 @dataclass
@@ -44,6 +49,44 @@ def run_process(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
     return subprocess.run(
         [exe, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=60
     )
+
+
+def _affinity(sql_type: str) -> str:
+    """SQLite stores TEXT and unbounded VARCHAR alike; the models say VARCHAR where the
+    revisions said TEXT. Every other type, and every length, must match exactly."""
+    return "TEXT" if sql_type == "VARCHAR" else sql_type
+
+
+def schema(path: Path) -> dict[str, object]:
+    """Every table's columns (name, type, nullable), indexes, foreign keys and unique
+    constraints, as SQLAlchemy reads them back from the file."""
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(f"sqlite:///{path}")
+    inspector = inspect(engine)
+    out: dict[str, object] = {}
+    for table in sorted(inspector.get_table_names()):
+        out[table] = {
+            # In any order: a column added by a later revision comes last in the file.
+            "columns": sorted(
+                (c["name"], _affinity(str(c["type"])), c["nullable"])
+                for c in inspector.get_columns(table)
+            ),
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in inspector.get_indexes(table)
+            ),
+            "foreign_keys": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                for f in inspector.get_foreign_keys(table)
+            ),
+            "unique": sorted(
+                tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)
+            ),
+            "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+        }
+    engine.dispose()
+    return out
 
 
 def query(db: str, sql: str) -> list[tuple[object, ...]]:

@@ -15,17 +15,18 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-from helpers import assert_refused, run
+from helpers import RegisterCopy, assert_refused, run, schema
 from reviewclock.annual import Bar, Outcome, StagePart, annual_section
 from reviewclock.calendar import WorkingCalendar
 from reviewclock.clock import CaseRecord, Clock, EventRecord
 from reviewclock.migrations import HEAD
 from reviewclock.models import Case, Deletion, Event, SentDigest  # noqa: F401  (the tables)
-from reviewclock.render.annual import annual_html, annual_markdown, md_escape, number
-from reviewclock.report import StageStats
+from reviewclock.render.annual import number
+from reviewclock.render.annual_formats import annual_html, annual_markdown, md_escape
+from reviewclock.stats import StageStats
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "src" / "reviewclock" / "migrations"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -307,42 +308,6 @@ def migrate(path: Path, revision: str, *, down: bool = False) -> None:
     engine.dispose()
 
 
-def _affinity(sql_type: str) -> str:
-    """SQLite stores TEXT and unbounded VARCHAR alike; the models say VARCHAR where the
-    revisions said TEXT. Every other type, and every length, must match exactly."""
-    return "TEXT" if sql_type == "VARCHAR" else sql_type
-
-
-def schema(path: Path) -> dict[str, object]:
-    """Every table's columns (name, type, nullable), indexes, foreign keys and unique
-    constraints, as SQLAlchemy reads them back from the file."""
-    engine = create_engine(f"sqlite:///{path}")
-    inspector = inspect(engine)
-    out: dict[str, object] = {}
-    for table in sorted(inspector.get_table_names()):
-        out[table] = {
-            # In any order: a column added by a later revision comes last in the file.
-            "columns": sorted(
-                (c["name"], _affinity(str(c["type"])), c["nullable"])
-                for c in inspector.get_columns(table)
-            ),
-            "indexes": sorted(
-                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
-                for i in inspector.get_indexes(table)
-            ),
-            "foreign_keys": sorted(
-                (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
-                for f in inspector.get_foreign_keys(table)
-            ),
-            "unique": sorted(
-                tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)
-            ),
-            "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
-        }
-    engine.dispose()
-    return out
-
-
 def test_revision_0005_gives_old_events_no_decision(tmp_path: Path) -> None:
     old = tmp_path / "old.db"
     migrate(old, "0004")
@@ -436,8 +401,11 @@ SEED = SEED_HEADER + "\n" + "\n".join(SEED_ROWS) + "\n"
 
 
 @pytest.fixture
-def seed_db(tmp_path: Path) -> str:
-    return register(tmp_path, SEED, "seed.db")
+def seed_db(tmp_path: Path, register_copy: RegisterCopy) -> str:
+    def build(path: str) -> None:
+        register(Path(path).parent, SEED, Path(path).name)
+
+    return register_copy("seed", build, tmp_path / "seed.db")
 
 
 @pytest.fixture

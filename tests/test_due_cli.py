@@ -126,7 +126,15 @@ def test_every_command_has_help_with_an_example() -> None:
         assert command.help, name
         r = run(name, "--help")
         assert r.exit_code == 0
-        assert "reviewclock " + name in r.stdout, f"{name} --help shows no example"
+        usage = r.stdout.splitlines()[0]  # e.g. "Usage: reviewclock show [OPTIONS] REF"
+        assert usage.startswith(f"Usage: reviewclock {name} [OPTIONS]"), usage
+        assert "{" not in usage and "}" not in usage, usage
+        # In the examples below the options, not the usage line at the top.
+        assert "  Examples:\n" in r.stdout, f"{name} --help shows no examples"
+        examples = r.stdout.split("  Examples:\n", 1)[1].splitlines()
+        assert any(line.strip().startswith(f"reviewclock {name} ") for line in examples), (
+            f"{name} --help shows no example of {name}"
+        )
 
 
 def _imported_modules(*args: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:

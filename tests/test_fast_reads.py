@@ -16,7 +16,8 @@ import pytest
 
 from helpers import run
 from reviewclock.config import load_settings
-from reviewclock.report import select_cases, timeliness
+from reviewclock.digest import select_cases
+from reviewclock.stats import timeliness
 from reviewclock.store import Register
 
 AS_OF = "2025-03-03"

@@ -281,6 +281,66 @@ def test_untrusted_certificate_fails(tls_smtp: tuple[Sink, dict[str, str]], db: 
     assert snapshot(db) == before
 
 
+@pytest.fixture
+def ssl_smtp(tmp_path: Path) -> Iterator[tuple[Sink, dict[str, str]]]:
+    """A server that speaks TLS from the first byte (SMTPS, ``tls = "ssl"``), with a login."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (
+            auth_data.login == b"bsu" and auth_data.password == b"s3cret-pass"
+        )
+        return AuthResult(success=ok, handled=False)
+
+    sink = Sink()
+    port = free_port()
+    controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=port,
+        ssl_context=server_ctx,
+        authenticator=authenticator,
+        # aiosmtpd counts only STARTTLS as TLS here; on SMTPS every byte is encrypted.
+        auth_require_tls=False,
+    )
+    controller.start()
+    env = {
+        "REVIEWCLOCK_SMTP_HOST": "127.0.0.1",
+        "REVIEWCLOCK_SMTP_PORT": str(port),
+        "REVIEWCLOCK_SMTP_TLS": "ssl",
+        "REVIEWCLOCK_SMTP_USER": "bsu",
+        "REVIEWCLOCK_SMTP_PASSWORD": "s3cret-pass",
+        "REVIEWCLOCK_MAIL_FROM": "bsu@northshire.example",
+        "REVIEWCLOCK_SMTP_TIMEOUT": "5",
+        "SSL_CERT_FILE": str(ca_file),
+    }
+    yield sink, env
+    controller.stop()
+
+
+def test_ssl_from_the_first_byte_with_login(ssl_smtp: tuple[Sink, dict[str, str]], db: str) -> None:
+    sink, env = ssl_smtp
+    r = report(db, env, "--email", "m@n.example")
+    assert r.exit_code == 0, r.stderr
+    [(_, rcpts, msg)] = sink.messages
+    assert rcpts == ["m@n.example"]
+    assert msg["Subject"] == "reviewclock: 2 overdue, 1 delayed by proceedings, 1 due soon"
+    assert sent_count(db) == 1
+    # The same server's certificate, not trusted: refused, nothing noted as sent.
+    env = {k: v for k, v in env.items() if k != "SSL_CERT_FILE"}
+    before = snapshot(db)
+    r = report(db, env, "--email", "m@n.example", "--force")
+    assert_refused(r, 1, "TLS with the mail server")
+    assert len(sink.messages) == 1 and snapshot(db) == before
+
+
 def test_server_down(db: str) -> None:
     env = {
         "REVIEWCLOCK_SMTP_HOST": "127.0.0.1",
@@ -508,7 +568,20 @@ def test_json_and_csv_use_the_status_names(db: str) -> None:
 
 
 def test_markdown_escapes_table_cells(db: str) -> None:
+    # A reference written behind reviewclock's back, with a pipe and a backslash in it:
+    # either would end or bend its table cell if it were not escaped.
+    with sqlite3.connect(db) as conn:
+        cur = conn.execute(
+            "INSERT INTO cases (ref, created_at, created_by) VALUES ('X|Y\\Z', '2025-01-28', 'x')"
+        )
+        conn.execute(
+            "INSERT INTO events (case_id, name, on_date, recorded_by, recorded_at) "
+            "VALUES (?, 'aware', '2025-01-28', 'x', '2025-01-28')",
+            (cur.lastrowid,),
+        )
     md = run("report", "--db", db, "--as-of", AS_OF, "--format", "markdown").stdout
+    # Aware Tue 28 January: the notification is due Tue 4 February, one working day away.
+    assert "| X\\|Y\\\\Z | sin | Tue 2025-02-04 | 1 working day left |" in md
     assert md.startswith("# reviewclock digest for Mon 2025-02-03")
     assert "## Overdue (2)" in md and "## Delayed by proceedings (1)" in md
     assert "| BSCP-2024-09 | rapid-review | Fri 2025-01-31 | 1 working day late |" in md

@@ -12,11 +12,14 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Date, Engine, bindparam, create_engine, inspect, text
+from sqlmodel import SQLModel
 
-from helpers import assert_refused, query, run
+from helpers import assert_refused, query, run, schema
 from reviewclock.migrations import HEAD
 from reviewclock.models import Case, Deletion, Event, SentDigest
 from reviewclock.store import Register, known_revisions
+
+TABLES = (Case, Event, SentDigest, Deletion)
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "src" / "reviewclock" / "migrations"
 
@@ -52,6 +55,18 @@ def test_blank_register_matches_the_models(register_url: str) -> None:
         actual = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}
         assert actual == expected, table.name
     assert query(register_url, "SELECT version_num FROM alembic_version") == [(HEAD,)]
+    if "://" not in register_url:
+        # On SQLite, everything: the tables the models declare, made directly, against the
+        # revisions' (columns, types, nullability, indexes, foreign keys, unique constraints
+        # and primary keys).
+        models = Path(register_url).with_name("models.db")
+        made_directly = create_engine(f"sqlite:///{models}")
+        SQLModel.metadata.create_all(made_directly, tables=[m.__table__ for m in TABLES])  # type: ignore[attr-defined]
+        made_directly.dispose()
+        made = schema(register_url)
+        assert {t: v for t, v in made.items() if t != "alembic_version"} == schema(models)
+        indexes = {i[0] for i in made["events"]["indexes"]}  # type: ignore[index]
+        assert indexes == {"ix_events_case_id", "ix_events_amends"}
     if "://" in register_url:  # timestamps keep their zone, dates are dates
         types = {c["name"]: str(c["type"]) for c in inspector.get_columns("events")}
         assert types["recorded_at"] == "TIMESTAMP" and types["on_date"] == "DATE"
@@ -107,6 +122,11 @@ def test_upgrade_from_the_first_revision_keeps_every_row(register_url: str) -> N
     columns = {c["name"] for c in inspect(engine).get_columns("events")}
     engine.dispose()
     assert {"kind", "amends", "reason"} <= columns
+    if "://" not in path:
+        # Every revision since the first, applied in turn, gives what a new register has.
+        blank = Path(path).with_name("blank.db")
+        Register(str(blank), create=True).close()
+        assert schema(path) == schema(blank)
     # The upgraded register takes new kinds of data.
     r = run(
         "record",

@@ -36,3 +36,24 @@ def test_tool_is_clean(command: list[str]) -> None:
         [_tool(command[0]), *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_readme_map_matches_the_tree() -> None:
+    """The README's "How the code is laid out" names every module under src/reviewclock (and
+    in cli/, render/ and store/), and every file or folder it names exists."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    [block] = re.findall(r"## How the code is laid out\n.*?```text\n(.*?)```", readme, re.S)
+    package = root / "src" / "reviewclock"
+    words = set(re.findall(r"[a-z_]+", block))
+    modules = {p.stem for p in package.glob("*.py")} | {
+        p.name for p in package.iterdir() if (p / "__init__.py").exists()
+    }
+    for sub in ("cli", "render", "store"):
+        modules |= {p.stem for p in (package / sub).glob("*.py")}
+    missing = modules - {"__init__", "__main__"} - words
+    assert not missing, f"not in the README's map: {sorted(missing)}"
+    for named in set(re.findall(r"([a-z_]+(?:\.py|/))", block)) - {"src/", "reviewclock/"}:
+        assert list(package.rglob(named.rstrip("/"))), f"the README's map names {named}"

@@ -2,7 +2,7 @@
 
 Pure: no I/O, no clock. :func:`annual_section` takes the cases, the clock and
 the period, and returns everything the section says and draws. Its counts
-come from :func:`reviewclock.report.timeliness`, the function behind
+come from :func:`reviewclock.stats.timeliness`, the function behind
 ``stats --json``, so the words and the JSON cannot disagree.
 
 Counting, as ``stats`` counts: each stage belongs to the period its own event
@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reviewclock.clock import CaseRecord, Clock, EventRecord, StageStatus, State
-from reviewclock.report import StageStats, financial_year, timeliness
 from reviewclock.rules import Stage, Unit
+from reviewclock.stats import StageStats, financial_year, timeliness
 
 TIMED_STAGES = ("sin", "rapid-review", "panel-response")
 """The stages the section reports one by one, each with a figure, in the report's order."""
@@ -163,7 +163,7 @@ def _outcome(s: StageStatus) -> str:
 
 def _known(case: CaseRecord, end: dt.date) -> list[EventRecord]:
     """The events known at the end of the period (a plan counts whenever it is dated), as
-    :func:`~reviewclock.report.timeliness` reads them."""
+    :func:`~reviewclock.stats.timeliness` reads them."""
     return [e for e in case.events if e.on <= end or e.name == "publication-planned"]
 
 

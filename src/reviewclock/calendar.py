@@ -37,6 +37,9 @@ import datetime as dt
 import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from reviewclock.errors import UsageProblem
 
 NATIONS: dict[str, str] = {
     "ENG": "England",
@@ -51,13 +54,14 @@ LAST_YEAR = 2045
 """The years the calendar's index covers at first; it widens itself for dates outside them."""
 
 
-class UnknownNationError(ValueError):
-    """The nation is not one of :data:`NATIONS`."""
+class UnknownNationError(UsageProblem):
+    """The nation is not one of :data:`NATIONS`; ``option`` names the option it came from."""
 
-    def __init__(self, nation: str) -> None:
+    def __init__(self, nation: str, option: str | None = None) -> None:
         self.nation = nation
         super().__init__(
-            f"unknown nation {nation!r}; use one of {', '.join(NATIONS)} "
+            ("" if option is None else f"{option}: ")
+            + f"unknown nation {nation!r}; use one of {', '.join(NATIONS)} "
             "(England, Wales, Scotland, Northern Ireland)"
         )
 
@@ -292,12 +296,73 @@ def weekend_note(day: dt.date) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class DueDate:
+    """A count of working days or months from a start date, as ``reviewclock due`` shows it."""
+
+    start: dt.date
+    count: int
+    unit: str
+    """``working days`` or ``months``."""
+    nation: str
+    due: dt.date
+    skipped: list[tuple[dt.date, str]]
+    """The non-working days passed over, with their names (working days only)."""
+
+
+def check_count(start: dt.date, *, working_days: int | None, months: int | None) -> None:
+    """Refuse, before any counting, a count that cannot stay in the supported dates."""
+    from reviewclock.dates import FIRST_DAY, LAST_DAY, RANGE
+
+    span = (LAST_DAY - FIRST_DAY).days
+    if abs(working_days if working_days is not None else 0) > span or abs(months or 0) > 12 * (
+        LAST_DAY.year - FIRST_DAY.year + 1
+    ):
+        raise UsageProblem(
+            f"counting {working_days if working_days is not None else months} "
+            f"{'working days' if working_days is not None else 'months'} from "
+            f"{start.isoformat()} leaves the dates reviewclock supports ({RANGE}); "
+            "check the number"
+        )
+
+
+def count_from(
+    cal: WorkingCalendar, start: dt.date, *, working_days: int | None, months: int | None
+) -> DueDate:
+    """Count ``working_days`` (or ``months``, exactly one of them) from ``start``.
+
+    Raises :class:`~reviewclock.errors.UsageProblem` when the count would leave
+    the supported dates, checking the count itself before any counting.
+    """
+    from reviewclock.dates import RANGE, in_range
+
+    check_count(start, working_days=working_days, months=months)
+    if working_days is not None:
+        result = cal.add_working_days(start, working_days)
+        count, unit = working_days, "working days"
+        skipped = cal.non_working_days(start, result) if working_days else []
+        skipped = [(d, n) for d, n in skipped if d != start]
+    else:
+        assert months is not None
+        result = add_months(start, months)
+        count, unit, skipped = months, "months", []
+    if not in_range(result):
+        raise UsageProblem(
+            f"{count} {unit} from {start.isoformat()} is {result.isoformat()}, outside the "
+            f"dates reviewclock supports ({RANGE}); check the number"
+        )
+    return DueDate(start, count, unit, cal.nation, result, skipped)
+
+
 __all__ = [
     "NATIONS",
+    "DueDate",
     "UnknownNationError",
     "WorkingCalendar",
     "add_months",
     "bank_holidays",
+    "check_count",
+    "count_from",
     "is_working_days",
     "weekend_note",
     "working_days",

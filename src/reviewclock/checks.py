@@ -15,8 +15,9 @@ Refused (exit 1, nothing written):
     unknown value.
 
 Recorded with a warning:
-    a delay notice dated when no duty stage it could be about was open (the
-    command warns; the notice is kept).
+    a delay notice dated when no duty stage it could be about was open
+    (:func:`uncovered_notice`: the notice is kept); a reference that looks
+    like a person's name (:func:`looks_like_a_name`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from reviewclock.clock import EventRecord, proceedings_of
+from reviewclock.clock import Clock, EventRecord, proceedings_of
 from reviewclock.dates import check_in_range, describe
 from reviewclock.errors import EventRefused, UsageProblem
 from reviewclock.rules import (
@@ -131,7 +132,15 @@ def check_outcomes(event: str, e: EventRecord) -> None:
 def check_new_event(
     ref: str, events: Sequence[EventRecord], new: EventRecord, today: dt.date
 ) -> None:
-    """Raise :class:`EventRefused` if ``new`` contradicts the case's recorded ``events``."""
+    """Check ``new`` before it is recorded, against the case's recorded ``events``.
+
+    Raises :class:`UsageProblem` when the command was given wrongly (an event
+    that cannot be recorded, a --kind or outcome that does not go with it,
+    proceedings-ended without --kind while several kinds run), and
+    :class:`EventRefused` when the event contradicts the case (a date in the
+    future or before awareness, a second record of a one-off event, an event
+    whose prerequisite is missing or later).
+    """
     rule = EVENTS.get(new.name)
     if rule is None or (new.name == AWARE and any(e.name == AWARE for e in events)):
         raise UsageProblem(
@@ -194,10 +203,12 @@ def check_new_event(
 
 
 def check_case(ref: str, events: Sequence[EventRecord], today: dt.date) -> None:
-    """Raise :class:`EventRefused` unless every event agrees with the others.
+    """Check that every event agrees with the others.
 
-    Each event is checked as if it were being recorded, against awareness and
-    the events dated on or before it. An amendment is checked this way before
+    Raises :class:`EventRefused` for a case that contradicts itself, and, since
+    each event is checked as if it were being recorded (against awareness and
+    the events dated on or before it, by :func:`check_new_event`), also
+    :class:`UsageProblem` for an event that could not be recorded as it stands. An amendment is checked this way before
     it is written, and ``reviewclock doctor`` checks every case.
     """
     for e in events:
@@ -223,3 +234,18 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date) -> None:
                 )
         context = [aware, *(x for x in events if x is not e and x is not aware and x.on <= e.on)]
         check_new_event(ref, context, e, today)
+
+
+def uncovered_notice(
+    clock: Clock, ref: str, events: Sequence[EventRecord], notice: EventRecord
+) -> tuple[list[str], str | None]:
+    """The stages a delay notice counts for, and the warning to give when it counts for none
+    (no duty stage, or not the one it names, was open on its date)."""
+    covered = [s.name for s in clock.covered_by(events, notice)]
+    if covered:
+        return covered, None
+    what = f"{notice.kind} was not open" if notice.kind else "no duty stage was open"
+    return covered, (
+        f"{what} for {ref} on {notice.on.isoformat()} (started on or before that date and not "
+        "yet met); the notice is kept, but counts for no stage"
+    )

@@ -216,15 +216,11 @@ class StageStatus(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class CaseClock:
+class CaseStatus:
     """Everything the clock says about one case on one date."""
 
     stages: tuple[StageStatus, ...]
     proceedings: tuple[Proceeding, ...] = field(default=())
-
-    @property
-    def is_open(self) -> bool:
-        return any(s.state.is_open for s in self.stages)
 
     def by_urgency(self) -> list[StageStatus]:
         """The stages, the one that most needs the officer first (then the earliest due)."""
@@ -317,7 +313,7 @@ class Clock:
 
     def evaluate_case(
         self, case: CaseRecord, today: dt.date
-    ) -> tuple[CaseRecord, CaseClock] | None:
+    ) -> tuple[CaseRecord, CaseStatus] | None:
         """The case as it stood on ``today`` and what the clock says about it then;
         None if the case was not yet known on ``today``."""
         stood = as_it_stood(case, today)
@@ -327,7 +323,7 @@ class Clock:
 
     def evaluate_all(
         self, cases: Iterable[CaseRecord], today: dt.date
-    ) -> Iterator[tuple[CaseRecord, CaseClock]]:
+    ) -> Iterator[tuple[CaseRecord, CaseStatus]]:
         """Each case known on ``today``, as it stood then, with what the clock says about it."""
         for case in cases:
             evaluated = self.evaluate_case(case, today)
@@ -347,7 +343,7 @@ class Clock:
                 out.append(stage)
         return out
 
-    def evaluate(self, events: Sequence[EventRecord], today: dt.date) -> CaseClock:
+    def evaluate(self, events: Sequence[EventRecord], today: dt.date) -> CaseStatus:
         """Each stage whose start event is recorded, with its due date and state on ``today``.
 
         ``events`` are the case as it stood on ``today`` (see :func:`as_it_stood`).
@@ -392,7 +388,7 @@ class Clock:
             delay = self._delay(stage, start, due, today, proceedings, events, opened)
             state = State.OVERDUE if delay is None else State.DELAYED_PROCEEDINGS
             out.append(StageStatus(stage, start, due, None, state, left, None, delay))
-        return CaseClock(tuple(out), proceedings)
+        return CaseStatus(tuple(out), proceedings)
 
 
 def _first_and_latest(

@@ -68,7 +68,12 @@ class Settings:
 
         code = (nation or self.nation).upper()
         if code not in NATIONS:
-            raise UnknownNationError(code if nation is None else nation)
+            # A nation given here comes from the command line (the file's is checked on reading).
+            raise (
+                UnknownNationError(code, None)
+                if nation is None
+                else UnknownNationError(nation, "--nation")
+            )
         table, days = cached_calendar(code)
         return WorkingCalendar(code, self.extra_closures, bank_holidays=table, working_days=days)
 

@@ -1,20 +1,79 @@
 """Planning an import: what a file would add to the register, checked against what is there.
 
-Pure: the register calls :func:`plan_import` inside its write transaction, so
-the check and the write see the same cases.
+The codecs (:mod:`reviewclock.transfer`) turn a file into cases; this module
+reads the file (:func:`read_import`), decides what of it is new and checks
+each case as if it were being recorded (:func:`plan_import`), and words the
+refusal (:func:`refusal`). Pure but for reading the file: the register calls
+:func:`plan_import` inside its write transaction, so the check and the write
+see the same cases; against a register that does not exist yet, the plan is
+made against an empty one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
 
 from reviewclock.checks import check_case, check_ref
 from reviewclock.clock import CaseRecord, EventRecord
-from reviewclock.errors import EventRefused, ReviewclockError
+from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
+from reviewclock.render.phrases import count
 from reviewclock.rules import EVENTS
 from reviewclock.store.records import ImportPlan, NewCase
-from reviewclock.transfer import OUTCOME_COLUMNS, ImportProblems, Incoming, Problem, outcome_cell
+from reviewclock.transfer import (
+    OUTCOME_COLUMNS,
+    ImportProblems,
+    Incoming,
+    Problem,
+    decode,
+    outcome_cell,
+    read_csv,
+    read_json,
+)
+
+
+class ImportFile(NamedTuple):
+    incoming: list[Incoming]
+    problems: list[Problem]
+    """What the codec could not read: the import stops, but a dry run still lists them all."""
+    encoding: str
+
+
+def read_import(file: Path, file_format: str | None) -> ImportFile:
+    """The cases in ``file`` (``-``: standard input), read as ``file_format`` (default: json
+    for a .json file, else csv). Raises :class:`UsageProblem` when it cannot be read as text."""
+    try:
+        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    except OSError as e:
+        raise UsageProblem(f"cannot read {file}: {e.strerror}") from None
+    try:
+        text, encoding = decode(data)
+    except ValueError as e:
+        raise UsageProblem(f"cannot read {file}: {e}") from None
+    kind = file_format or ("json" if file.suffix.lower() == ".json" else "csv")
+    incoming, problems = (read_json if kind == "json" else read_csv)(text)
+    return ImportFile(incoming, problems, encoding)
+
+
+def refusal(file: Path, problems: Sequence[Problem], *, listed: bool) -> ReviewclockError:
+    """The one line that refuses a file: the count when the problems were ``listed`` above it
+    (--dry-run), else the first problem and how many more there are."""
+    if listed:
+        return ReviewclockError(
+            f"{count(len(problems), 'problem')} in {file}; nothing was imported"
+        )
+    more = len(problems) - 1
+    return ReviewclockError(
+        f"{file}: {problems[0]}; nothing was imported"
+        + (
+            f" ({more} more {'problem' if more == 1 else 'problems'}: --dry-run lists them all)"
+            if more
+            else ""
+        )
+    )
 
 
 def plan_import(

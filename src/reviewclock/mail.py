@@ -3,26 +3,79 @@
 A failure to send is never silent: every way it can fail (no server, refused
 login, TLS, a slow server) becomes a :class:`MailError` with a one-line
 reason. The password is used to log in and nowhere else.
+
+:func:`send_digest` is the whole flow of ``reviewclock report --email``: say
+nothing when there is nothing to say, send a digest once a day, and remember
+what was sent in the register.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Protocol
 
 from reviewclock.config import MailSettings
+from reviewclock.digest import Digest
 from reviewclock.errors import MailError
 from reviewclock.render.formats import digest_html
-from reviewclock.render.text import counts_line, digest_text
-from reviewclock.report import Digest
+from reviewclock.render.phrases import counts_line
+from reviewclock.render.text import digest_text
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class SentLog(Protocol):
+    """Where the digests already sent are remembered (the register)."""
+
+    def digest_sent(self, digest_date: dt.date, fingerprint: str) -> tuple[str, str] | None: ...
+
+    def record_digest(
+        self,
+        digest_date: dt.date,
+        fingerprint: str,
+        recipients: list[str],
+        subject: str,
+        now: dt.datetime,
+    ) -> None: ...
+
+
+def send_digest(
+    digest: Digest,
+    addresses: Sequence[str],
+    settings: MailSettings,
+    sent_log: SentLog,
+    *,
+    now: Callable[[], dt.datetime],
+    always: bool,
+    force: bool,
+) -> str:
+    """Email ``digest`` to ``addresses`` (each once) unless it is empty (and not ``always``)
+    or the same digest already went out that day (and not ``force``); remember it when sent.
+    Returns the line that says what happened. Raises :class:`MailError` when sending fails,
+    and then nothing is remembered, so the next run tries again."""
+    if digest.is_empty and not always:
+        return "Nothing is overdue, delayed or due soon; no digest sent."
+    recipients = list(dict.fromkeys(addresses))
+    msg = compose(digest, settings.sender, recipients)
+    mark = fingerprint(msg, recipients)
+    if not force:
+        sent = sent_log.digest_sent(digest.as_of, mark)
+        if sent is not None:
+            return (
+                f"This digest was already sent for {digest.as_of.isoformat()} (at {sent[0]} UTC, "
+                f"to {sent[1]}); not sent again. Use --force to send it anyway."
+            )
+    send(msg, recipients, settings)
+    sent_log.record_digest(digest.as_of, mark, recipients, str(msg["Subject"]), now())
+    return f'Sent "{msg["Subject"]}" to {", ".join(recipients)}.'
 
 
 def header_safe(text: str) -> str:

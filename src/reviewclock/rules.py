@@ -44,7 +44,7 @@ class Direction(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
+class EventRule:
     """Something that happens to a case and is recorded with a date."""
 
     name: str
@@ -96,47 +96,47 @@ class Stage:
 
 AWARE = "aware"
 
-EVENTS: dict[str, Event] = {
+EVENTS: dict[str, EventRule] = {
     e.name: e
     for e in (
-        Event(AWARE, "the local authority became aware of the incident"),
-        Event("notified", "serious incident notification sent to the Panel", requires=(AWARE,)),
-        Event(
+        EventRule(AWARE, "the local authority became aware of the incident"),
+        EventRule("notified", "serious incident notification sent to the Panel", requires=(AWARE,)),
+        EventRule(
             "rapid-review-sent",
             "rapid review sent to the Panel",
             requires=("notified",),
             outcomes=("decision",),
         ),
-        Event(
+        EventRule(
             "panel-response",
             "the Panel's response to the rapid review received",
             requires=("rapid-review-sent",),
             outcomes=("panel_view", "national_review"),
         ),
-        Event("lcspr-commissioned", "the partners decided to commission a local review"),
-        Event(
+        EventRule("lcspr-commissioned", "the partners decided to commission a local review"),
+        EventRule(
             "lcspr-completed",
             "final local review report signed off",
             requires=("lcspr-commissioned",),
         ),
-        Event(
+        EventRule(
             "publication-planned",
             "planned publication date of the local review",
             repeatable=True,
             may_be_future=True,
             requires=("lcspr-commissioned",),
         ),
-        Event(
+        EventRule(
             "report-sent",
             "final report sent to the Panel and the Secretary of State",
             requires=("lcspr-commissioned",),
         ),
-        Event("published", "local review published", requires=("lcspr-commissioned",)),
-        Event(
+        EventRule("published", "local review published", requires=("lcspr-commissioned",)),
+        EventRule(
             "proceedings-started", "proceedings started (criminal, inquest, ...)", repeatable=True
         ),
-        Event("proceedings-ended", "proceedings ended", repeatable=True),
-        Event(
+        EventRule("proceedings-ended", "proceedings ended", repeatable=True),
+        EventRule(
             "delay-notified",
             "the Panel and the Secretary of State were told of a delay and its reasons",
             repeatable=True,
@@ -266,8 +266,6 @@ def stages(rapid_review_from: str = "notified") -> tuple[Stage, ...]:
 
 STAGES: tuple[Stage, ...] = stages()
 """The default chain (rapid review counted from the notification)."""
-
-STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)
 
 DUTY_STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES if s.nature.is_duty)
 """The stages a delay notice may name (``record REF delay-notified --stage NAME``)."""

@@ -52,6 +52,7 @@ from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.dates import parse_any_date
+from reviewclock.errors import ReviewclockError
 from reviewclock.rules import (
     AWARE,
     DECISIONS,
@@ -101,7 +102,7 @@ class Incoming:
     """A deleted case's audit row (JSON); then ``case`` has no events."""
 
 
-class ImportProblems(Exception):
+class ImportProblems(ReviewclockError):
     """The file cannot be imported; ``problems`` says where and why."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:

@@ -1,4 +1,4 @@
-"""The annual report's case-review section, in words: markdown and a self-contained HTML page.
+"""The annual report's case-review section, in words: the sentences, as blocks of text.
 
 The sentences are built once (:func:`section_blocks`) as blocks of text in
 which every case reference is kept apart (:class:`Ref`), so that each format
@@ -6,18 +6,15 @@ escapes it its own way: the HTML through Jinja's autoescaping, the markdown
 with backslashes. They follow the register of a partnership's annual report:
 plain, factual, past tense for the year, numbers in words up to ten.
 
-Figures are drawn by :mod:`reviewclock.render.chart` when matplotlib is
-installed; without it the text is written all the same, and the caller says
-that the figures were left out.
+The markdown and HTML are made from the blocks by
+:mod:`reviewclock.render.annual_formats`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from reviewclock.annual import AnnualSection, Bar, StagePart, target_words
 
@@ -374,88 +371,3 @@ def _fix_whats(segments: list[Segment], what: str, whats: str) -> list[Segment]:
             )
         out.append(seg)
     return out
-
-
-# -- markdown ---------------------------------------------------------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
-
-
-def md_escape(text: str) -> str:
-    """Text that markdown shows as written: its markup characters backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
-def annual_markdown(section: AnnualSection, figure_files: Mapping[str, str] | None = None) -> str:
-    """The section in markdown. ``figure_files`` maps each figure's name to the file it was
-    written to, relative to the markdown; without it the figures are left out."""
-    out: list[str] = []
-    first = True
-    for block in section_blocks(section, figures=figure_files is not None):
-        if isinstance(block, Heading):
-            out += [("# " if first else "## ") + block.text, ""]
-            first = False
-        elif isinstance(block, Paragraph):
-            out += ["".join(_md_segment(s) for s in block.segments), ""]
-        else:
-            assert figure_files is not None
-            caption = f"Figure {block.number}: {block.caption}"
-            out += [f"![{md_escape(caption)}]({figure_files[block.name]})", "", f"*{caption}*", ""]
-    out += ["---", "", f"[^1]: {FOOTNOTE}", ""]
-    return "\n".join(out)
-
-
-def _md_segment(seg: Segment) -> str:
-    if isinstance(seg, Ref):
-        return md_escape(seg.text)
-    if isinstance(seg, Mark):
-        return "[^1]"
-    return seg
-
-
-# -- HTML ---------------------------------------------------------------------------------------
-
-
-def annual_html(section: AnnualSection, figure_svgs: Mapping[str, str] | None = None) -> str:
-    """A self-contained page: inline styles and inline SVG figures, no scripts, nothing
-    fetched from elsewhere. Opens in a browser and pastes into Word."""
-    import jinja2
-    from markupsafe import Markup, escape
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("reviewclock", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-    def paragraph(block: Paragraph) -> Markup:
-        html = Markup("")
-        for seg in block.segments:
-            if isinstance(seg, Ref):
-                html += Markup("<strong>{}</strong>").format(seg.text)
-            elif isinstance(seg, Mark):
-                html += Markup('<sup><a href="#note-1" id="note-1-ref">1</a></sup>')
-            else:
-                html += escape(seg)
-        return html
-
-    items: list[dict[str, Any]] = []
-    for block in section_blocks(section, figures=figure_svgs is not None):
-        if isinstance(block, Heading):
-            items.append({"kind": "heading", "text": block.text})
-        elif isinstance(block, Paragraph):
-            items.append({"kind": "paragraph", "html": paragraph(block)})
-        else:
-            assert figure_svgs is not None
-            items.append(
-                {
-                    "kind": "figure",
-                    "number": block.number,
-                    "caption": block.caption,
-                    # Drawn by matplotlib from numbers and escaped references (see chart.py).
-                    "svg": Markup(figure_svgs[block.name]),
-                }
-            )
-    return env.get_template("annual.html").render(
-        title=items[0]["text"], items=items[1:], footnote=FOOTNOTE
-    )

@@ -13,10 +13,9 @@ from pathlib import Path
 from reviewclock.annual import StagePart
 from reviewclock.dates import describe
 from reviewclock.errors import UsageProblem
-from reviewclock.report import StageStats
 from reviewclock.rules import Stage
+from reviewclock.stats import StageStats
 
-CHART_SUFFIXES = (".svg", ".png")
 ON_TIME, LATE, OPEN = "#2e7d32", "#b71c1c", "#9e9e9e"
 
 
@@ -27,9 +26,6 @@ def write_chart(
     period: tuple[object, object],
 ) -> None:
     """Write the figures to ``path`` (SVG or PNG, by its suffix): one chart per stage."""
-    suffix = path.suffix.lower()
-    if suffix not in CHART_SUFFIXES:
-        raise UsageProblem(f"{path.name!r}: a chart is written as .svg or .png")
     try:
         import matplotlib
 
@@ -43,8 +39,10 @@ def write_chart(
     fig, axes = plt.subplots(len(stages), 1, figsize=(8, 1.25 * len(stages) + 0.9), squeeze=False)
     for ax, stage in zip(axes[:, 0], stages, strict=True):
         s = stats[stage.name]
-        ax.barh([0], [s.on_time], color=ON_TIME, label="on time")
-        ax.barh([0], [s.late], left=[s.on_time], color=LATE, label="late")
+        # Named in an SVG (``<g id="sin-late">``), so that the drawn values can be read back.
+        ax.patch.set_gid(f"{stage.name}-axes")
+        ax.barh([0], [s.on_time], color=ON_TIME, label="on time", gid=f"{stage.name}-on-time")
+        ax.barh([0], [s.late], left=[s.on_time], color=LATE, label="late", gid=f"{stage.name}-late")
         total = max(s.completed, 1)
         for value, left in ((s.on_time, 0), (s.late, s.on_time)):
             if value:
@@ -95,6 +93,7 @@ def write_chart(
         fontweight="bold",
     )
     fig.tight_layout()
+    suffix = path.suffix.lower()  # .svg or .png: the command line refuses any other
     fig.savefig(
         path, format=suffix[1:], dpi=150, metadata={"Date": None} if suffix == ".svg" else None
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from reviewclock.clock import CaseClock, CaseRecord, Delay, Proceeding, StageStatus
+from reviewclock.clock import CaseRecord, CaseStatus, Delay, Proceeding, StageStatus
 
 
 def _iso(day: dt.date | None) -> str | None:
@@ -60,7 +60,7 @@ def stage_dict(s: StageStatus) -> dict[str, Any]:
     }
 
 
-def case_dict(case: CaseRecord, clock: CaseClock) -> dict[str, Any]:
+def case_dict(case: CaseRecord, clock: CaseStatus) -> dict[str, Any]:
     return {
         "ref": case.ref,
         "aware": _iso(case.aware),

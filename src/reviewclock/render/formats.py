@@ -1,6 +1,6 @@
 """The digest in every format the report offers: text, markdown, html, json and csv.
 
-All of them read the same :class:`~reviewclock.report.Digest` and the same
+All of them read the same :class:`~reviewclock.digest.Digest` and the same
 phrases (:mod:`reviewclock.render.text`), so a line says the same thing in a
 terminal, a spreadsheet and an email.
 """
@@ -14,11 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 from reviewclock.dates import describe
+from reviewclock.digest import Digest, DigestLine
 from reviewclock.render import visible
 from reviewclock.render.data import stage_dict
-from reviewclock.render.terminal import STATE_STYLE, days_text
-from reviewclock.render.text import action_for, counts_line, digest_text, groups
-from reviewclock.report import Digest, DigestLine
+from reviewclock.render.phrases import action_for, counts_line, days_text
+from reviewclock.render.terminal import STATE_STYLE
+from reviewclock.render.text import digest_text, groups
 
 # Colours for the HTML digest, matching the terminal's: red, magenta, amber, green.
 HTML_COLOURS = {

@@ -12,8 +12,8 @@ import hashlib
 from collections.abc import Iterable
 
 from reviewclock.calendar import WorkingCalendar
-from reviewclock.clock import CaseClock, CaseRecord
-from reviewclock.render.terminal import note_for
+from reviewclock.clock import CaseRecord, CaseStatus
+from reviewclock.render.phrases import note_for
 
 ALARM_WORKING_DAYS = 2
 ALARM_TIME = dt.time(9, 0)
@@ -26,7 +26,7 @@ def uid_for(ref: str, stage: str) -> str:
 
 
 def ics_feed(
-    evaluated: Iterable[tuple[CaseRecord, CaseClock]],
+    evaluated: Iterable[tuple[CaseRecord, CaseStatus]],
     calendar: WorkingCalendar,
     now: dt.datetime,
 ) -> bytes:

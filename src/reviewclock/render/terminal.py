@@ -15,13 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reviewclock.clock import CaseClock, CaseRecord, StageStatus, State
+from reviewclock.clock import CaseRecord, CaseStatus, StageStatus, State
 from reviewclock.dates import describe
 from reviewclock.render import visible
-from reviewclock.rules import Nature, Stage
+from reviewclock.render.phrases import days_text, note_for
 
 if TYPE_CHECKING:
     from rich.text import Text
+
+    from reviewclock.store import HistoryEntry
 
 STATE_STYLE: dict[State, str] = {
     State.OVERDUE: "bold red",
@@ -58,64 +60,6 @@ def use_rich() -> bool:
         and "NO_COLOR" not in os.environ
         and os.environ.get("TERM", "") != "dumb"
     )
-
-
-def days_text(s: StageStatus, *, short: bool = True) -> str:
-    """Working days left or late: ``3 left``, ``due today``, ``2 late`` (``short``), or
-    ``3 working days left``, ``2 working days late``; for a done stage, the days it took."""
-    if s.done is not None:
-        return "" if s.working_days_taken is None else f"took {s.working_days_taken}"
-    left = s.working_days_left
-    assert left is not None
-    unit = "" if short else (" working day" if abs(left) == 1 else " working days")
-    if left > 0:
-        return f"{left}{unit} left"
-    if left < 0:
-        return f"{-left}{unit} late"
-    if s.due_on_weekend:  # no working day left before a weekend due date
-        return f"0{unit} left (due {s.due:%a})"
-    return "due today"
-
-
-def delay_text(s: StageStatus) -> str:
-    """``criminal proceedings since Mon 2024-09-02, still running (105 working days)``."""
-    delay = s.delay
-    if delay is None:
-        return ""
-    longest = max(p.working_days or 0 for p in delay.proceedings)
-    text = f"{delay.cause} since {describe(delay.since)}"
-    if delay.running:
-        return text + f", still running ({longest} working days)"
-    since = delay.working_days_since_ended
-    return text + f", ended {since} working days ago after {longest} working days"
-
-
-NATURE_NOTE: dict[Nature, str] = {
-    Nature.NATIONAL_TARGET: "the Panel's own target, not a breach",
-}
-"""What lateness means for a stage that is not the partnership's duty."""
-
-
-def late_action(stage: Stage) -> str:
-    """What to do about a stage past due: ``chase the Panel (the Panel's own target,
-    not a breach)`` for a target the Panel sets itself."""
-    why = NATURE_NOTE.get(stage.nature)
-    return f"{stage.late_action} ({why})" if why else stage.late_action
-
-
-def note_for(s: StageStatus) -> str:
-    """What the officer should know or do about a stage, in a few words."""
-    parts: list[str] = []
-    if s.delay is not None:
-        parts.append("delayed by " + delay_text(s))
-        parts.append(
-            "Panel told" if s.delay.panel_told else "Panel not yet told: record delay-notified"
-        )
-    elif s.state is State.OVERDUE:
-        parts.append(late_action(s.stage))
-    if s.state.is_open and s.due_on_weekend:
-        parts.append(f"due date is a {s.due:%A}")
-    return "; ".join(parts)
 
 
 def stage_rows(stages: Sequence[StageStatus]) -> list[list[Cell]]:
@@ -193,7 +137,7 @@ def print_table(
 
 
 def print_case(
-    case: CaseRecord, clock: CaseClock, *, events: bool = True, as_of: dt.date | None = None
+    case: CaseRecord, clock: CaseStatus, *, events: bool = True, as_of: dt.date | None = None
 ) -> None:
     """The timeline of one case: its stages, its proceedings and its recorded events;
     with ``as_of``, titled as the case stood on that date."""
@@ -234,7 +178,7 @@ def print_case(
 STATUS_HEADERS = ["Case", "Stage", "State", "Due", "Working days", "Note", "Also open"]
 
 
-def print_status(cases: Sequence[tuple[CaseRecord, CaseClock]], summary: str) -> None:
+def print_status(cases: Sequence[tuple[CaseRecord, CaseStatus]], summary: str) -> None:
     """One row per case, its most urgent stage first, and the counts at the bottom."""
     rows = []
     for case, clock in cases:
@@ -259,3 +203,35 @@ def print_status(cases: Sequence[tuple[CaseRecord, CaseClock]], summary: str) ->
             ]
         )
     print_table(STATUS_HEADERS, rows, footer=summary)
+
+
+def _london(moment: dt.datetime) -> str:
+    import pendulum
+
+    return pendulum.instance(moment).in_timezone("Europe/London").format("YYYY-MM-DD HH:mm")
+
+
+def _with_outcome(day: dt.date | None, outcome: str | None) -> str:
+    text = "" if day is None else day.isoformat()
+    return f"{text} ({outcome})" if outcome else text
+
+
+def print_history(ref: str, entries: Sequence[HistoryEntry]) -> None:
+    """A case's recorded and amended events, one row each, with London times."""
+    rows = [
+        [
+            Cell(_london(h.at)),
+            Cell(h.action),
+            Cell(h.event),
+            Cell(_with_outcome(h.old, h.old_outcome)),
+            Cell(_with_outcome(h.new, h.outcome)),
+            Cell(h.by),
+            Cell(h.reason or h.note or ""),
+        ]
+        for h in entries
+    ]
+    print_table(
+        ["When (London)", "Action", "Event", "Was", "Now", "By", "Reason or note"],
+        rows,
+        title=f"History of {ref}",
+    )

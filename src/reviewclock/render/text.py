@@ -4,30 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reviewclock.clock import State
 from reviewclock.dates import describe
+from reviewclock.digest import Digest, DigestLine
 from reviewclock.render import visible
-from reviewclock.render.terminal import days_text, delay_text, late_action
-from reviewclock.report import Digest, DigestLine
-
-
-def counts_line(digest: Digest) -> str:
-    """``2 overdue, 1 delayed by proceedings, 3 due soon``."""
-    return (
-        f"{len(digest.overdue)} overdue, {len(digest.delayed)} delayed by proceedings, "
-        f"{len(digest.due_soon)} due soon"
-    )
-
-
-def action_for(line: DigestLine) -> str:
-    """What to do about a digest line, or why it is late."""
-    s = line.stage
-    if s.delay is not None:
-        told = "Panel told" if s.delay.panel_told else "PANEL NOT YET TOLD: record delay-notified"
-        return f"{delay_text(s)}; {told}"
-    if s.state is State.OVERDUE:
-        return late_action(s.stage)
-    return s.stage.title
+from reviewclock.render.phrases import action_for, counts_line, days_text
 
 
 def _rows(lines: Sequence[DigestLine]) -> list[list[str]]:

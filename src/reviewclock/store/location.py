@@ -112,3 +112,13 @@ def _postgresql(text: str) -> Location:
         user=unquote(parts.username or ""),
         database=database,
     )
+
+
+def missing_file(text: str) -> bool:
+    """Whether ``text`` names an SQLite file that does not exist yet. A location that cannot
+    be parsed is not "missing": opening it says what is wrong with it."""
+    try:
+        where = locate(text)
+    except LocationError:
+        return False
+    return where.path is not None and not where.path.exists()

@@ -1,0 +1,449 @@
+"""Commands on one case: add-sin, record, show, status, amend, history, delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import typer
+
+from reviewclock.cli.app import app
+from reviewclock.cli.options import (
+    AsOfOption,
+    DbOption,
+    DecisionOption,
+    EventArgument,
+    JsonOption,
+    NationalReviewOption,
+    NoteOption,
+    PanelViewOption,
+    ReasonOption,
+    RefArgument,
+    complete_duty_stages,
+    complete_events,
+    complete_kinds,
+    examples,
+    one_of,
+    outcomes,
+    parse_date,
+    parse_whole_number,
+)
+from reviewclock.cli.runtime import (
+    emit_json,
+    emit_json_list,
+    gc_paused,
+    london_now,
+    london_today,
+    open_register,
+    user_settings,
+    warn,
+    warn_name,
+    warn_unreadable,
+)
+from reviewclock.errors import ReviewclockError, UsageProblem
+from reviewclock.render.phrases import count
+from reviewclock.rules import DUTY_STAGE_NAMES, HARMS
+
+
+@app.command(
+    "add-sin",
+    epilog=examples(
+        "reviewclock add-sin BSCP-2024-07 --aware 2024-03-28",
+        "reviewclock add-sin BSCP-2024-08 --aware 2024-04-02 --notified 2024-04-05 \\",
+        "    --authority 'Northshire County Council' --harm serious-harm",
+    ),
+)
+def add_sin(
+    ref: RefArgument,
+    aware: Annotated[
+        dt.date,
+        typer.Option(
+            parser=parse_date,
+            metavar="DATE",
+            help="The date the local authority became aware of the incident (day 0).",
+        ),
+    ],
+    notified: Annotated[
+        dt.date | None,
+        typer.Option(
+            parser=parse_date,
+            metavar="DATE",
+            help="The date the Panel was notified, if it has been.",
+        ),
+    ] = None,
+    authority: Annotated[
+        str | None, typer.Option(help="The local authority, e.g. 'Northshire County Council'.")
+    ] = None,
+    harm: Annotated[
+        str | None,
+        typer.Option(
+            parser=one_of("a kind of harm", HARMS), metavar="|".join(HARMS), help="What happened."
+        ),
+    ] = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+) -> None:
+    """Add a serious incident to the register and print its deadlines.
+
+    REF is the partnership's own case reference. Do not put a child's name,
+    or anything else that identifies a child, in the reference or a note: the
+    register holds references and dates only.
+    """
+    from reviewclock.checks import looks_like_a_name
+    from reviewclock.render.terminal import print_case
+
+    settings = user_settings()
+    now = london_now()
+    today = now.date()
+    with open_register(db, settings, create=True) as register:
+        case = register.add_case(
+            ref,
+            aware=aware,
+            notified=notified,
+            authority=authority,
+            harm=harm,
+            note=note,
+            today=today,
+            now=now,
+        )
+    print(f"Added {ref}.")
+    if looks_like_a_name(ref):
+        warn_name(ref)
+    print_case(case, settings.clock().evaluate(case.events, today), events=False)
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock record BSCP-2024-07 notified --on 2024-04-05",
+        "reviewclock record BSCP-2024-07 rapid-review-sent --decision no-lcspr  # dated today",
+        "reviewclock record BSCP-2024-07 panel-response --on 2024-05-20 --panel-view agrees",
+        "reviewclock record BSCP-2024-07 proceedings-started --on 2024-05-01 --kind criminal",
+        "reviewclock record BSCP-2024-07 publication-planned --on 2025-03-03",
+        "reviewclock record BSCP-2024-07 delay-notified --on 2025-01-27 --stage lcspr",
+    ),
+)
+def record(
+    ref: RefArgument,
+    event: Annotated[
+        str,
+        typer.Argument(
+            metavar="EVENT",
+            autocompletion=complete_events,
+            help="notified, rapid-review-sent, panel-response, lcspr-commissioned, "
+            "lcspr-completed, publication-planned, report-sent, published, "
+            "proceedings-started, proceedings-ended or delay-notified.",
+        ),
+    ],
+    on: Annotated[
+        dt.date | None,
+        typer.Option(
+            parser=parse_date,
+            metavar="DATE",
+            show_default=False,
+            help="When it happened (YYYY-MM-DD) [default: today in London].",
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            autocompletion=complete_kinds,
+            metavar="criminal|inquest|disciplinary|other",
+            help="The kind of proceedings (proceedings events only).",
+        ),
+    ] = None,
+    decision: DecisionOption = None,
+    panel_view: PanelViewOption = None,
+    national_review: NationalReviewOption = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            autocompletion=complete_duty_stages,
+            metavar="STAGE",
+            help="For delay-notified: the one stage the notice is about, one of "
+            f"{', '.join(DUTY_STAGE_NAMES)} [default: every duty stage open on its date].",
+        ),
+    ] = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record that something happened to a case.
+
+    Each event is recorded once (proceedings, publication plans and delay
+    notices may repeat). A recorded date is never overwritten. Events cannot
+    be dated in the future, except publication-planned, which is a plan.
+
+    A rapid review carries the partners' decision on a local review
+    (--decision, not-decided unless given). The Panel's response carries its
+    view of that decision (--panel-view) and whether it will run a national
+    review (--national-review; with a view given and no flag, it will not).
+
+    A delay notice counts for every duty stage open on its date (started, not
+    yet met), whether it is sent before or after the due date; --stage narrows
+    it to one stage.
+    """
+    from reviewclock.render.terminal import print_case
+    from reviewclock.rules import EVENTS
+
+    if stage is not None:
+        if kind is not None:
+            raise UsageProblem("give --kind (proceedings) or --stage (a delay notice), not both")
+        if event in EVENTS and not EVENTS[event].names_stage:
+            raise UsageProblem(f"--stage applies to delay-notified only, not to {event!r}")
+    elif kind is not None and event in EVENTS and EVENTS[event].names_stage:
+        raise UsageProblem(
+            "--kind is the kind of proceedings; a delay notice names its stage with --stage"
+        )
+    settings = user_settings()
+    now = london_now()
+    today = now.date()
+    when = on or today
+    given = outcomes(event, decision, panel_view, national_review)
+    if event == "rapid-review-sent":
+        given.setdefault("decision", "not-decided")
+    if "panel_view" in given:
+        given.setdefault("national_review", False)
+    with open_register(db, settings) as register:
+        case = register.record(
+            ref,
+            event,
+            when,
+            kind=kind if stage is None else stage,
+            note=note,
+            today=today,
+            now=now,
+            **given,
+        )
+    print(f"Recorded {event} on {when.isoformat()} for {ref}.")
+    clock = settings.clock()
+    print_case(case, clock.evaluate(case.events, today), events=False)
+    if EVENTS[event].names_stage:
+        from reviewclock.checks import uncovered_notice
+        from reviewclock.clock import EventRecord
+
+        notice = EventRecord(event, when, stage)
+        covered, warning = uncovered_notice(clock, ref, case.events, notice)
+        if warning:
+            warn(warning)
+        else:
+            print(f"The notice counts for {', '.join(covered)}.")
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock show BSCP-2024-07",
+        "reviewclock show BSCP-2024-07 --as-of 2024-04-10 --json",
+    ),
+)
+def show(
+    ref: RefArgument,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show a case's timeline: each stage's start, due date, state and source, and its events.
+
+    With --as-of, the case as it stood on that date: only the events dated by
+    then (and every plan) count.
+    """
+    from reviewclock.render.terminal import print_case
+
+    settings = user_settings()
+    today = as_of or london_today()
+    with open_register(db, settings) as register:
+        recorded = register.get(ref)
+    evaluated = settings.clock().evaluate_case(recorded, today)
+    if evaluated is None:
+        raise ReviewclockError(
+            f"{ref} was not yet known on {today.isoformat()} (aware "
+            f"{recorded.aware.isoformat() if recorded.aware else 'unknown'}); "
+            "give a later --as-of"
+        )
+    case, clock = evaluated
+    if as_json:
+        from reviewclock.render.data import case_dict
+
+        emit_json(case_dict(case, clock))
+        return
+    print_case(case, clock, as_of=as_of)
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock status",
+        "reviewclock status --overdue",
+        "reviewclock status --due-within 5 --as-of 2024-04-02",
+        "reviewclock status --all --json",
+    ),
+)
+def status(
+    as_of: AsOfOption = None,
+    include_all: Annotated[
+        bool, typer.Option("--all", help="Include cases whose every stage is met.")
+    ] = False,
+    overdue: Annotated[
+        bool,
+        typer.Option("--overdue", help="Only cases with a stage past due (overdue or delayed)."),
+    ] = False,
+    due_within: Annotated[
+        int | None,
+        typer.Option(
+            parser=parse_whole_number,
+            metavar="N",
+            help="Only cases with a stage due within N working days (late ones included).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """What is due and what is late: one row per open case, the most urgent first."""
+    from reviewclock.digest import select_cases
+    from reviewclock.render.phrases import summary_line
+
+    settings = user_settings()
+    today = as_of or london_today()
+    clock = settings.clock()
+    filters: dict[str, Any] = {
+        "include_closed": include_all,
+        "overdue": overdue,
+        "due_within": due_within,
+    }
+    with gc_paused(), open_register(db, settings) as register:
+        open_in = None if include_all else clock.stages
+        bad: dict[str, str] = {}
+        if as_json:
+            # Sort the keys first, then read and write the cases in that order, so that the
+            # whole register is never held at once.
+            from reviewclock.digest import shown as kept
+            from reviewclock.digest import urgency_key
+            from reviewclock.render.data import case_dict
+
+            keys = []
+            for cid, case in register.each_case(audit=False, open_in=open_in, on=today, bad=bad):
+                evaluated = clock.evaluate_case(case, today)
+                if evaluated is not None and kept(evaluated[1], **filters):
+                    keys.append((urgency_key(*evaluated), cid))
+            warn_unreadable(bad)
+            keys.sort()
+            ordered = register.cases_by_id([cid for _, cid in keys], audit=True)
+            emit_json_list(
+                case_dict(*e)
+                for e in (clock.evaluate_case(c, today) for _, c in ordered)
+                if e is not None
+            )
+            return
+        cases = (c for _, c in register.each_case(audit=False, open_in=open_in, on=today, bad=bad))
+        shown = select_cases(clock.evaluate_all(cases, today), **filters)
+        warn_unreadable(bad)
+    from reviewclock.render.terminal import print_status
+
+    print_status(shown, summary_line(shown) + f" (as of {today.isoformat()})")
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock amend BSCP-2024-07 notified --on 2024-04-04 --reason 'typed 5th, sent 4th'",
+        "reviewclock amend BSCP-2024-07 publication-planned --was 2025-03-03 --on 2025-03-10 \\",
+        "    --reason 'date on the plan was wrong'",
+        "reviewclock amend BSCP-2024-07 rapid-review-sent --decision lcspr \\",
+        "    --reason 'partners decided on 24 April; typed as no-lcspr'",
+    ),
+)
+def amend(
+    ref: RefArgument,
+    event: EventArgument,
+    reason: ReasonOption,
+    on: Annotated[
+        dt.date | None,
+        typer.Option(parser=parse_date, metavar="DATE", help="The correct date (YYYY-MM-DD)."),
+    ] = None,
+    decision: DecisionOption = None,
+    panel_view: PanelViewOption = None,
+    national_review: NationalReviewOption = None,
+    was: Annotated[
+        dt.date | None,
+        typer.Option(
+            parser=parse_date,
+            metavar="DATE",
+            help="For an event recorded more than once: the date of the record to correct.",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Correct a recorded event: its date, or the decision it records.
+
+    The old record is kept and the correction is added beside it, with who
+    made it, when and why; 'reviewclock history REF' shows both. The deadlines
+    are worked out again, and the ones that moved are listed. A rapid
+    review's decision (--decision) and the Panel's view (--panel-view,
+    --national-review) are corrected the same way.
+    """
+    settings = user_settings()
+    now = london_now()
+    today = now.date()
+    given = outcomes(event, decision, panel_view, national_review)
+    with open_register(db, settings) as register:
+        before, after = register.amend(
+            ref, event, on, reason=reason, was=was, today=today, now=now, outcomes=given
+        )
+    clock = settings.clock()
+    from reviewclock.amendment import changes
+    from reviewclock.render.phrases import changes_lines
+    from reviewclock.store import describe_record
+
+    now_recorded = next(
+        (e for e in after.events if e.name == event and e not in before.events),
+        None,
+    )
+    shown = describe_record(now_recorded) if now_recorded else "as before"
+    print(f"Amended {event} for {ref}: now {shown}.")
+    moved, changed = changes(
+        clock.evaluate(before.events, today), clock.evaluate(after.events, today)
+    )
+    for line in changes_lines(moved, changed):
+        print(line)
+
+
+@app.command(epilog=examples("reviewclock history BSCP-2024-07"))
+def history(ref: RefArgument, db: DbOption = None) -> None:
+    """Every recorded and amended event of a case: old and new date, who, when and why.
+
+    Times are London times. A deleted case still shows its deletion.
+    """
+    from reviewclock.render.terminal import print_history
+
+    with open_register(db, user_settings()) as register:
+        entries = register.history(ref)
+    print_history(ref, entries)
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock delete BSCP-2024-99 --reason 'entered twice; the case is BSCP-2024-98'",
+        "reviewclock delete BSCP-2024-99 --reason 'test entry' --yes    # no question, for scripts",
+    ),
+)
+def delete(
+    ref: RefArgument,
+    reason: ReasonOption,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a case and all its events, after a confirmation.
+
+    The deletion itself (reference, reason, who and when) stays in the history.
+    """
+    if not reason.strip():
+        raise UsageProblem("give the reason for the deletion with --reason TEXT")
+    settings = user_settings()
+    with open_register(db, settings) as register:
+        events, corrections = register.event_counts(ref)
+        what = count(events, "event") + (
+            f" (and {count(corrections, 'correction')})" if corrections else ""
+        )
+        if not yes:
+            typer.confirm(f"Delete {ref} and its {what}? This cannot be undone", abort=True)
+        events, corrections = register.delete(ref, reason=reason, now=london_now())
+    what = count(events, "event") + (
+        f" (and {count(corrections, 'correction')})" if corrections else ""
+    )
+    print(f"Deleted {ref} and its {what}. The deletion is in its history.")

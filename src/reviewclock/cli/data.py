@@ -1,0 +1,266 @@
+"""Commands on the register as a whole: backup, doctor, import, export."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from reviewclock.cli.app import app
+from reviewclock.cli.options import AsOfOption, DbOption, examples, one_of
+from reviewclock.cli.runtime import (
+    emit_json_list,
+    gc_paused,
+    london_now,
+    london_today,
+    open_register,
+    register_location,
+    user_settings,
+    warn,
+    warn_name,
+    warn_unreadable,
+)
+from reviewclock.render.phrases import count
+
+
+@app.command(epilog=examples("reviewclock backup /srv/backups/reviewclock-2025-02-03.db"))
+def backup(
+    dest: Annotated[
+        Path,
+        typer.Argument(metavar="DEST", help="The new backup file (it must not exist yet)."),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Copy the register to DEST, safely while others are using it.
+
+    The copy is readable by you alone (mode 0600). An SQLite register is
+    copied with SQLite's online backup and must pass its integrity check; to
+    restore, point --db (or REVIEWCLOCK_DB) at the copy. A PostgreSQL register
+    is dumped with 'pg_dump --format=custom'; restore it with pg_restore.
+    """
+    with open_register(db, user_settings()) as register:
+        cases = register.backup(dest)
+        check = "integrity check: ok" if register.dialect == "sqlite" else "pg_dump: ok"
+    noun = "case" if cases == 1 else "cases"
+    print(f"Backed up {cases} {noun} to {dest} ({check}).")
+
+
+@app.command(
+    epilog=examples("reviewclock doctor", "reviewclock doctor --db /srv/bsu/reviewclock.db")
+)
+def doctor(db: DbOption = None) -> None:
+    """Check the register: integrity, schema revision, privacy and contradictory events.
+
+    On SQLite, privacy means file modes; on PostgreSQL, that no table is
+    readable by every database role (PUBLIC), and the file checks are skipped.
+    Exits 1 with a list of what is wrong; prints one line and exits 0 when all is well.
+    """
+    settings = user_settings()
+    with open_register(db, settings) as register:
+        problems = register.problems(london_today())
+        where = register.location
+        on_server = register.dialect != "sqlite"
+    if settings.exposed:
+        problems.append(settings.exposed)
+    if on_server:
+        print("note: a PostgreSQL register: the file checks (integrity, modes) are skipped")
+    if problems:
+        for problem in problems:
+            print(f"problem: {problem}")
+        print(f"{count(len(problems), 'problem')} in {where}", file=sys.stderr)
+        raise typer.Exit(1)
+    if on_server:
+        print(f"{where}: schema current, not readable by PUBLIC, no contradictory events.")
+    else:
+        print(f"{where}: integrity ok, schema current, private, no contradictory events.")
+
+
+@app.command(
+    "import",
+    epilog=examples(
+        "reviewclock import cases.csv --dry-run     # list every problem, write nothing",
+        "reviewclock import cases.csv",
+        "reviewclock import more.csv --update       # add new events to existing cases",
+        "reviewclock import backup.json --format json",
+        "reviewclock export --format json --db OLD | reviewclock import - --format json --db NEW",
+    ),
+)
+def import_(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A CSV file (as export writes it) or a JSON file; - reads standard input.",
+        ),
+    ],
+    file_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            parser=one_of("an import format", ("csv", "json")),
+            metavar="csv|json",
+            show_default=False,
+            help="The file's format [default: json for a .json file, else csv].",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the whole file and list every problem.")
+    ] = False,
+    update: Annotated[
+        bool,
+        typer.Option(help="Add new events to cases already in the register (never change one)."),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Import cases from a spreadsheet's CSV, or from JSON: all or nothing.
+
+    CSV columns: ref, aware, authority, harm, and one per event (notified,
+    rapid-review-sent, panel-response, lcspr-commissioned, lcspr-completed,
+    publication-planned, report-sent, published, proceedings-started,
+    proceedings-ended, delay-notified), each holding a date or nothing. Events
+    that can repeat hold dates separated by ';', and proceedings dates their
+    kind: '2024-09-02 criminal'. Dates are YYYY-MM-DD or DD/MM/YYYY (day first).
+    Then decision (lcspr, no-lcspr, not-decided), panel-view (agrees,
+    disagrees) and national-review (yes, no), or nothing when not recorded.
+
+    One bad row stops the import and nothing is written; the message gives the
+    line, the ref and the reason. --dry-run lists every problem at once.
+    """
+    from reviewclock.importing import plan_import, read_import, refusal
+    from reviewclock.store.location import missing_file
+    from reviewclock.transfer import ImportProblems
+
+    incoming, problems, encoding = read_import(file, file_format)
+    if encoding != "UTF-8":
+        warn(f"{file} is not UTF-8 text; it was read as {encoding} (Excel's default on Windows)")
+    settings = user_settings()
+    location, _ = register_location(db, settings)
+    now = london_now()
+
+    def planner(existing: Any) -> Any:
+        return plan_import(incoming, existing, update=update, today=now.date())
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(gc_paused())
+        try:
+            if missing_file(location) and (dry_run or problems):
+                # Checking against a register that does not exist yet: an empty one.
+                plan = planner({})
+                cases, events = len(plan.cases), plan.events
+            else:
+                register = stack.enter_context(
+                    open_register(db, settings, create=not dry_run, may_be_empty=dry_run)
+                )
+                cases, events = register.import_cases(
+                    planner, dry_run=dry_run or bool(problems), now=now
+                )
+        except ImportProblems as e:
+            problems += e.problems
+        if problems:
+            problems.sort(key=lambda p: p.line)
+            if dry_run:
+                for problem in problems:
+                    print(problem)
+            raise refusal(file, problems, listed=dry_run)
+    from reviewclock.checks import looks_like_a_name
+
+    for item in incoming:
+        if looks_like_a_name(item.case.ref):
+            warn_name(item.case.ref, f"{item.unit} {item.line}: ")
+    verb = "Would import" if dry_run else "Imported"
+    tail = "; nothing was written (--dry-run)." if dry_run else "."
+    print(f"{verb} {count(cases, 'new case')} and {count(events, 'event')} from {file}{tail}")
+
+
+EXPORT_FORMATS = ("csv", "json", "ics")
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock export > register.csv",
+        "reviewclock export --format json --as-of 2025-03-31 > register.json",
+        "reviewclock export --format ics > deadlines.ics",
+    ),
+)
+def export(
+    file_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            parser=one_of("an export format", EXPORT_FORMATS),
+            metavar="|".join(EXPORT_FORMATS),
+            help="The format.",
+        ),
+    ] = "csv",
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write every case to stdout: CSV in the columns import reads, JSON, or a calendar.
+
+    ics is a calendar feed for Outlook and others: one all-day event for each
+    open stage on its due date, with an alarm two working days before. Each
+    event keeps its identity across exports, so a new import updates it.
+
+    The JSON is a list of 'show --json' objects. With --as-of, every format
+    holds the register as it stood on that date: the cases known by then,
+    the events dated by then, and every plan. Without --as-of, the JSON is a
+    whole copy: a case with corrections also carries its whole log, and each
+    deleted case follows the cases as {"deleted": REF, ...}; export, then
+    import into an empty register (SQLite or PostgreSQL), gives the same
+    export again, history included.
+    """
+    settings = user_settings()
+    now = london_now()
+    today = as_of or now.date()
+    clock = settings.clock()
+    with gc_paused(), open_register(db, settings) as register:
+        bad: dict[str, str] = {}
+        if file_format == "csv":
+            from reviewclock.clock import as_it_stood
+            from reviewclock.transfer import csv_lines
+
+            write = sys.stdout.write
+            read = (c for _, c in register.each_case(audit=False, bad=bad))
+            stood = (as_it_stood(case, today) for case in read)
+            for line in csv_lines(case for case in stood if case is not None):
+                write(line)
+            warn_unreadable(bad)
+            return
+        # The calendar holds open stages alone: only cases with one are read.
+        open_in = clock.stages if file_format == "ics" else None
+        cases = (
+            c
+            for _, c in register.each_case(
+                audit=file_format == "json",
+                open_in=open_in,
+                on=today if open_in else None,
+                bad=bad,
+            )
+        )
+        evaluated = clock.evaluate_all(cases, today)
+        if file_format == "ics":
+            from reviewclock.render.ics import ics_feed
+
+            sys.stdout.buffer.write(ics_feed(evaluated, clock.calendar, now))
+            warn_unreadable(bad)
+            return
+        from reviewclock.render.data import case_dict
+        from reviewclock.transfer import deletion_json, log_json
+
+        # A whole copy carries the history too; a view as of a date is only that view.
+        logs, deletions = register.logs() if as_of is None else ({}, [])
+
+        def items() -> Iterator[dict[str, Any]]:
+            for case, case_clock in evaluated:
+                item = case_dict(case, case_clock)
+                if case.ref in logs:
+                    item["log"] = log_json(logs[case.ref])
+                yield item
+            yield from (deletion_json(d) for d in deletions)
+
+        emit_json_list(items())
+        warn_unreadable(bad)

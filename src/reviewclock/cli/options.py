@@ -1,0 +1,214 @@
+"""Options, arguments and parsers shared by the commands, and shell completion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+import typer
+
+from reviewclock.cli.runtime import register_location, user_settings
+from reviewclock.dates import check_in_range, parse_any_date
+from reviewclock.errors import UsageProblem
+from reviewclock.rules import DECISIONS, DUTY_STAGE_NAMES, PANEL_VIEWS
+
+
+def parse_date(text: str) -> dt.date:
+    """A date as people type it: ISO, or British day first (the register checks its range)."""
+    try:
+        return parse_any_date(text)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def parse_supported_date(text: str) -> dt.date:
+    """A date to work from (--as-of, a start date): it must lie in the supported range."""
+    try:
+        return check_in_range(parse_any_date(text))
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def parse_whole_number(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a whole number, for example 5 or -7") from None
+
+
+def one_of(what: str, options: Sequence[str]) -> Callable[[str], str]:
+    """A parser that accepts one of ``options``, whatever its case, and refuses anything else,
+    naming them."""
+
+    def parse(text: str) -> str:
+        if text.lower() not in options:
+            raise typer.BadParameter(f"{text!r} is not {what}; use one of {', '.join(options)}")
+        return text.lower()
+
+    return parse
+
+
+def examples(*lines: str) -> str:
+    """An epilog of example commands, kept as written (click's \\b stops re-wrapping)."""
+    return "Examples:\n\n\b\n" + "\n".join(lines)
+
+
+# -- the register ---------------------------------------------------------------------
+
+DB_ENV = "REVIEWCLOCK_DB"
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar=DB_ENV,
+        metavar="PATH|URL",
+        show_default=False,
+        help="The register: a file path, sqlite:///PATH, or postgresql+psycopg://USER@HOST/DBNAME "
+        "(the password from ~/.pgpass or PGPASSWORD) [default: from REVIEWCLOCK_DB, "
+        "the config file's 'register', or the user data directory].",
+    ),
+]
+AsOfOption = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--as-of",
+        parser=parse_supported_date,
+        metavar="DATE",
+        show_default=False,
+        help="See the register as it stood on DATE (YYYY-MM-DD): cases known by then, "
+        "events dated by then, and every plan [default: today in London].",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see the README).")]
+NoteOption = Annotated[
+    str | None,
+    typer.Option(help="A short note. Never a child's name or other identifying details."),
+]
+
+
+def complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Case references for shell completion, read without the storage stack so it stays fast."""
+    from reviewclock.store.completion import refs_starting
+
+    try:
+        location, _ = register_location(
+            ctx.params.get("db") or os.environ.get(DB_ENV), user_settings()
+        )
+        return refs_starting(location, incomplete)
+    except Exception:
+        return []
+
+
+def complete_events(incomplete: str) -> list[str]:
+    from reviewclock.rules import RECORDABLE_EVENTS
+
+    return [e for e in RECORDABLE_EVENTS if e.startswith(incomplete)]
+
+
+def complete_duty_stages(incomplete: str) -> list[str]:
+    return [s for s in DUTY_STAGE_NAMES if s.startswith(incomplete)]
+
+
+def complete_kinds(incomplete: str) -> list[str]:
+    from reviewclock.rules import PROCEEDING_KINDS
+
+    return [k for k in PROCEEDING_KINDS if k.startswith(incomplete)]
+
+
+DecisionOption = Annotated[
+    str | None,
+    typer.Option(
+        parser=one_of("a decision", DECISIONS),
+        metavar="|".join(DECISIONS),
+        show_default=False,
+        help="rapid-review-sent only: the partners' decision on a local review "
+        "[default: not-decided].",
+    ),
+]
+PanelViewOption = Annotated[
+    str | None,
+    typer.Option(
+        parser=one_of("a view of the Panel", PANEL_VIEWS),
+        metavar="|".join(PANEL_VIEWS),
+        help="panel-response only: whether the Panel agrees with the partners' decision.",
+    ),
+]
+NationalReviewOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--national-review/--no-national-review",
+        show_default=False,
+        help="panel-response only: the Panel will (or will not) run a national review.",
+    ),
+]
+
+
+RefArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="REF",
+        autocompletion=complete_refs,
+        help="The partnership's case reference, e.g. BSCP-2024-07 (never a child's name).",
+    ),
+]
+
+
+EventArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="EVENT",
+        autocompletion=complete_events,
+        help="The recorded event to correct, e.g. notified (aware is the awareness date).",
+    ),
+]
+ReasonOption = Annotated[
+    str,
+    typer.Option(
+        help="Why (kept in the history for anyone who later asks). No names of children.",
+    ),
+]
+
+
+def parse_address(text: str) -> str:
+    from reviewclock.config import check_address
+
+    try:
+        return check_address(text)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def pick_format(
+    chosen: str | None, *, as_json: bool = False, as_csv: bool = False, default: str = "text"
+) -> str:
+    """The output format of a command that takes --format and the --json and --csv shorthands:
+    the one way every command resolves them, refusing two that disagree."""
+    if as_json and as_csv:
+        raise UsageProblem("give either --json or --csv, not both")
+    flag = "--json" if as_json else "--csv" if as_csv else None
+    if chosen is not None and flag is not None and chosen != flag[2:]:
+        raise UsageProblem(f"give either --format {chosen} or {flag}, not both")
+    return flag[2:] if flag else chosen or default
+
+
+def outcomes(
+    event: str, decision: str | None, panel_view: str | None, national_review: bool | None
+) -> dict[str, Any]:
+    """The options that record a decision, checked against the event they are given with."""
+    from reviewclock.checks import check_outcomes
+    from reviewclock.clock import EventRecord
+
+    given: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("decision", decision),
+            ("panel_view", panel_view),
+            ("national_review", national_review),
+        )
+        if v is not None
+    }
+    check_outcomes(event, EventRecord(event, dt.date.min, **given))
+    return given

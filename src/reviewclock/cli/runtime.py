@@ -1,0 +1,138 @@
+"""What a command needs around it: today, the settings, the register, JSON on stdout.
+
+This is the only module that reads the clock (:func:`london_now`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from reviewclock.cli.app import PROG
+
+
+def london_now() -> dt.datetime:
+    """The time now in Europe/London (timezone-aware): the one place that reads the clock.
+
+    A command that needs both the time and the date reads the clock once and takes
+    ``now.date()``, so the two cannot disagree around midnight.
+    """
+    import pendulum
+
+    return pendulum.now("Europe/London")
+
+
+def london_today() -> dt.date:
+    """Today's calendar date in Europe/London."""
+    return london_now().date()
+
+
+def user_settings() -> Any:
+    from reviewclock.config import load_settings
+
+    settings = load_settings()
+    if settings.exposed:
+        warn(settings.exposed)
+    return settings
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while a large register is read and evaluated.
+
+    Reading builds hundreds of thousands of small tuples and none of them form
+    cycles; the collector would otherwise re-scan them over and over.
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def emit_json(data: object) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def emit_json_list(items: Iterable[object]) -> None:
+    """A JSON list written as it is made, one item to a line: a register of any size
+    streams out in bounded memory, and each case stays on a line of its own for grep."""
+    import json
+
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    write = sys.stdout.write
+    first = True
+    for item in items:
+        write(("[\n" if first else ",\n") + dumps(item))
+        first = False
+    write("[]\n" if first else "\n]\n")
+
+
+def default_register() -> str:
+    import platformdirs
+
+    return str(platformdirs.user_data_path(PROG) / "register.db")
+
+
+def register_location(db: str | None, settings: Any) -> tuple[str, bool]:
+    """Where the register is, and whether it is the default (whose directory may be made)."""
+    if db:
+        return db, False
+    if settings.register:
+        return settings.register, False
+    return default_register(), True
+
+
+def open_register(
+    db: str | None, settings: Any, *, create: bool = False, may_be_empty: bool = False
+) -> Any:
+    from reviewclock.store import Register
+
+    location, is_default = register_location(db, settings)
+    return Register(location, create=create, make_dirs=is_default, may_be_empty=may_be_empty)
+
+
+def read_cases(register: Any, **options: Any) -> Any:
+    """Every case the register can read; each case it cannot is named in one line on stderr
+    (a date outside the supported range, written by something other than reviewclock)."""
+    from reviewclock.store import unreadable_message
+
+    cases = register.cases(**options)
+    for ref, stored in register.unreadable:
+        warn(unreadable_message(ref, stored))
+    return cases
+
+
+def warn_unreadable(bad: dict[str, str]) -> None:
+    """Name each case a streamed read left out, in one line on stderr (as :func:`read_cases`)."""
+    from reviewclock.store import unreadable_message
+
+    for ref, stored in bad.items():
+        warn(unreadable_message(ref, stored))
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr: the command goes on."""
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def warn_name(ref: str, where: str = "") -> None:
+    warn(
+        f"{where}{ref!r} looks like a person's name; the register should "
+        "hold case references only (see 'reviewclock add-sin --help')"
+    )
+
+
+def tell(message: str) -> None:
+    """A progress line for a person at a terminal; cron stays silent unless something fails."""
+    if sys.stdout.isatty():
+        print(message)
