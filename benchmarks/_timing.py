@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-FIVE_DEPS = "import typer, rich, sqlmodel, holidays, pendulum"
+FIVE_DEPS = "import typer, rich.table, sqlmodel, holidays, pendulum"
 
 
 def python_c(code: str) -> list[str]:

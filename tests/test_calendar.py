@@ -288,3 +288,34 @@ def test_unwritable_cache_still_works(
     blocker.write_text("a file where the cache directory should be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp))
     assert D("2022-09-19") in cached_bank_holidays("ENG")
+
+
+def test_cached_working_day_index_is_checked_and_gives_the_same_days(
+    _isolated_home: object,
+) -> None:
+    import json
+    import random
+
+    from reviewclock.holidaycache import cache_path, cached_calendar
+
+    table, days = cached_calendar("ENG")
+    cached = WorkingCalendar("ENG", bank_holidays=table, working_days=days)
+    # The oracle: numpy's busday_offset over the same holidays.
+    hols = np.array(sorted(table), dtype="datetime64[D]")
+    rng = random.Random(15)
+    for _ in range(1000):
+        start = dt.date(2000, 3, 1) + dt.timedelta(days=rng.randrange(45 * 365))
+        n = rng.choice([-25, -7, -1, 1, 5, 15, 25])
+        roll = "backward" if n > 0 else "forward"
+        want = np.busday_offset(np.datetime64(start, "D"), n, roll=roll, holidays=hols)
+        assert cached.add_working_days(start, n) == dt.date.fromisoformat(str(want))
+    # A damaged index (the Coronation, Mon 8 May 2023, made a working day) is not believed.
+    path = cache_path("ENG")
+    raw = json.loads(path.read_text())
+    raw["working_days"] = sorted([*raw["working_days"], D("2023-05-08").toordinal()])
+    path.write_text(json.dumps(raw))
+    assert cached_calendar("ENG") == (table, days)
+    # So the Coronation is still skipped: Fri 5 May 2023 + 1 working day is Tue 9 May.
+    table, days = cached_calendar("ENG")
+    cal = WorkingCalendar("ENG", bank_holidays=table, working_days=days)
+    assert cal.add_working_days(D("2023-05-05"), 1) == D("2023-05-09")

@@ -216,7 +216,12 @@ def test_writers_killed_at_random_moments_lose_nothing_acknowledged(tmp_path: Pa
                 acknowledged.add(line.strip())
             w.send_signal(signal.SIGKILL)
         for w in writers:
-            out, err = w.communicate(timeout=60)
+            # The rest of the output through the same buffer readline() filled (communicate()
+            # would read the pipe beneath it, and a line split across the two would be lost
+            # in part); the writer is dead, so neither pipe can block.
+            assert w.stdout is not None and w.stderr is not None
+            out, err = w.stdout.read(), w.stderr.read()
+            w.wait(timeout=60)
             assert w.returncode == -signal.SIGKILL, err
             acknowledged |= set(out.split())
         assert integrity(path) == "ok"
@@ -484,7 +489,7 @@ def test_unexpected_errors_are_one_line_with_a_hint(db: str, tmp_path: Path) -> 
     code = (
         "import sys; from reviewclock import store\n"
         "def broken(self, **kw): raise RuntimeError('simulated fault')\n"
-        "store.Register.cases = broken\n"
+        "store.Register.each_case = broken\n"
         "from reviewclock.cli import main\n"
         "sys.argv = ['reviewclock', 'status', '--db', sys.argv[1]]; main()"
     )

@@ -188,6 +188,37 @@ def test_completion_does_not_import_the_storage_stack() -> None:
     assert not {m for m in modules if m.split(".")[0] in STORAGE}
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status"],
+        ["status", "--all", "--json"],
+        ["report"],
+        ["show", "R-1"],
+        ["add-sin", "R-2", "--aware", "2024-03-28"],
+        ["record", "R-1", "notified", "--on", "2024-04-02"],
+    ],
+)
+def test_an_sqlite_register_is_read_and_written_without_sqlalchemy(
+    tmp_path: Path, args: list[str]
+) -> None:
+    db = str(tmp_path / "r.db")
+    assert run("add-sin", "R-1", "--aware", "2024-03-28", "--db", db).exit_code == 0
+    modules, out = _imported_modules(*args, "--db", db)
+    assert "R-" in out
+    assert "reviewclock.store.reading" in modules  # the register was opened
+    assert not {m for m in modules if m.split(".")[0] in STORAGE}
+    # Typer's value checks load pydantic, which only SQLModel needs.
+    assert "pydantic" not in modules
+
+
+def test_due_reads_the_holidays_version_without_importing_holidays() -> None:
+    assert run("due", "2023-05-05", "-w", "5").exit_code == 0  # fills the holiday cache
+    modules, out = _imported_modules("due", "2023-05-05", "-w", "5", "--quiet")
+    assert out == "2023-05-15\n"
+    assert "holidays" not in modules and "pydantic" not in modules
+
+
 def test_entry_point_runs_in_a_subprocess() -> None:
     proc = run_process("due", "2024-03-28", "--working-days", "5", "--quiet")
     assert proc.returncode == 0, proc.stderr

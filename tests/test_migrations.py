@@ -66,7 +66,7 @@ def test_blank_register_matches_the_models(register_url: str) -> None:
         made = schema(register_url)
         assert {t: v for t, v in made.items() if t != "alembic_version"} == schema(models)
         indexes = {i[0] for i in made["events"]["indexes"]}  # type: ignore[index]
-        assert indexes == {"ix_events_case_id", "ix_events_amends"}
+        assert indexes == {"ix_events_case_id", "ix_events_amends", "ix_events_name_case_id"}
     if "://" in register_url:  # timestamps keep their zone, dates are dates
         types = {c["name"]: str(c["type"]) for c in inspector.get_columns("events")}
         assert types["recorded_at"] == "TIMESTAMP" and types["on_date"] == "DATE"
@@ -168,5 +168,5 @@ def test_a_current_register_opens_without_importing_alembic(tmp_path: Path) -> N
     )
     assert "R-1" in proc.stdout, proc.stderr
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-    assert "sqlalchemy" in imported
+    assert "reviewclock.store.reading" in imported  # the measurement itself works
     assert not {m for m in imported if m.split(".")[0] == "alembic"}

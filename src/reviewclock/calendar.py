@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reviewclock.errors import UsageProblem
@@ -79,6 +80,33 @@ def bank_holidays(nation: str, first_year: int, last_year: int) -> dict[dt.date,
     return {d: str(name) for d, name in known.items()}
 
 
+def working_days(holidays: Mapping[dt.date, str], first_year: int, last_year: int) -> list[int]:
+    """The working days (Monday to Friday, not in ``holidays``) from 1 January of
+    ``first_year`` to 31 December of ``last_year``, as ordinals in order."""
+    first = dt.date(first_year, 1, 1).toordinal()
+    last = dt.date(last_year, 12, 31).toordinal()
+    off = {d.toordinal() for d in holidays}
+    # date.fromordinal(1) is a Monday, so (ordinal - 1) % 7 is the weekday.
+    return [o for o in range(first, last + 1) if (o - 1) % 7 < 5 and o not in off]
+
+
+def is_working_days(
+    days: Sequence[int], holidays: Mapping[dt.date, str], first_year: int, last_year: int
+) -> bool:
+    """Whether ``days`` is exactly what :func:`working_days` gives (a cheap check of a cache)."""
+    first = dt.date(first_year, 1, 1).toordinal()
+    last = dt.date(last_year, 12, 31).toordinal()
+    off = {d.toordinal() for d in holidays}
+    weeks, rest = divmod(last - first + 1, 7)
+    weekdays = weeks * 5 + sum(1 for o in range(first, first + rest) if (o - 1) % 7 < 5)
+    expected = weekdays - sum(1 for o in off if first <= o <= last and (o - 1) % 7 < 5)
+    return (
+        len(days) == expected
+        and all(a < b for a, b in itertools.pairwise(days))
+        and all(first <= o <= last and (o - 1) % 7 < 5 and o not in off for o in days)
+    )
+
+
 class WorkingCalendar:
     """Working-day arithmetic for one nation of the United Kingdom.
 
@@ -112,6 +140,7 @@ class WorkingCalendar:
         extra_closures: Iterable[dt.date] = (),
         *,
         bank_holidays: Mapping[dt.date, str] | None = None,
+        working_days: Sequence[int] | None = None,
     ) -> None:
         code = nation.upper()
         if code not in NATIONS:
@@ -121,35 +150,43 @@ class WorkingCalendar:
         years = [d.year for d in self._extra]
         first, last = min([FIRST_YEAR, *years]), max([LAST_YEAR, *years])
         if bank_holidays is not None and (first, last) == (FIRST_YEAR, LAST_YEAR):
-            self._build(first, last, bank_holidays)
+            plain = None if self._extra else working_days
+            self._build(first, last, bank_holidays, plain)
         else:
             self._build(first, last)
 
     def _build(
-        self, first_year: int, last_year: int, known: Mapping[dt.date, str] | None = None
+        self,
+        first_year: int,
+        last_year: int,
+        known: Mapping[dt.date, str] | None = None,
+        working: Sequence[int] | None = None,
     ) -> None:
+        """Build the index; ``working`` may give the working days ready-made (ordinals from
+        :func:`working_days` for these years and ``known``, with no extra closures)."""
         if known is None:
             known = bank_holidays(self.nation, first_year, last_year)
         names = dict(known)
         for d in self._extra:
             names.setdefault(d, "local closure")
-        first = dt.date(first_year, 1, 1)
-        last = dt.date(last_year, 12, 31)
-        base = first.toordinal()
-        span = last.toordinal() - base + 1
+        base = dt.date(first_year, 1, 1).toordinal()
+        span = dt.date(last_year, 12, 31).toordinal() - base + 1
+        if working is None:
+            working = working_days(names, first_year, last_year)
         # _upto[i] is the number of working days strictly before day base + i;
         # _days lists the working days in order, so _days[_upto[i]] is the
         # first working day on or after day base + i.
         upto = [0] * (span + 1)
-        days: list[dt.date] = []
         count = 0
+        nxt = iter(working)
+        pending = next(nxt, None)
         for i in range(span):
             upto[i] = count
-            day = dt.date.fromordinal(base + i)
-            if day.weekday() < 5 and day not in names:
-                days.append(day)
+            if pending is not None and pending - base == i:
                 count += 1
+                pending = next(nxt, None)
         upto[span] = count
+        days = [dt.date.fromordinal(o) for o in working]
         self._first_year, self._last_year = first_year, last_year
         self._base, self._upto, self._days, self._names = base, upto, days, names
 
@@ -326,5 +363,7 @@ __all__ = [
     "bank_holidays",
     "check_count",
     "count_from",
+    "is_working_days",
     "weekend_note",
+    "working_days",
 ]

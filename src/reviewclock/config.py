@@ -79,7 +79,7 @@ class Settings:
 
     def calendar(self, nation: str | None = None) -> WorkingCalendar:
         from reviewclock.calendar import NATIONS, UnknownNationError, WorkingCalendar
-        from reviewclock.holidaycache import cached_bank_holidays
+        from reviewclock.holidaycache import cached_calendar
 
         code = (nation or self.nation).upper()
         if code not in NATIONS:
@@ -89,7 +89,8 @@ class Settings:
                 if nation is None
                 else UnknownNationError(nation, "--nation")
             )
-        return WorkingCalendar(code, self.extra_closures, bank_holidays=cached_bank_holidays(code))
+        table, days = cached_calendar(code)
+        return WorkingCalendar(code, self.extra_closures, bank_holidays=table, working_days=days)
 
     def rules(self) -> Rulebook:
         """The rulebook these settings give: the national chain plus the milestones."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 
 FIRST_DAY = dt.date(2000, 1, 1)
@@ -40,6 +41,9 @@ def check_in_range(day: dt.date, what: str = "the date") -> dt.date:
     return day
 
 
+# A register of 100,000 cases holds half a million dates but only a few thousand distinct
+# ones: each text is parsed once. (A refusal raises, and is not kept.)
+@functools.lru_cache(maxsize=8192)
 def parse_date(text: str) -> dt.date:
     """An ISO calendar date (``YYYY-MM-DD``), or ValueError with a message that says how to fix it.
 
@@ -70,6 +74,7 @@ def describe(day: dt.date) -> str:
     return f"{day:%a} {day.isoformat()}"
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_any_date(text: str) -> dt.date:
     """An ISO date (``2024-01-03``) or a British one (``03/01/2024``, day first).
 

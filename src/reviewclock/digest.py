@@ -31,28 +31,40 @@ def select_cases(
     ``due_within`` keeps cases with an open stage due within that many working
     days, past-due stages included. The filters combine: a case must pass all.
     """
-    out = []
-    for case, clock in evaluated:
-        open_stages = [s for s in clock.stages if s.state.is_open]
-        if not include_closed and clock.stages and not open_stages:
-            continue
-        if overdue and not any(s.state in PAST_DUE for s in open_stages):
-            continue
-        if due_within is not None and not any(
-            s.working_days_left is not None and s.working_days_left <= due_within
-            for s in open_stages
-        ):
-            continue
-        out.append((case, clock))
-
-    def key(item: tuple[CaseRecord, CaseStatus]) -> tuple[int, str, str]:
-        first = item[1].most_urgent
-        if first is None:
-            return (len(URGENCY), "", item[0].ref)
-        return (URGENCY[first.state], first.due.isoformat(), item[0].ref)
-
-    out.sort(key=key)
+    out = [
+        (case, clock)
+        for case, clock in evaluated
+        if shown(clock, include_closed=include_closed, overdue=overdue, due_within=due_within)
+    ]
+    out.sort(key=lambda item: urgency_key(*item))
     return out
+
+
+def shown(
+    clock: CaseStatus,
+    *,
+    include_closed: bool = False,
+    overdue: bool = False,
+    due_within: int | None = None,
+) -> bool:
+    """Whether :func:`select_cases` keeps a case with this status (the same filters)."""
+    open_stages = [s for s in clock.stages if s.state.is_open]
+    if not include_closed and clock.stages and not open_stages:
+        return False
+    if overdue and not any(s.state in PAST_DUE for s in open_stages):
+        return False
+    return due_within is None or any(
+        s.working_days_left is not None and s.working_days_left <= due_within for s in open_stages
+    )
+
+
+def urgency_key(case: CaseRecord, clock: CaseStatus) -> tuple[int, str, str]:
+    """Where a case comes in :func:`select_cases`' order: the state of its most urgent
+    stage, then that stage's due date, then the reference."""
+    first = clock.most_urgent
+    if first is None:
+        return (len(URGENCY), "", case.ref)
+    return (URGENCY[first.state], first.due.isoformat(), case.ref)
 
 
 def is_local(s: StageStatus) -> bool:

@@ -1,11 +1,13 @@
-"""A cache of the bank-holiday table, kept in the user's cache directory.
+"""A cache of the bank-holiday table and the working-day index, in the user's cache directory.
 
 Working out the bank holidays means loading the ``holidays`` package's rules
 for every country in the world, which costs more than the rest of a ``status``
 run. The table for a nation only changes with a new release of that package,
-so it is cached in a file named by the package's version: upgrading the
-package makes a new file. A missing, unreadable or damaged cache file is
-simply worked out again; the cache never changes an answer.
+so it is cached in a file named by the package's installed version (read from
+its metadata, without importing it): upgrading the package makes a new file.
+The file also keeps the working days of those years, so that the calendar's
+index is read rather than worked out day by day. A missing, unreadable or
+damaged cache file is simply worked out again; the cache never changes an answer.
 """
 
 from __future__ import annotations
@@ -17,23 +19,32 @@ import os
 import tempfile
 from pathlib import Path
 
-from reviewclock.calendar import FIRST_YEAR, LAST_YEAR, bank_holidays
+from reviewclock.calendar import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    bank_holidays,
+    is_working_days,
+    working_days,
+)
 from reviewclock.files import make_private_dirs, others_can_write
 
 APP = "reviewclock"
+FORMAT = 2
+"""Bumped when the file's layout changes, so that an older file is never misread."""
 
 
 def cache_path(nation: str) -> Path:
-    import holidays
+    from importlib.metadata import version
+
     import platformdirs
 
-    version = holidays.__version__  # type: ignore[attr-defined]
-    name = f"bank-holidays-{version}-{nation}-{FIRST_YEAR}-{LAST_YEAR}.json"
+    name = f"bank-holidays-{version('holidays')}-{nation}-{FIRST_YEAR}-{LAST_YEAR}-v{FORMAT}.json"
     return platformdirs.user_cache_path(APP) / name
 
 
-def cached_bank_holidays(nation: str) -> dict[dt.date, str]:
-    """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`.
+def cached_calendar(nation: str) -> tuple[dict[dt.date, str], list[int]]:
+    """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`, and the
+    working days of those years (as ordinals, in order, with no local closures).
 
     A cache file that another user could change (not ours, or group- or
     world-writable) is not believed: a planted holiday would move every deadline.
@@ -42,26 +53,35 @@ def cached_bank_holidays(nation: str) -> dict[dt.date, str]:
     nation = nation.upper()
     path = cache_path(nation)
     try:
-        table = _read(path)
-        if table:
-            return table
-    except (OSError, ValueError, TypeError, AttributeError):
+        cached = _read(path)
+        if cached:
+            return cached
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
         pass
     table = bank_holidays(nation, FIRST_YEAR, LAST_YEAR)
+    days = working_days(table, FIRST_YEAR, LAST_YEAR)
+    data = {"holidays": {d.isoformat(): n for d, n in sorted(table.items())}, "working_days": days}
     with contextlib.suppress(OSError):
-        _write(path, json.dumps({d.isoformat(): n for d, n in sorted(table.items())}))
-    return table
+        _write(path, json.dumps(data))
+    return table, days
 
 
-def _read(path: Path) -> dict[dt.date, str] | None:
+def cached_bank_holidays(nation: str) -> dict[dt.date, str]:
+    """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
+    return cached_calendar(nation)[0]
+
+
+def _read(path: Path) -> tuple[dict[dt.date, str], list[int]] | None:
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     with os.fdopen(fd, "rb") as f:
         if others_can_write(os.fstat(fd)):
             return None
         raw = json.loads(f.read().decode("utf-8"))
-    table = {dt.date.fromisoformat(k): str(v) for k, v in raw.items()}
-    if table and all(FIRST_YEAR <= d.year <= LAST_YEAR for d in table):
-        return table
+    table = {dt.date.fromisoformat(k): str(v) for k, v in raw["holidays"].items()}
+    days = [int(d) for d in raw["working_days"]]
+    in_range = all(FIRST_YEAR <= d.year <= LAST_YEAR for d in table)
+    if table and in_range and is_working_days(days, table, FIRST_YEAR, LAST_YEAR):
+        return table, days
     return None
 
 

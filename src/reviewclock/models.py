@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
 # Timestamps are timezone-aware (timestamptz on PostgreSQL), written in UTC.
@@ -32,6 +32,8 @@ class Case(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     __tablename__ = "events"
+    # Which cases have a stage open is set algebra on names, answered from this index.
+    __table_args__ = (Index("ix_events_name_case_id", "name", "case_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)

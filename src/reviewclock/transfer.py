@@ -48,7 +48,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -314,8 +314,18 @@ def write_csv(cases: Iterable[CaseRecord], rules: Rulebook) -> str:
     settings) gets a column of its own after the others, so nothing is lost;
     such a file imports again once the milestone is back in the settings."""
     cases = list(cases)
-    extra = sorted({e.name for c in cases for e in c.events} - set(rules.events))
-    out = [",".join([*csv_columns(rules), *extra])]
+    names = {e.name for c in cases for e in c.events}
+    return "".join(csv_lines(cases, rules, names))
+
+
+def csv_lines(
+    cases: Iterable[CaseRecord], rules: Rulebook, names: Iterable[str] = ()
+) -> Iterator[str]:
+    """:func:`write_csv`'s text a line at a time (a case to a line), for a register of any
+    size. ``names`` are the event names recorded: those the rulebook no longer declares
+    get their own columns after the others."""
+    extra = sorted(set(names) - set(rules.events))
+    yield ",".join([*csv_columns(rules), *extra]) + "\n"
     opening = rules.opening_event
     for case in cases:
         cells: dict[str, list[str]] = {}
@@ -334,8 +344,7 @@ def write_csv(cases: Iterable[CaseRecord], rules: Rulebook) -> str:
         row += ["; ".join(cells.get(name, [])) for name in rules.recordable_events]
         row += [outcomes.get(field, "") for field in OUTCOME_COLUMNS]
         row += ["; ".join(cells.get(name, [])) for name in extra]
-        out.append(",".join(_csv_cell(c) for c in row))
-    return "\n".join(out) + "\n"
+        yield ",".join(_csv_cell(c) for c in row) + "\n"
 
 
 # -- JSON ----------------------------------------------------------------------------------

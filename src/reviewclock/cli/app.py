@@ -27,8 +27,57 @@ def _fail(message: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
+def _plain_values(command: Any, ctx: Any) -> None:
+    """Take a command's plain text values (and those our own parsers read) as they are.
+
+    Typer checks every value with a pydantic adapter, and building one loads
+    pydantic, which costs more than the rest of a ``due``. A value typed ``str``
+    needs no check, and a value with a ``parser=`` is checked by that parser, so
+    those skip it; any other value (a path, a list) is left to Typer.
+    """
+    try:
+        from typer._coercion import RuntimeParam, build_runtime_param
+    except ImportError:  # a Typer without this hook: its own checks apply
+        return
+
+    class Plain(RuntimeParam):
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            parser = self.parameter_info.parser
+            if parser is not None:
+                if param.multiple:  # a repeatable option: a list, each value parsed
+                    return [parser(v) for v in value]
+                return parser(value)
+            if isinstance(value, self.annotation):
+                return value
+            full = build_runtime_param(param.type_descriptor)  # anything else: Typer's check
+            return full._coerce_value(value, param=param, ctx=ctx)
+
+    for param in [*command.params, command.get_help_option(ctx)]:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", 0) is not None:
+            continue
+        annotation = descriptor.annotation
+        if annotation == str | None:
+            annotation = str
+        parsed = descriptor.parameter_info.parser is not None
+        single = param.nargs == 1 and not param.multiple
+        repeated = param.multiple and annotation in (list[str], list[str] | None)
+        if (single and (parsed or annotation in (str, bool))) or (repeated and parsed):
+            param._runtime_param = Plain(descriptor.parameter_info, annotation)
+
+
 class _Group(TyperGroup):
     """Turns every problem into one line on stderr, with exit 1 (refused) or 2 (usage)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _plain_values(self, ctx)
+        return super().parse_args(ctx, args)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _plain_values(command, ctx)
+        return command
 
     def list_commands(self, ctx: Any) -> list[str]:
         """The commands in the order they were added, with ``due`` first: it needs no register."""

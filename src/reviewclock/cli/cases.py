@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,10 +38,10 @@ from reviewclock.cli.runtime import (
     london_now,
     london_today,
     open_register,
-    read_cases,
     user_settings,
     warn,
     warn_name,
+    warn_unreadable,
 )
 from reviewclock.errors import ReviewclockError, UsageProblem
 from reviewclock.render.phrases import count
@@ -386,21 +386,38 @@ def status(
     settings = user_settings()
     today = as_of or london_today()
     clock = settings.clock()
+    filters: dict[str, Any] = {
+        "include_closed": include_all,
+        "overdue": overdue,
+        "due_within": due_within,
+    }
     with gc_paused(), open_register(db, settings) as register:
-        cases = read_cases(
-            register, audit=as_json, open_in=None if include_all else clock.stages, on=today
-        )
-        shown = select_cases(
-            clock.evaluate_all(cases, today),
-            include_closed=include_all,
-            overdue=overdue,
-            due_within=due_within,
-        )
-    if as_json:
-        from reviewclock.render.data import case_dict
+        open_in = None if include_all else clock.stages
+        bad: dict[str, str] = {}
+        if as_json:
+            # Sort the keys first, then read and write the cases in that order, so that the
+            # whole register is never held at once.
+            from reviewclock.digest import shown as kept
+            from reviewclock.digest import urgency_key
+            from reviewclock.render.data import case_dict
 
-        emit_json_list(case_dict(c, cc) for c, cc in shown)
-        return
+            keys = []
+            for cid, case in register.each_case(audit=False, open_in=open_in, on=today, bad=bad):
+                evaluated = clock.evaluate_case(case, today)
+                if evaluated is not None and kept(evaluated[1], **filters):
+                    keys.append((urgency_key(*evaluated), cid))
+            warn_unreadable(bad)
+            keys.sort()
+            ordered = register.cases_by_id([cid for _, cid in keys], audit=True)
+            emit_json_list(
+                case_dict(*e)
+                for e in (clock.evaluate_case(c, today) for _, c in ordered)
+                if e is not None
+            )
+            return
+        cases = (c for _, c in register.each_case(audit=False, open_in=open_in, on=today, bad=bad))
+        shown = select_cases(clock.evaluate_all(cases, today), **filters)
+        warn_unreadable(bad)
     from reviewclock.render.terminal import print_status
 
     print_status(shown, summary_line(shown) + f" (as of {today.isoformat()})")

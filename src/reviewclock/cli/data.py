@@ -18,11 +18,11 @@ from reviewclock.cli.runtime import (
     london_now,
     london_today,
     open_register,
-    read_cases,
     register_location,
     user_settings,
     warn,
     warn_name,
+    warn_unreadable,
 )
 from reviewclock.render.phrases import count
 
@@ -223,19 +223,36 @@ def export(
     today = as_of or now.date()
     clock = settings.clock()
     with gc_paused(), open_register(db, settings, clock=clock) as register:
-        cases = read_cases(register, audit=file_format == "json")
+        bad: dict[str, str] = {}
         if file_format == "csv":
             from reviewclock.clock import as_it_stood
-            from reviewclock.transfer import write_csv
+            from reviewclock.transfer import csv_lines
 
-            stood = (as_it_stood(case, today, clock.rules) for case in cases)
-            sys.stdout.write(write_csv((case for case in stood if case is not None), clock.rules))
+            write = sys.stdout.write
+            names = register.event_names()
+            read = (c for _, c in register.each_case(audit=False, bad=bad))
+            stood = (as_it_stood(case, today, clock.rules) for case in read)
+            for line in csv_lines((case for case in stood if case is not None), clock.rules, names):
+                write(line)
+            warn_unreadable(bad)
             return
+        # The calendar holds open stages alone: only cases with one are read.
+        open_in = clock.stages if file_format == "ics" else None
+        cases = (
+            c
+            for _, c in register.each_case(
+                audit=file_format == "json",
+                open_in=open_in,
+                on=today if open_in else None,
+                bad=bad,
+            )
+        )
         evaluated = clock.evaluate_all(cases, today)
         if file_format == "ics":
             from reviewclock.render.ics import ics_feed
 
             sys.stdout.buffer.write(ics_feed(evaluated, clock.calendar, now))
+            warn_unreadable(bad)
             return
         from reviewclock.render.data import case_dict
         from reviewclock.transfer import deletion_json, log_json
@@ -252,3 +269,4 @@ def export(
             yield from (deletion_json(d) for d in deletions)
 
         emit_json_list(items())
+        warn_unreadable(bad)

@@ -29,6 +29,7 @@ from reviewclock.cli.runtime import (
     read_cases,
     tell,
     user_settings,
+    warn_unreadable,
 )
 from reviewclock.errors import UsageProblem
 from reviewclock.render import DIGEST_FORMATS
@@ -204,15 +205,19 @@ def stats(
     settings = user_settings()
     clock = settings.clock()
     with gc_paused(), open_register(db, settings) as register:
-        cases = read_cases(register, audit=False)
         if section_format is not None:
             from reviewclock.annual import annual_section
 
-            section = annual_section(cases, clock, first, last)
+            section = annual_section(read_cases(register, audit=False), clock, first, last)
         else:
             from reviewclock.stats import timeliness
 
+            # A case closed before the period began counts nowhere in it: it is not read.
+            active = register.active_case_ids(clock.stages, first, last)
+            unread: dict[str, str] = {}
+            cases = (c for _, c in register.cases_by_id(active, audit=False, bad=unread))
             figures = timeliness(cases, clock, first, last)
+            warn_unreadable(unread)
     if section_format is not None:
         from reviewclock.render.annual_formats import write_section
 

@@ -125,6 +125,14 @@ def read_cases(register: Any, **options: Any) -> Any:
     return cases
 
 
+def warn_unreadable(bad: dict[str, str]) -> None:
+    """Name each case a streamed read left out, in one line on stderr (as :func:`read_cases`)."""
+    from reviewclock.store import unreadable_message
+
+    for ref, stored in bad.items():
+        warn(unreadable_message(ref, stored))
+
+
 def warn(message: str) -> None:
     """One warning line on stderr: the command goes on."""
     print(f"{PROG}: warning: {message}", file=sys.stderr)

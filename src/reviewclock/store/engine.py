@@ -20,13 +20,14 @@ import os
 import sqlite3
 import sys
 from collections.abc import Iterator
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event, exc
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING, Any
 
 from reviewclock.errors import RegisterError
 from reviewclock.store.location import POSTGRESQL, Location
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import Connection
 
 LOCK_TIMEOUT_ENV = "REVIEWCLOCK_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT_S = 30.0
@@ -74,6 +75,8 @@ def _postgresql(location: Location, timeout: float) -> Engine:
             f"{location.text} is a PostgreSQL register, and its driver is not installed; "
             f"run: {INSTALL_POSTGRES}"
         ) from None
+    from sqlalchemy import create_engine
+
     options = f"-c timezone=UTC -c lock_timeout={int(timeout * 1000)}"
     # The default pool keeps one connection for the whole command: a connection to a
     # server costs more than the queries a command makes.
@@ -88,6 +91,8 @@ def _postgresql(location: Location, timeout: float) -> Engine:
 
 
 def _sqlite(location: Location, timeout: float) -> Engine:
+    from sqlalchemy import create_engine, event
+
     engine = create_engine(location.url, connect_args={"timeout": timeout})
 
     @event.listens_for(engine, "connect")
@@ -114,11 +119,22 @@ def _sqlite(location: Location, timeout: float) -> Engine:
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [exc.DBAPIError, sqlite3.Error]
+    errors: list[type[BaseException]] = [sqlite3.Error]
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")  # loaded only when an engine is used
+    if sqlalchemy_exc is not None:
+        errors.append(sqlalchemy_exc.DBAPIError)
     psycopg = sys.modules.get("psycopg")  # loaded only when a PostgreSQL register is open
     if psycopg is not None:
         errors.append(psycopg.Error)
     return tuple(errors)
+
+
+def is_duplicate(error: BaseException) -> bool:
+    """Whether ``error`` is a unique constraint refusing a row (from either engine or driver)."""
+    orig = getattr(error, "orig", None) or error
+    if isinstance(orig, sqlite3.IntegrityError):
+        return "unique" in str(orig).lower()
+    return getattr(orig, "sqlstate", None) == "23505"
 
 
 @contextlib.contextmanager

@@ -10,17 +10,15 @@ marks differ. SQLite hands back dates and times as ISO text, PostgreSQL as
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy import text
-from sqlalchemy.engine import Connection
 
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.dates import RANGE, in_range
 from reviewclock.errors import CaseNotFound, RegisterError
 from reviewclock.rules import Rulebook, Stage
+from reviewclock.store.db import Db
 from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.records import DeletionRow, LogRow
 
@@ -74,13 +72,13 @@ def utc(value: Any) -> dt.datetime:
     return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
 
 
-def case_id(conn: Connection, ref: str, *, lock: bool = False) -> Any:
+def case_id(db: Db, ref: str, *, lock: bool = False) -> Any:
     """The row id of the case ``ref``, or None. With ``lock`` on PostgreSQL the case row is
     locked until the transaction ends (SQLite's write transaction already holds the lock)."""
     sql = "SELECT id FROM cases WHERE ref = :ref"
-    if lock and conn.dialect.name == POSTGRESQL:
+    if lock and db.dialect == POSTGRESQL:
         sql += " FOR UPDATE"
-    return conn.execute(text(sql), {"ref": ref}).scalar()
+    return db.value(sql, {"ref": ref})
 
 
 def unreadable_message(ref: str, stored: str) -> str:
@@ -101,149 +99,234 @@ def stored_day(value: Any) -> dt.date | None:
     return when if in_range(when) else None
 
 
-def load(
-    conn: Connection, ref: str, where: str, rules: Rulebook, *, strict: bool = True
-) -> CaseRecord:
+def named(prefix: str, names: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """``names`` as the marks of an ``IN (...)`` list and their named parameters (``NULL``,
+    which matches nothing, when there are none)."""
+    marks = ", ".join(f":{prefix}{i}" for i in range(len(names))) or "NULL"
+    return marks, {f"{prefix}{i}": name for i, name in enumerate(names)}
+
+
+HEAD_COLUMNS = "id, ref, authority, harm"
+
+
+def event_columns(audit: bool, rules: Rulebook, table: str = "") -> tuple[str, dict[str, str]]:
+    """An event row: (case_id, name, on_date, kind, agreed_to, ordered row id or NULL, the
+    outcome columns[, note, recorded_by, recorded_at]), and its parameters. The ordered
+    row id places an event whose latest recording counts (a plan, an agreed extension)
+    in the order of recording."""
+    t = f"{table}." if table else ""
+    marks, params = named("ord", rules.ordered_events)
+    columns = (
+        f"{t}case_id, {t}name, {t}on_date, {t}kind, {t}agreed_to,"
+        f" CASE WHEN {t}name IN ({marks}) THEN {t}id END,"
+        f" {t}decision, {t}panel_view, {t}national_review"
+    )
+    if audit:
+        columns += f", {t}note, {t}recorded_by, {t}recorded_at"
+    return columns, params
+
+
+def load(db: Db, ref: str, where: str, rules: Rulebook, *, strict: bool = True) -> CaseRecord:
     """One case with its current events, audit fields included. A date outside the
     supported range is refused, unless not ``strict`` (for an amendment that corrects
     it): then that event is left out. ``rules`` says which events' latest recording
     counts (plans, agreed extensions), so the order they were recorded in is read."""
-    head = conn.execute(
-        text("SELECT id, ref, authority, harm FROM cases WHERE ref = :ref"), {"ref": ref}
-    ).first()
+    head = next(
+        iter(db.rows(f"SELECT {HEAD_COLUMNS} FROM cases WHERE ref = :ref", {"ref": ref})), None
+    )
     if head is None:
         raise CaseNotFound(
             f"no case {ref!r} in the register {where}; 'reviewclock status --all' lists the cases"
         )
-    ordered = rules.ordered_events
-    plans = ", ".join(f":plan{i}" for i in range(len(ordered))) or "NULL"
-    named = {f"plan{i}": plan for i, plan in enumerate(ordered)}
+    columns, ordered = event_columns(True, rules)
+    params = {**ordered, "id": head[0]}
+    marks, _ = named("ord", rules.ordered_events)
     order = plan_order(
-        conn.execute(
-            text(
-                "SELECT id, amends, recorded_at FROM events"
-                f" WHERE name IN ({plans}) AND case_id = :id"
-            ),
-            {**named, "id": head[0]},
+        db.rows(
+            f"SELECT id, amends, recorded_at FROM events WHERE name IN ({marks}) AND case_id = :id",
+            params,
         )
     )
-    rows = conn.execute(
-        text(
-            f"SELECT case_id, name, on_date, kind, agreed_to,"
-            f" CASE WHEN name IN ({plans}) THEN id END, {OUTCOME_SQL}{AUDIT_COLUMNS} FROM events"
-            f" WHERE case_id = :id AND {CURRENT} ORDER BY on_date, id"
-        ),
-        {**named, "id": head[0]},
+    rows = db.rows(
+        f"SELECT {columns} FROM events WHERE case_id = :id AND {CURRENT} ORDER BY on_date, id",
+        params,
     )
     bad: dict[int, str] = {}
-    events = events_by_case(rows, audit=True, order=order, bad=bad).get(head[0], ())
+    found = list(_merge([head], rows, audit=True, order=order, bad=bad, keep_bad=True))
     if bad and strict:
         raise RegisterError(unreadable_message(ref, bad[head[0]]))
-    return CaseRecord(head[1], head[2], head[3], events)
-
-
-def _marks(mark: str, count: int) -> str:
-    return ", ".join([mark] * count) or "NULL"
+    return found[0][1]
 
 
 def cases(
-    conn: Connection,
+    db: Db,
     *,
     audit: bool,
     rules: Rulebook,
     open_in: Sequence[Stage] | None = None,
     on: dt.date | None = None,
     bad: dict[str, str] | None = None,
-) -> list[CaseRecord]:
-    """Every case, in the order they were added, each with its current events in date order;
-    read through the driver's own cursor. With ``open_in`` and ``on``, cases that had no
-    stage open on ``on`` are left unread (see :meth:`Register.cases`). A case holding a
-    date outside the supported range is left out, and named in ``bad`` (ref -> date)."""
-    postgres = conn.dialect.name == POSTGRESQL
-    mark = "%s" if postgres else "?"
-    plan_names, ordered_names = rules.plans, rules.ordered_events
-    plans = _marks(mark, len(plan_names))
-    ordered = _marks(mark, len(ordered_names))
-    where, params = "", list[Any]()
+) -> Iterator[tuple[int, CaseRecord]]:
+    """Every case, in the order they were added, each with its row id and its current
+    events in date order, one at a time as they are read. With ``open_in`` and ``on``,
+    cases that had no stage open on ``on`` are left unread (see :meth:`Register.cases`):
+    they are worked out once, by set algebra on the events' names (see
+    :func:`open_case_ids`), or with dates when looking back past recorded events. A case
+    holding a date outside the supported range is left out, and named in ``bad``
+    (ref -> date)."""
     if open_in is not None and on is None:
         raise ValueError("open_in needs the date the clock is read for (on=)")
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        if open_in is not None and on is not None:
-            on_param: Any = on if postgres else on.isoformat()
-            # Looking back past events already recorded needs the slower, dated test.
-            cursor.execute(
-                f"SELECT 1 FROM events WHERE on_date > {mark} AND name NOT IN ({plans}) LIMIT 1",
-                [on_param, *plan_names],
+    if open_in is not None and on is not None:
+        ids = open_case_ids(db, open_in, on, rules)
+        yield from cases_by_id(db, ids, audit=audit, rules=rules, bad=bad)
+        return
+    heads = db.rows(f"SELECT {HEAD_COLUMNS} FROM cases ORDER BY id")
+    columns, ordered = event_columns(audit, rules)
+    marks, _ = named("ord", rules.ordered_events)
+    # Every plan and agreed extension: one quick pass, rather than by case again.
+    order = plan_order(
+        db.rows(f"SELECT id, amends, recorded_at FROM events WHERE name IN ({marks})", ordered)
+    )
+    rows = db.rows(
+        f"SELECT {columns} FROM events WHERE {CURRENT} ORDER BY case_id, on_date, id",
+        ordered,
+    )
+    yield from _merge(heads, rows, audit=audit, order=order, bad=bad)
+
+
+def cases_by_id(
+    db: Db,
+    ids: Sequence[int],
+    *,
+    audit: bool,
+    rules: Rulebook,
+    bad: dict[str, str] | None = None,
+) -> Iterator[tuple[int, CaseRecord]]:
+    """The cases with the (distinct) row ids ``ids``, in the order of ``ids``, read in
+    batches (the database puts them in that order)."""
+    picked = _picked(db)
+    columns, ordered = event_columns(audit, rules, "e")
+    marks, _ = named("ord", rules.ordered_events)
+    for lo in range(0, len(ids), BATCH):
+        batch = {**ordered, "ids": _ids(db, list(ids[lo : lo + BATCH]))}
+        heads = db.rows(
+            f"SELECT c.id, c.ref, c.authority, c.harm FROM {picked}"
+            " JOIN cases c ON c.id = picked.value ORDER BY picked.place",
+            batch,
+        )
+        # The plans of these cases: their order among themselves is all that counts.
+        order = plan_order(
+            db.rows(
+                "SELECT id, amends, recorded_at FROM events"
+                f" WHERE case_id IN (SELECT picked.value FROM {picked})"
+                f" AND name IN ({marks})",
+                batch,
             )
-            later = cursor.fetchone()
-            where, params = _open_cases_sql(open_in, on_param if later else None, mark, plan_names)
-        cursor.execute(
-            f"SELECT id, ref, authority, harm FROM cases"
-            f" {'WHERE id IN (' + where + ')' if where else ''} ORDER BY id",
-            params,
         )
-        heads = cursor.fetchall()
-        # Every plan and agreed extension: one quick pass, rather than by case again.
-        cursor.execute(
-            f"SELECT id, amends, recorded_at FROM events WHERE name IN ({ordered})", ordered_names
+        rows = db.rows(
+            f"SELECT {columns} FROM {picked}"
+            " JOIN events e ON e.case_id = picked.value"
+            f" WHERE e.{CURRENT} ORDER BY picked.place, e.on_date, e.id",
+            batch,
         )
-        order = plan_order(cursor.fetchall())
-        columns = AUDIT_COLUMNS if audit else ""
-        cursor.execute(
-            f"SELECT case_id, name, on_date, kind, agreed_to,"
-            f" CASE WHEN name IN ({ordered}) THEN id END,"
-            f" {OUTCOME_SQL}{columns} FROM events WHERE {CURRENT}"
-            f" {'AND case_id IN (' + where + ')' if where else ''}"
-            " ORDER BY case_id, on_date, id",
-            [*ordered_names, *params],
-        )
-        unreadable: dict[int, str] = {}
-        by_case = events_by_case(cursor.fetchall(), audit=audit, order=order, bad=unreadable)
-    finally:
-        cursor.close()
-    if bad is not None:
-        bad.update((ref, unreadable[cid]) for cid, ref, _, _ in heads if cid in unreadable)
-    empty: tuple[EventRecord, ...] = ()
-    return [
-        CaseRecord(ref, authority, harm, by_case.get(cid, empty))
-        for cid, ref, authority, harm in heads
-        if cid not in unreadable
-    ]
+        yield from _merge(heads, rows, audit=audit, order=order, bad=bad)
 
 
-def _open_cases_sql(
-    stages: Sequence[Stage], on: Any, mark: str, plan_names: Sequence[str]
-) -> tuple[str, list[Any]]:
-    """SQL for the ids of cases with a stage open on ``on``, built from the rulebook.
+BATCH = 5000
+"""Cases read per query when they are picked by id."""
 
-    Every case the clock finds open on ``on`` is among them (a plan counts
-    whatever its date, as the clock counts it); the clock decides the rest.
-    ``on`` None: on a date no event but a plan is dated after, which needs no
-    test of dates. Both engines run it: each test is a CASE, not a boolean.
+
+def _picked(db: Db) -> str:
+    """A table ``picked (value, place)`` of the ids in the parameter ``:ids``, in order."""
+    if db.dialect == POSTGRESQL:
+        return "unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS picked (value, place)"
+    return "(SELECT value, key AS place FROM json_each(:ids)) AS picked"
+
+
+def _ids(db: Db, ids: list[int]) -> Any:
+    if db.dialect == POSTGRESQL:
+        return ids
+    import json
+
+    return json.dumps(ids)
+
+
+def open_case_ids(db: Db, stages: Sequence[Stage], on: dt.date, rules: Rulebook) -> list[int]:
+    """The ids of the cases with a stage open on ``on``: every case the clock finds open
+    then is among them (the clock decides the rest).
+
+    On a date after every recorded event but plans (the usual case), a stage is open
+    when one of its start events is recorded and its meeting event is not. That is set
+    algebra on names alone (an amendment keeps the name of the event it corrects, so
+    corrected rows need not be told apart), which the index on events (name, case_id)
+    answers without reading the table. Looking back past recorded events needs dates:
+    a stage was open when a start event was dated on or before ``on`` (or is a plan,
+    which counts whatever its date) and its meeting event was not.
     """
-    conditions: list[str] = []
-    params: list[Any] = []
-    plans = _marks(mark, len(plan_names))
-    for stage in stages:
-        starts = _marks(mark, len(stage.starts_on))
-        if on is None:
-            conditions.append(
-                f"(MAX(CASE WHEN name IN ({starts}) THEN 1 ELSE 0 END) = 1"
-                f" AND MAX(CASE WHEN name = {mark} THEN 1 ELSE 0 END) = 0)"
+    plans, plan_params = named("plan", rules.plans)
+    later = next(
+        iter(
+            db.rows(
+                f"SELECT 1 FROM events WHERE on_date > :on AND name NOT IN ({plans}) LIMIT 1",
+                {**plan_params, "on": on},
             )
-            params += [*stage.starts_on, stage.met_by]
-            continue
-        conditions.append(
-            f"(MAX(CASE WHEN name IN ({starts}) AND (on_date <= {mark} OR name IN ({plans}))"
-            " THEN 1 ELSE 0 END) = 1"
-            f" AND MAX(CASE WHEN name = {mark} AND on_date <= {mark} THEN 1 ELSE 0 END) = 0)"
+        ),
+        None,
+    )
+    if later is not None:
+        sql, params = _open_on_sql(stages, on, rules.plans)
+        return sorted(int(r[0]) for r in db.rows(sql, params))
+    selects: list[str] = []
+    names: dict[str, str] = {}
+    for i, stage in enumerate(stages):
+        starts = ", ".join(f":s{i}_{j}" for j in range(len(stage.starts_on)))
+        names |= {f"s{i}_{j}": name for j, name in enumerate(stage.starts_on)}
+        names[f"m{i}"] = stage.met_by
+        selects.append(
+            f"SELECT case_id FROM (SELECT case_id FROM events WHERE name IN ({starts})"
+            f" EXCEPT SELECT case_id FROM events WHERE name = :m{i}) AS open{i}"
         )
-        params += [*stage.starts_on, on, *plan_names, stage.met_by, on]
+    if not selects:
+        return []
+    return sorted(int(r[0]) for r in db.rows(" UNION ".join(selects), names))
+
+
+def _open_on_sql(
+    stages: Sequence[Stage], on: dt.date, plan_names: Sequence[str]
+) -> tuple[str, dict[str, Any]]:
+    """SQL for the ids of cases with a stage open on ``on``, tested with dates. Both engines
+    run it: each test is a CASE, not a boolean."""
+    conditions: list[str] = []
+    plans, plan_params = named("plan", plan_names)
+    params: dict[str, Any] = {**plan_params, "on": on}
+    for i, stage in enumerate(stages):
+        starts = ", ".join(f":s{i}_{j}" for j in range(len(stage.starts_on)))
+        params |= {f"s{i}_{j}": name for j, name in enumerate(stage.starts_on)}
+        params[f"m{i}"] = stage.met_by
+        conditions.append(
+            f"(MAX(CASE WHEN name IN ({starts}) AND (on_date <= :on OR name IN ({plans}))"
+            " THEN 1 ELSE 0 END) = 1"
+            f" AND MAX(CASE WHEN name = :m{i} AND on_date <= :on THEN 1 ELSE 0 END) = 0)"
+        )
     sql = f"SELECT case_id FROM events WHERE {CURRENT} GROUP BY case_id HAVING " + " OR ".join(
         conditions
     )
     return sql, params
+
+
+def event_names(db: Db) -> set[str]:
+    """The name of every event recorded (the index on events (name, case_id) answers it)."""
+    return {str(r[0]) for r in db.rows("SELECT DISTINCT name FROM events")}
+
+
+def active_case_ids(
+    db: Db, stages: Sequence[Stage], since: dt.date, on: dt.date, rules: Rulebook
+) -> list[int]:
+    """The ids of the cases that had a stage open on ``on``, or have an event dated on or
+    after ``since``: every case that can count in figures for a period from ``since`` to
+    ``on`` (a case with neither had every stage done before the period began)."""
+    later = db.rows("SELECT DISTINCT case_id FROM events WHERE on_date >= :since", {"since": since})
+    return sorted({int(r[0]) for r in later} | set(open_case_ids(db, stages, on, rules)))
 
 
 def plan_order(rows: Iterable[Any]) -> dict[int, int]:
@@ -267,69 +350,86 @@ def plan_order(rows: Iterable[Any]) -> dict[int, int]:
     return {row_id: place for place, row_id in enumerate(sorted(rows_by_id, key=key))}
 
 
-def events_by_case(
-    rows: Iterable[Any],
-    *,
-    audit: bool,
-    order: dict[int, int],
-    bad: dict[int, str] | None = None,
-) -> dict[int, tuple[EventRecord, ...]]:
-    """Group event rows (ordered by case) into each case's tuple of :class:`EventRecord`.
-
-    Rows are (case_id, name, on_date, kind, agreed_to, ordered row id or NULL, the
-    outcome columns[, note, by, at]); ``order`` gives each row whose latest recording
-    counts (a plan, an agreed extension) its place in the order of recording."""
-    grouped: dict[int, list[EventRecord]] = {}
-    days: dict[Any, dt.date | None] = {}  # a register repeats the same few thousand dates
-    current: list[EventRecord] = []
-    current_id = None
-    for row in rows:
-        cid, name, on, kind, agreed_to, plan_id, decision, view, national = row[:9]
-        found = days.get(on, _UNSEEN)
-        if found is _UNSEEN:
-            found = days[on] = stored_day(on)
-        if found is None:
-            if bad is not None:
-                bad.setdefault(cid, str(on))
-            continue
-        when = found
-        if cid != current_id:
-            current = grouped.setdefault(cid, [])
-            current_id = cid
-        seq = None if plan_id is None else order.get(plan_id)
-        national = None if national is None else bool(national)
-        until = None if agreed_to is None else stored_day(agreed_to)
-        if audit:
-            note, by, at = row[9:]
-            at = utc(at) if at else None
-            current.append(
-                EventRecord(name, when, kind, note, by, at, decision, view, national, seq, until)
-            )
-        elif decision is None and view is None and national is None and until is None:
-            current.append(EventRecord(name, when, kind, seq=seq))
-        else:
-            current.append(
-                EventRecord(
-                    name, when, kind, None, None, None, decision, view, national, seq, until
-                )
-            )
-    return {cid: tuple(events) for cid, events in grouped.items()}
-
-
 _UNSEEN = dt.date.min
 
 
-def history(conn: Connection, ref: str, where: str) -> list[HistoryEntry]:
+def _merge(
+    heads: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[Any]],
+    *,
+    audit: bool,
+    order: dict[int, int],
+    bad: dict[Any, str] | None = None,
+    keep_bad: bool = False,
+) -> Iterator[tuple[int, CaseRecord]]:
+    """Each case head with its event rows; both are ordered by case in the same order.
+
+    A case holding a date outside the supported range is left out (named in ``bad``,
+    ref -> date), unless ``keep_bad``: then only that event is left out, and ``bad``
+    is keyed by case id."""
+    days: dict[Any, dt.date | None] = {}  # a register repeats the same few thousand dates
+    stamps: dict[Any, dt.datetime] = {}
+    users: dict[Any, Any] = {}
+    rows = iter(rows)
+    row = next(rows, None)
+    for cid, ref, authority, harm in heads:
+        events: list[EventRecord] = []
+        unreadable = None
+        while row is not None and row[0] == cid:
+            _, name, on, kind, agreed_to, plan_id, decision, view, national = row[:9]
+            when = days.get(on, _UNSEEN)
+            if when is _UNSEEN:
+                when = days[on] = stored_day(on)
+            if when is None:
+                unreadable = unreadable or str(on)
+                row = next(rows, None)
+                continue
+            if national is not None:
+                national = bool(national)
+            seq = None if plan_id is None else order.get(plan_id)
+            until = None if agreed_to is None else stored_day(agreed_to)
+            if audit:
+                note, by, at = row[9:12]
+                by = users.setdefault(by, by)
+                stamp = stamps.get(at)
+                if stamp is None and at:
+                    stamp = stamps[at] = utc(at)
+                events.append(
+                    EventRecord(
+                        name, when, kind, note, by, stamp, decision, view, national, seq, until
+                    )
+                )
+            elif decision is None and view is None and national is None and until is None:
+                events.append(EventRecord(name, when, kind, seq=seq))
+            else:
+                events.append(
+                    EventRecord(
+                        name, when, kind, None, None, None, decision, view, national, seq, until
+                    )
+                )
+            row = next(rows, None)
+        if unreadable is not None:
+            if keep_bad:
+                if bad is not None:
+                    bad[cid] = unreadable
+            else:
+                if bad is not None:
+                    bad[ref] = unreadable
+                continue
+        yield cid, CaseRecord(ref, authority, harm, tuple(events))
+
+
+def history(db: Db, ref: str, where: str) -> list[HistoryEntry]:
     """Every record, correction and deletion for ``ref``, oldest first."""
-    rows = conn.execute(
-        text(
+    rows = list(
+        db.rows(
             "SELECT e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by, e.recorded_at,"
             f" e.amends, e.reason, {OUTCOME_SQL} FROM events e JOIN cases c ON c.id = e.case_id"
-            " WHERE c.ref = :ref ORDER BY e.recorded_at, e.id"
-        ),
-        {"ref": ref},
-    ).fetchall()
-    gone = deletions(conn, ref)
+            " WHERE c.ref = :ref ORDER BY e.recorded_at, e.id",
+            {"ref": ref},
+        )
+    )
+    gone = deletions(db, ref)
     if not rows and not gone:
         raise CaseNotFound(
             f"no case {ref!r} in the register {where}, and none was deleted; "
@@ -364,27 +464,25 @@ def history(conn: Connection, ref: str, where: str) -> list[HistoryEntry]:
     return sorted(out, key=lambda h: h.at)
 
 
-def deletions(conn: Connection, ref: str | None = None) -> list[DeletionRow]:
+def deletions(db: Db, ref: str | None = None) -> list[DeletionRow]:
     """The deletions recorded (for one ref, or all), oldest first."""
     sql = "SELECT ref, reason, events, deleted_by, deleted_at FROM deletions"
     params: dict[str, str] = {}
     if ref is not None:
         sql += " WHERE ref = :ref"
         params["ref"] = ref
-    rows = conn.execute(text(sql + " ORDER BY id"), params)
+    rows = db.rows(sql + " ORDER BY id", params)
     return [DeletionRow(r, why, int(n), by, utc(at)) for r, why, n, by, at in rows]
 
 
-def logs(conn: Connection) -> dict[str, tuple[LogRow, ...]]:
+def logs(db: Db) -> dict[str, tuple[LogRow, ...]]:
     """The whole event log of each case that has a correction, rows in the order written."""
-    rows = conn.execute(
-        text(
-            "SELECT c.ref, e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by,"
-            f" e.recorded_at, e.amends, e.reason, e.agreed_to, {OUTCOME_SQL}"
-            " FROM events e JOIN cases c ON c.id = e.case_id"
-            " WHERE e.case_id IN (SELECT case_id FROM events WHERE amends IS NOT NULL)"
-            " ORDER BY c.id, e.id"
-        )
+    rows = db.rows(
+        "SELECT c.ref, e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by,"
+        f" e.recorded_at, e.amends, e.reason, e.agreed_to, {OUTCOME_SQL}"
+        " FROM events e JOIN cases c ON c.id = e.case_id"
+        " WHERE e.case_id IN (SELECT case_id FROM events WHERE amends IS NOT NULL)"
+        " ORDER BY c.id, e.id"
     )
     out: dict[str, list[LogRow]] = {}
     position: dict[int, int] = {}
@@ -405,20 +503,19 @@ def logs(conn: Connection) -> dict[str, tuple[LogRow, ...]]:
     return {ref: tuple(log) for ref, log in out.items()}
 
 
-def event_counts(conn: Connection, cid: Any) -> tuple[int, int]:
+def event_counts(db: Db, cid: Any) -> tuple[int, int]:
     """(events as corrected, corrections) of a case: each correction is a row of its
     own beside the row it corrects, which no longer counts as an event."""
-    total, corrections = conn.execute(
-        text("SELECT count(*), count(amends) FROM events WHERE case_id = :id"), {"id": cid}
-    ).one()
+    total, corrections = next(
+        iter(db.rows("SELECT count(*), count(amends) FROM events WHERE case_id = :id", {"id": cid}))
+    )
     return int(total) - int(corrections), int(corrections)
 
 
-def digest_sent(conn: Connection, digest_date: dt.date, fingerprint: str) -> Any:
-    from sqlalchemy import Date, bindparam
-
-    query = text(
+def digest_sent(db: Db, digest_date: dt.date, fingerprint: str) -> Any:
+    rows = db.rows(
         "SELECT sent_at, recipients FROM sent_digests"
-        " WHERE digest_date = :day AND fingerprint = :fingerprint ORDER BY id LIMIT 1"
-    ).bindparams(bindparam("day", type_=Date()))
-    return conn.execute(query, {"day": digest_date, "fingerprint": fingerprint}).first()
+        " WHERE digest_date = :day AND fingerprint = :fingerprint ORDER BY id LIMIT 1",
+        {"day": digest_date, "fingerprint": fingerprint},
+    )
+    return next(iter(rows), None)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING, Any
 
 from reviewclock import interruption
 from reviewclock.clock import CaseRecord, Clock, EventRecord
@@ -24,11 +23,15 @@ from reviewclock.errors import RegisterError, ReviewclockError, UsageProblem
 from reviewclock.migrations import HEAD
 from reviewclock.rules import Stage
 from reviewclock.store import reading, schema, writing
-from reviewclock.store.engine import lock_timeout, make_engine, translated
+from reviewclock.store.db import Core, Db, Lite, connect_sqlite
+from reviewclock.store.engine import lock_timeout, translated
 from reviewclock.store.location import POSTGRESQL, LocationError, locate
 from reviewclock.store.reading import HistoryEntry
 from reviewclock.store.records import DeletionRow, LogRow
 from reviewclock.store.writing import Planner
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 class Register:
@@ -68,11 +71,12 @@ class Register:
             from reviewclock.store.sqlite import prepare_file
 
             prepare_file(self.path, create=create, make_dirs=make_dirs, timeout=self.timeout)
-        self.engine = make_engine(self.where, self.timeout)
+        self._engine: Engine | None = None
+        self._lite: sqlite3.Connection | None = None
         try:
-            with self._translated(), self.engine.connect() as conn, conn.begin():
-                stale = schema.needs_upgrade(conn, self.where)
-                empty = stale and not schema.tables(conn, self.dialect)
+            with self._read() as db:
+                stale = schema.needs_upgrade(db, self.where)
+                empty = stale and not schema.tables(db, self.dialect)
             self.empty = empty and not create and self.dialect == POSTGRESQL
             if self.empty and may_be_empty:
                 return
@@ -82,52 +86,113 @@ class Register:
                     "'reviewclock add-sin', or point --db (or REVIEWCLOCK_DB) at your register"
                 )
             if stale:
-                with self._write() as conn:
-                    schema.upgrade(conn, self.dialect)
+                self._upgrade()
         except BaseException:
-            self.engine.dispose()
+            self.close()
             raise
 
     # -- transactions --------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine: PostgreSQL's connections, and Alembic's upgrades on either
+        engine. An SQLite register is otherwise read and written with stdlib ``sqlite3``."""
+        if self._engine is None:
+            from reviewclock.store.engine import make_engine
+
+            self._engine = make_engine(self.where, self.timeout)
+        return self._engine
+
+    def _sqlite(self) -> sqlite3.Connection:
+        if self._lite is None:
+            assert self.path is not None
+            self._lite = connect_sqlite(self.where, self.timeout)
+        return self._lite
+
+    def _upgrade(self) -> None:
+        """Bring the schema to the newest revision with Alembic, under the write lock."""
+        with self._translated(), self.engine.connect() as conn:
+            conn = conn.execution_options(reviewclock_write=True)
+            with conn.begin():
+                schema.upgrade(conn, self.dialect)
+        if self.dialect != POSTGRESQL:
+            self.engine.dispose()
+            self._engine = None
 
     def _translated(self) -> contextlib.AbstractContextManager[None]:
         return translated(self.where, self.timeout)
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """A short write transaction (SQLite: begun IMMEDIATE, so writers queue)."""
-        # Build the table classes before taking the lock: importing SQLModel takes far
-        # longer than a write, and other writers would wait for it.
-        writing.tables()
-        with self._translated(), self.engine.connect() as conn:
-            conn = conn.execution_options(reviewclock_write=True)
-            changes = _total_changes(conn)
-            transaction = conn.begin()
+    def _transaction(self, begin: str) -> Iterator[Db]:
+        """A read transaction (``begin``: BEGIN), on the register's one sqlite3 connection or
+        a connection of the engine."""
+        with self._translated():
+            if self.dialect == POSTGRESQL:
+                with self.engine.connect() as conn, conn.begin():
+                    yield Core(conn)
+                return
+            lite = self._sqlite()
+            if lite.in_transaction:  # a read within a read that is still streaming
+                yield Lite(lite)
+                return
+            lite.execute(begin)
             try:
-                yield conn
-                changed = _changed(conn, changes)
-                if changed:
-                    interruption.pause("before-commit")
-                # The commit and the note that a change was saved happen with Ctrl-C held
-                # back, so an interrupt says truly whether anything was written.
-                with interruption.held():
-                    transaction.commit()
-                    if changed:
-                        interruption.mark_saved()
+                yield Lite(lite)
             except BaseException:
-                if transaction.is_active:
-                    transaction.rollback()
+                # A reader left unfinished may be closed after the register itself was.
+                if self._lite is lite and lite.in_transaction:
+                    lite.execute("ROLLBACK")
                 raise
-            if changed:
-                interruption.pause("after-commit")
+            if self._lite is lite and lite.in_transaction:
+                lite.execute("COMMIT")
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self._translated(), self.engine.connect() as conn, conn.begin():
-            yield conn
+    def _write(self) -> Iterator[Db]:
+        """A short write transaction (SQLite: begun IMMEDIATE, so writers queue)."""
+        with self._translated():
+            if self.dialect == POSTGRESQL:
+                with self.engine.connect() as conn:
+                    conn = conn.execution_options(reviewclock_write=True)
+                    transaction = conn.begin()
+
+                    def pg_changed() -> bool:
+                        # PostgreSQL gives a transaction an id only once it writes.
+                        sql = "SELECT pg_current_xact_id_if_assigned()"
+                        return conn.exec_driver_sql(sql).scalar() is not None
+
+                    def pg_rollback() -> None:
+                        if transaction.is_active:
+                            transaction.rollback()
+
+                    with _committed(Core(conn), pg_changed, transaction.commit, pg_rollback) as db:
+                        yield db
+                return
+            lite = self._sqlite()
+            changes = lite.total_changes  # SQLite counts the rows a connection changed
+            lite.execute("BEGIN IMMEDIATE")
+
+            def lite_rollback() -> None:
+                if self._lite is lite and lite.in_transaction:
+                    lite.execute("ROLLBACK")
+
+            with _committed(
+                Lite(lite),
+                lambda: lite.total_changes != changes,
+                lambda: lite.execute("COMMIT"),
+                lite_rollback,
+            ) as db:
+                yield db
+
+    def _read(self) -> contextlib.AbstractContextManager[Db]:
+        return self._transaction("BEGIN")
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._lite is not None:
+            self._lite.close()
+            self._lite = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
     def __enter__(self) -> Register:
         return self
@@ -289,12 +354,43 @@ class Register:
         decides what the case looked like on ``on`` (:func:`reviewclock.clock.as_it_stood`).
         """
         bad: dict[str, str] = {}
-        with self._read() as conn:
-            found = reading.cases(
-                conn, audit=audit, rules=self.rules, open_in=open_in, on=on, bad=bad
-            )
+        found = [case for _, case in self.each_case(audit=audit, open_in=open_in, on=on, bad=bad)]
         self.unreadable = list(bad.items())
         return found
+
+    def each_case(
+        self,
+        *,
+        audit: bool = True,
+        open_in: Sequence[Stage] | None = None,
+        on: dt.date | None = None,
+        bad: dict[str, str] | None = None,
+    ) -> Iterator[tuple[int, CaseRecord]]:
+        """As :meth:`cases`, with each case's row id, one case at a time as it is read, so
+        that a command over a large register holds one case at a time, not all of them.
+        Each case left out (a date outside the supported range) is named in ``bad``."""
+        with self._read() as db:
+            yield from reading.cases(
+                db, audit=audit, rules=self.rules, open_in=open_in, on=on, bad=bad
+            )
+
+    def event_names(self) -> set[str]:
+        """The name of every event recorded, whether or not the rulebook still declares it."""
+        with self._read() as db:
+            return reading.event_names(db)
+
+    def active_case_ids(self, stages: Sequence[Stage], since: dt.date, on: dt.date) -> list[int]:
+        """The row ids of the cases with one of ``stages`` open on ``on``, or with an event
+        dated on or after ``since``: the cases that can count in figures from ``since`` on."""
+        with self._read() as db:
+            return reading.active_case_ids(db, stages, since, on, self.rules)
+
+    def cases_by_id(
+        self, ids: Sequence[int], *, audit: bool = True, bad: dict[str, str] | None = None
+    ) -> Iterator[tuple[int, CaseRecord]]:
+        """The cases with these (distinct) row ids, in this order, one at a time."""
+        with self._read() as db:
+            yield from reading.cases_by_id(db, ids, audit=audit, rules=self.rules, bad=bad)
 
     def history(self, ref: str) -> list[HistoryEntry]:
         """Every record, correction and deletion for ``ref``, oldest first."""
@@ -325,13 +421,13 @@ class Register:
         ``pg_dump --format=custom``.
         """
         with self._read() as conn:
-            if self.dialect == POSTGRESQL:
+            if isinstance(conn, Core):
                 from reviewclock.store import postgresql
 
-                return postgresql.backup(conn, self.where, dest)
+                return postgresql.backup(conn.conn, self.where, dest)
             from reviewclock.store import sqlite
 
-            return sqlite.backup(conn, dest)
+            return sqlite.backup(conn.conn, dest)
 
     def problems(self, today: dt.date) -> list[str]:
         """What is wrong with the register, for ``reviewclock doctor``; empty when all is well.
@@ -343,17 +439,19 @@ class Register:
 
         found: list[str] = []
         with self._read() as conn:
-            if self.dialect == POSTGRESQL:
+            if isinstance(conn, Core):
                 from reviewclock.store import postgresql
 
-                found += postgresql.problems(conn)
+                found += postgresql.problems(conn.conn)
             else:
                 from reviewclock.store import sqlite
 
-                found += sqlite.problems(conn, self.path)
+                found += sqlite.problems(conn.conn, self.path)
             version = schema.revision(conn, schema.tables(conn, self.dialect))
             bad: dict[str, str] = {}
-            cases = reading.cases(conn, audit=False, rules=self.rules, bad=bad)
+            cases = [
+                case for _, case in reading.cases(conn, audit=False, rules=self.rules, bad=bad)
+            ]
         if version != HEAD:
             found.append(f"schema revision {version}, expected {HEAD}")
         for case in cases:
@@ -369,14 +467,27 @@ class Register:
         return found
 
 
-def _total_changes(conn: Connection) -> int:
-    """How many rows this connection has changed so far (SQLite counts them)."""
-    return int(getattr(conn.connection.dbapi_connection, "total_changes", 0))
-
-
-def _changed(conn: Connection, changes: int) -> bool:
-    """Whether this transaction has written anything: SQLite counts the rows a connection
-    changed; PostgreSQL gives a transaction an id only once it writes."""
-    if conn.dialect.name == POSTGRESQL:
-        return conn.exec_driver_sql("SELECT pg_current_xact_id_if_assigned()").scalar() is not None
-    return _total_changes(conn) != changes
+@contextlib.contextmanager
+def _committed(
+    db: Db,
+    changed: Callable[[], bool],
+    commit: Callable[[], object],
+    rollback: Callable[[], None],
+) -> Iterator[Db]:
+    """Run a write transaction's body on ``db``, then commit it. The commit and the note that
+    a change was saved happen with Ctrl-C held back, so an interrupt says truly whether
+    anything was written; on any failure (or interrupt) nothing is kept."""
+    try:
+        yield db
+        did = changed()
+        if did:
+            interruption.pause("before-commit")
+        with interruption.held():
+            commit()
+            if did:
+                interruption.mark_saved()
+    except BaseException:
+        rollback()
+        raise
+    if did:
+        interruption.pause("after-commit")

@@ -11,12 +11,15 @@ new register at once create it once.
 from __future__ import annotations
 
 from pathlib import Path
-
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING
 
 from reviewclock.errors import RegisterError
 from reviewclock.migrations import HEAD
+from reviewclock.store.db import Db
 from reviewclock.store.location import POSTGRESQL, Location
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 REGISTER_TABLES = frozenset({"alembic_version", "cases", "events", "sent_digests", "deletions"})
@@ -28,27 +31,27 @@ def known_revisions() -> set[str]:
     return {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py")}
 
 
-def tables(conn: Connection, dialect: str) -> set[str]:
+def tables(db: Db, dialect: str) -> set[str]:
     """The names of the tables in the register's database (its current schema on PostgreSQL)."""
     if dialect == POSTGRESQL:
         sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
     else:
         sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
-    return {r[0] for r in conn.exec_driver_sql(sql)}
+    return {r[0] for r in db.rows(sql)}
 
 
-def revision(conn: Connection, names: set[str]) -> str | None:
+def revision(db: Db, names: set[str]) -> str | None:
     if "alembic_version" not in names:
         return None
-    value = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    value = db.value("SELECT version_num FROM alembic_version")
     return None if value is None else str(value)
 
 
-def needs_upgrade(conn: Connection, location: Location) -> bool:
+def needs_upgrade(db: Db, location: Location) -> bool:
     """Whether the schema must be created or upgraded; refuses a database that is not a
     register, or one newer than this reviewclock."""
-    names = tables(conn, location.dialect)
-    version = revision(conn, names)
+    names = tables(db, location.dialect)
+    version = revision(db, names)
     if version == HEAD:
         return False
     if not names:

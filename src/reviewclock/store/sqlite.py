@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import stat
 from pathlib import Path
-
-from sqlalchemy.engine import Connection
 
 from reviewclock import interruption
 from reviewclock.errors import RegisterError
@@ -95,7 +94,6 @@ def _create_register(path: Path, timeout: float) -> None:
 
 
 def _build_register(temp: Path, path: Path, timeout: float) -> None:
-    import sqlite3
 
     from reviewclock.store.engine import make_engine
     from reviewclock.store.location import locate
@@ -158,21 +156,19 @@ def link_into_place(temp: Path, dest: Path) -> None:
         raise RegisterError(f"cannot create the backup {dest}: {e.strerror}") from None
 
 
-def backup(conn: Connection, dest: Path) -> int:
+def backup(conn: sqlite3.Connection, dest: Path) -> int:
     """Copy the register to ``dest`` with SQLite's online backup, safe while others write.
 
     The copy is written to a private (0600) file beside ``dest``, checked, and
     then linked to ``dest``. Returns the number of cases copied.
     """
-    import sqlite3
-
     temp = private_temp(dest)
     with interruption.temporary(temp):
         try:
-            source = conn.connection.dbapi_connection
+            source = conn
             target = sqlite3.connect(temp)
             try:
-                source.backup(target)  # type: ignore[union-attr]
+                source.backup(target)
                 target.execute("PRAGMA journal_mode = DELETE")
                 ok = target.execute("PRAGMA integrity_check").fetchone()[0]
                 cases = target.execute("SELECT count(*) FROM cases").fetchone()[0]
@@ -186,10 +182,10 @@ def backup(conn: Connection, dest: Path) -> int:
     return int(cases)
 
 
-def problems(conn: Connection, path: Path | None) -> list[str]:
+def problems(conn: sqlite3.Connection, path: Path | None) -> list[str]:
     """SQLite's integrity check, and file modes that let others read the register."""
     found: list[str] = []
-    checks = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+    checks = [r[0] for r in conn.execute("PRAGMA integrity_check")]
     if checks != ["ok"]:
         found += [f"integrity check: {c}" for c in checks[:20]]
     if path is not None:

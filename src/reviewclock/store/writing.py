@@ -20,9 +20,6 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, exc, insert, text
-from sqlalchemy.engine import Connection
-
 from reviewclock.checks import (
     check_case,
     check_new_event,
@@ -34,7 +31,8 @@ from reviewclock.clock import CaseRecord, Clock, EventRecord
 from reviewclock.dates import RANGE
 from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem
 from reviewclock.store import reading
-from reviewclock.store.engine import current_user
+from reviewclock.store.db import Db
+from reviewclock.store.engine import current_user, is_duplicate
 from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.records import ImportPlan, LogRow, describe_record
 
@@ -42,25 +40,52 @@ Planner = Callable[[Mapping[str, CaseRecord]], ImportPlan]
 """Given the cases in the register, what to import (raising when the file cannot be)."""
 
 
-def tables() -> tuple[Table, Table, Table, Table]:
-    """The cases, events, deletions and sent-digests tables, for writing."""
-    from reviewclock.models import Case, Deletion, Event, SentDigest
-
+def insert_sql(table: str, columns: Sequence[str]) -> str:
+    """``INSERT INTO table (a, b) VALUES (:a, :b)``: plain SQL that both engines run."""
     return (
-        Case.__table__,  # type: ignore[attr-defined]
-        Event.__table__,  # type: ignore[attr-defined]
-        Deletion.__table__,  # type: ignore[attr-defined]
-        SentDigest.__table__,  # type: ignore[attr-defined]
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
     )
 
 
-def who(conn: Connection) -> str:
+CASE_COLUMNS = ("ref", "authority", "harm", "created_at", "created_by")
+EVENT_COLUMNS = (
+    "case_id",
+    "name",
+    "on_date",
+    "kind",
+    "agreed_to",
+    "note",
+    "recorded_by",
+    "recorded_at",
+    "decision",
+    "panel_view",
+    "national_review",
+)
+INSERT_CASE = insert_sql("cases", CASE_COLUMNS)
+INSERT_EVENT = insert_sql("events", EVENT_COLUMNS)
+INSERT_AMENDMENT = insert_sql("events", (*EVENT_COLUMNS, "amends", "reason"))
+INSERT_DELETION = insert_sql("deletions", ("ref", "reason", "events", "deleted_by", "deleted_at"))
+INSERT_DIGEST = insert_sql(
+    "sent_digests",
+    ("digest_date", "fingerprint", "recipients", "subject", "sent_at", "sent_by"),
+)
+
+
+def who(db: Db) -> str:
     """The operating-system user, and on PostgreSQL the database role when it differs."""
     user = current_user()
-    if conn.dialect.name != POSTGRESQL:
+    if db.dialect != POSTGRESQL:
         return user
-    role = conn.exec_driver_sql("SELECT current_user").scalar()
+    role = db.value("SELECT current_user")
     return user if role in (None, user) else f"{user} (database role {role})"
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` in UTC, as a plain datetime (an import stamps half a million rows with one)."""
+    if moment.tzinfo is dt.UTC and type(moment) is dt.datetime:
+        return moment
+    m = moment.astimezone(dt.UTC)
+    return dt.datetime(m.year, m.month, m.day, m.hour, m.minute, m.second, m.microsecond, dt.UTC)
 
 
 def event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dict[str, Any]:
@@ -72,7 +97,7 @@ def event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dict
         "agreed_to": e.until,
         "note": e.note,
         "recorded_by": e.recorded_by or user,
-        "recorded_at": (e.recorded_at or now).astimezone(dt.UTC),
+        "recorded_at": utc(e.recorded_at or now),
         "decision": e.decision,
         "panel_view": e.panel_view,
         "national_review": e.national_review,
@@ -80,46 +105,39 @@ def event_row(case_id: int, e: EventRecord, user: str, now: dt.datetime) -> dict
 
 
 def add_case(
-    conn: Connection,
-    case: CaseRecord,
-    *,
-    today: dt.date,
-    now: dt.datetime,
-    where: str,
-    clock: Clock,
+    db: Db, case: CaseRecord, *, today: dt.date, now: dt.datetime, where: str, clock: Clock
 ) -> CaseRecord:
     check_ref(case.ref)
     events: list[EventRecord] = []
     for e in case.events:
         check_new_event(case.ref, events, e, today, clock)
         events.append(e)
-    cases_table, events_table, _, _ = tables()
     duplicate = DuplicateCase(
         f"case {case.ref} is already in the register; use 'reviewclock record {case.ref} ...' "
         "to add events, or choose another reference"
     )
-    if reading.case_id(conn, case.ref) is not None:
+    if reading.case_id(db, case.ref) is not None:
         raise duplicate
-    user = who(conn)
+    user = who(db)
+    head = {
+        "ref": case.ref,
+        "authority": case.authority,
+        "harm": case.harm,
+        "created_at": now.astimezone(dt.UTC),
+        "created_by": user,
+    }
     try:
-        inserted = conn.execute(
-            insert(cases_table).values(
-                ref=case.ref,
-                authority=case.authority,
-                harm=case.harm,
-                created_at=now.astimezone(dt.UTC),
-                created_by=user,
-            )
-        ).inserted_primary_key
-    except exc.IntegrityError:
-        raise duplicate from None  # another officer added it a moment ago
-    assert inserted is not None
-    conn.execute(insert(events_table), [event_row(inserted[0], e, user, now) for e in events])
-    return reading.load(conn, case.ref, where, clock.rules)
+        inserted = db.insert(INSERT_CASE, head)
+    except Exception as e:
+        if is_duplicate(e):
+            raise duplicate from None  # another officer added it a moment ago
+        raise
+    db.run_many(INSERT_EVENT, [event_row(inserted, e, user, now) for e in events])
+    return reading.load(db, case.ref, where, clock.rules)
 
 
 def record(
-    conn: Connection,
+    db: Db,
     ref: str,
     new: EventRecord,
     *,
@@ -128,17 +146,16 @@ def record(
     where: str,
     clock: Clock,
 ) -> CaseRecord:
-    _, events_table, _, _ = tables()
-    reading.case_id(conn, ref, lock=True)
-    case = reading.load(conn, ref, where, clock.rules)
+    reading.case_id(db, ref, lock=True)
+    case = reading.load(db, ref, where, clock.rules)
     check_new_event(ref, case.events, new, today, clock)
-    cid = reading.case_id(conn, ref)
-    conn.execute(insert(events_table).values(**event_row(cid, new, who(conn), now)))
-    return reading.load(conn, ref, where, clock.rules)
+    cid = reading.case_id(db, ref)
+    db.run(INSERT_EVENT, event_row(cid, new, who(db), now))
+    return reading.load(db, ref, where, clock.rules)
 
 
 def amend(
-    conn: Connection,
+    db: Db,
     ref: str,
     name: str,
     on: dt.date | None,
@@ -160,19 +177,16 @@ def amend(
             "say what to correct: --on DATE, or what the event recorded "
             "(--decision, --panel-view, --national-review)"
         )
-    _, events_table, _, _ = tables()
-    reading.case_id(conn, ref, lock=True)
-    before = reading.load(conn, ref, where, clock.rules, strict=False)
+    reading.case_id(db, ref, lock=True)
+    before = reading.load(db, ref, where, clock.rules, strict=False)
     check_outcomes(clock.rules, name, EventRecord(name, today)._replace(**outcomes))
     rows = [
         (row_id, old_on, kind, note, agreed, *recorded)
-        for row_id, old_on, kind, note, agreed, *recorded in conn.execute(
-            text(
-                f"SELECT e.id, e.on_date, e.kind, e.note, e.agreed_to, {reading.OUTCOME_SQL}"
-                " FROM events e"
-                " JOIN cases c ON c.id = e.case_id WHERE c.ref = :ref AND e.name = :name"
-                f" AND e.{reading.CURRENT} ORDER BY e.on_date, e.id"
-            ),
+        for row_id, old_on, kind, note, agreed, *recorded in db.rows(
+            f"SELECT e.id, e.on_date, e.kind, e.note, e.agreed_to, {reading.OUTCOME_SQL}"
+            " FROM events e"
+            " JOIN cases c ON c.id = e.case_id WHERE c.ref = :ref AND e.name = :name"
+            f" AND e.{reading.CURRENT} ORDER BY e.on_date, e.id",
             {"ref": ref, "name": name},
         )
     ]
@@ -213,55 +227,54 @@ def amend(
         )
         changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
     check_case(ref, changed, today, clock)
-    cid = reading.case_id(conn, ref)
-    row = event_row(cid, corrected, who(conn), now)
-    conn.execute(insert(events_table).values(**row, amends=row_id, reason=reason.strip()))
-    return before, reading.load(conn, ref, where, clock.rules, strict=False)
+    cid = reading.case_id(db, ref)
+    row = event_row(cid, corrected, who(db), now)
+    db.run(INSERT_AMENDMENT, {**row, "amends": row_id, "reason": reason.strip()})
+    return before, reading.load(db, ref, where, clock.rules, strict=False)
 
 
 def delete(
-    conn: Connection, ref: str, *, reason: str, now: dt.datetime, where: str, clock: Clock
+    db: Db, ref: str, *, reason: str, now: dt.datetime, where: str, clock: Clock
 ) -> tuple[int, int]:
     """Delete a case and its rows; returns (events as corrected, corrections) removed."""
     if not reason.strip():
         raise UsageProblem("give the reason for the deletion with --reason TEXT")
     check_note(reason, "the reason")
-    _, _, deletions_table, _ = tables()
-    cid = reading.case_id(conn, ref, lock=True)
-    reading.load(conn, ref, where, clock.rules, strict=False)
-    count, corrections = reading.event_counts(conn, cid)
+    cid = reading.case_id(db, ref, lock=True)
+    reading.load(db, ref, where, clock.rules, strict=False)
+    count, corrections = reading.event_counts(db, cid)
     # Amendments point at the rows they correct, so remove the newest rows first.
-    conn.execute(text("DELETE FROM events WHERE case_id = :id AND amends IS NOT NULL"), {"id": cid})
-    conn.execute(text("DELETE FROM events WHERE case_id = :id"), {"id": cid})
-    conn.execute(text("DELETE FROM cases WHERE id = :id"), {"id": cid})
-    conn.execute(
-        insert(deletions_table).values(
-            ref=ref,
-            reason=reason.strip(),
-            events=count,
-            deleted_by=who(conn),
-            deleted_at=now.astimezone(dt.UTC),
-        )
+    db.run("DELETE FROM events WHERE case_id = :id AND amends IS NOT NULL", {"id": cid})
+    db.run("DELETE FROM events WHERE case_id = :id", {"id": cid})
+    db.run("DELETE FROM cases WHERE id = :id", {"id": cid})
+    db.run(
+        INSERT_DELETION,
+        {
+            "ref": ref,
+            "reason": reason.strip(),
+            "events": count,
+            "deleted_by": who(db),
+            "deleted_at": now.astimezone(dt.UTC),
+        },
     )
     return count, corrections
 
 
 def import_cases(
-    conn: Connection, planner: Planner, *, dry_run: bool, now: dt.datetime, clock: Clock
+    db: Db, planner: Planner, *, dry_run: bool, now: dt.datetime, clock: Clock
 ) -> tuple[int, int]:
     """Check an import against the register and write it, all in this transaction."""
-    if conn.dialect.name == POSTGRESQL:
-        conn.exec_driver_sql("LOCK TABLE cases IN EXCLUSIVE MODE")
-    existing = {c.ref: c for c in reading.cases(conn, audit=False, rules=clock.rules)}
+    if db.dialect == POSTGRESQL:
+        db.run("LOCK TABLE cases IN EXCLUSIVE MODE")
+    existing = {c.ref: c for _, c in reading.cases(db, audit=False, rules=clock.rules)}
     plan = planner(existing)
     if dry_run:
         return len(plan.cases), plan.events
-    cases_table, events_table, deletions_table, _ = tables()
-    user = who(conn)
-    stamp = now.astimezone(dt.UTC)
+    user = who(db)
+    now = stamp = utc(now)
     if plan.cases:
-        conn.execute(
-            insert(cases_table),
+        db.run_many(
+            INSERT_CASE,
             [
                 {
                     "ref": c.case.ref,
@@ -273,7 +286,7 @@ def import_cases(
                 for c in plan.cases
             ],
         )
-    ids = {str(r[0]): int(r[1]) for r in conn.execute(text("SELECT ref, id FROM cases"))}
+    ids = {str(r[0]): int(r[1]) for r in db.rows("SELECT ref, id FROM cases")}
     rows = [
         event_row(ids[c.case.ref], e, user, now)
         for c in plan.cases
@@ -282,13 +295,13 @@ def import_cases(
     ]
     rows += [event_row(ids[ref], e, user, now) for ref, e in plan.appended]
     if rows:
-        conn.execute(insert(events_table), rows)
+        db.run_many(INSERT_EVENT, rows)
     written = len(rows)
     for c in plan.cases:
-        written += _write_log(conn, events_table, ids[c.case.ref], c.log, user, now)
+        written += _write_log(db, ids[c.case.ref], c.log, user, now)
     if plan.deletions:
-        conn.execute(
-            insert(deletions_table),
+        db.run_many(
+            INSERT_DELETION,
             [
                 {
                     "ref": d.ref,
@@ -304,8 +317,7 @@ def import_cases(
 
 
 def _write_log(
-    conn: Connection,
-    events_table: Table,
+    db: Db,
     cid: int,
     log: Sequence[LogRow],
     user: str,
@@ -317,28 +329,26 @@ def _write_log(
         values = event_row(cid, row.event, user, now)
         if row.amends is not None:
             values |= {"amends": ids[row.amends], "reason": row.reason}
-        key = conn.execute(insert(events_table).values(**values)).inserted_primary_key
-        assert key is not None
-        ids.append(int(key[0]))
+        ids.append(db.insert(INSERT_AMENDMENT, {"amends": None, "reason": None} | values))
     return len(ids)
 
 
 def record_digest(
-    conn: Connection,
+    db: Db,
     digest_date: dt.date,
     fingerprint: str,
     recipients: list[str],
     subject: str,
     now: dt.datetime,
 ) -> None:
-    _, _, _, digests_table = tables()
-    conn.execute(
-        insert(digests_table).values(
-            digest_date=digest_date,
-            fingerprint=fingerprint,
-            recipients=", ".join(recipients),
-            subject=subject,
-            sent_at=now.astimezone(dt.UTC),
-            sent_by=who(conn),
-        )
+    db.run(
+        INSERT_DIGEST,
+        {
+            "digest_date": digest_date,
+            "fingerprint": fingerprint,
+            "recipients": ", ".join(recipients),
+            "subject": subject,
+            "sent_at": now.astimezone(dt.UTC),
+            "sent_by": who(db),
+        },
     )
