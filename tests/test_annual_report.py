@@ -21,7 +21,8 @@ from sqlmodel import SQLModel
 from helpers import RegisterCopy, assert_refused, run, schema
 from reviewclock.annual import Bar, Outcome, StagePart, annual_section
 from reviewclock.calendar import WorkingCalendar
-from reviewclock.clock import CaseRecord, Clock, EventRecord
+from reviewclock.casefile import CaseRecord, EventRecord
+from reviewclock.clock import Clock
 from reviewclock.migrations import HEAD
 from reviewclock.models import Case, Deletion, Event, SentDigest  # noqa: F401  (the tables)
 from reviewclock.render.annual import number

@@ -20,8 +20,9 @@ from typer.testing import CliRunner
 
 from helpers import assert_refused, run
 from reviewclock.calendar import WorkingCalendar
+from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.cli import app
-from reviewclock.clock import CaseRecord, Clock, EventRecord, State, as_it_stood
+from reviewclock.clock import Clock, State, as_it_stood
 from reviewclock.rules import Nature
 from test_mail import Sink, smtp  # noqa: F401  (the real SMTP server on loopback)
 

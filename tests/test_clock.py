@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from reviewclock.calendar import WorkingCalendar
-from reviewclock.clock import Clock, EventRecord, State
+from reviewclock.casefile import EventRecord
+from reviewclock.clock import Clock, State
 from reviewclock.rules import Direction, Nature, Unit, national_stages, rulebook
 
 RULES = rulebook()

@@ -10,7 +10,8 @@ import pytest
 
 from helpers import assert_refused, run
 from reviewclock.calendar import WorkingCalendar
-from reviewclock.clock import CaseRecord, Clock, EventRecord
+from reviewclock.casefile import CaseRecord, EventRecord
+from reviewclock.clock import Clock
 from reviewclock.explain import NotStarted, explain
 from reviewclock.rules import Milestone, rulebook
 

@@ -11,7 +11,8 @@ import pytest
 
 from helpers import RegisterCopy, assert_refused, run
 from reviewclock.calendar import WorkingCalendar
-from reviewclock.clock import Clock, EventRecord, State
+from reviewclock.casefile import EventRecord
+from reviewclock.clock import Clock, State
 from reviewclock.digest import build_digest
 
 D = dt.date.fromisoformat
@@ -117,7 +118,7 @@ def test_several_proceedings_pair_by_kind() -> None:
 
 
 def test_digest_keeps_overdue_and_delayed_apart() -> None:
-    from reviewclock.clock import CaseRecord
+    from reviewclock.casefile import CaseRecord
 
     cases = [
         CaseRecord("DELAYED", None, None, (*REVIEW, started("2023-11-01"))),

@@ -19,7 +19,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from reviewclock.clock import CaseRecord, Clock, EventRecord, StageStatus, State
+from reviewclock.casefile import CaseRecord, EventRecord
+from reviewclock.clock import Clock, StageStatus, State
 from reviewclock.rules import Annual, Stage, Unit
 from reviewclock.stats import StageStats, financial_year, timeliness
 

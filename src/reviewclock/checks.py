@@ -30,7 +30,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from reviewclock.clock import Clock, EventRecord, proceedings_of
+from reviewclock.casefile import EventRecord, proceedings_of
+from reviewclock.clock import Clock
 from reviewclock.dates import check_in_range, describe
 from reviewclock.errors import EventRefused, UsageProblem
 from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS, Names, Rulebook, Span

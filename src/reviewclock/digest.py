@@ -11,7 +11,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reviewclock.clock import URGENCY, CaseRecord, CaseStatus, StageStatus, State
+from reviewclock.casefile import CaseRecord
+from reviewclock.clock import URGENCY, CaseStatus, StageStatus, State
 from reviewclock.rules import Nature
 
 PAST_DUE = frozenset({State.OVERDUE, State.DELAYED_PROCEEDINGS})

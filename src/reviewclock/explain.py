@@ -22,67 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reviewclock.calendar import add_months
-from reviewclock.clock import CaseRecord, Clock, EventRecord, StageStatus, in_force
+from reviewclock.casefile import CaseRecord, EventRecord, in_force
+from reviewclock.clock import Clock, StageStatus
+from reviewclock.counting import Line, count_working_days, day_text, months_line
 from reviewclock.rules import Direction, Stage, Unit
-
-LOCAL_CLOSURE = "local closure"
-
-
-def _day(d: dt.date) -> str:
-    return f"{d:%a} {d.isoformat()}"
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """A day not counted: a weekend, a bank holiday (named) or a local closure."""
-
-    on: dt.date
-    why: str
-    """``Saturday``, ``Sunday``, ``bank holiday`` or ``local closure``."""
-    name: str | None = None
-    """The bank holiday's name."""
-
-    @property
-    def is_holiday(self) -> bool:
-        return self.why != "weekend"
-
-    def text(self) -> str:
-        if self.why == "bank holiday":
-            return f"{_day(self.on)} bank holiday ({self.name})"
-        if self.why == LOCAL_CLOSURE:
-            return f"{_day(self.on)} local closure"
-        return _day(self.on) + (f" ({self.name})" if self.name else "")
-
-    def data(self) -> dict[str, Any]:
-        return {"on": self.on.isoformat(), "why": self.why, "name": self.name}
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One line of the count."""
-
-    label: str
-    """``start``, ``anchor``, ``skipped``, ``day``, ``days``, ``months``, ``due``,
-    ``statutory``, ``extended``, ``done``, ``open``, ``proceedings``, ``delay notice``."""
-    text: str
-    first: dt.date | None = None
-    last: dt.date | None = None
-    days: tuple[int, int] | None = None
-    """The working days the line counts (first and last number)."""
-    skipped: tuple[Skipped, ...] = ()
-
-    def data(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"line": self.label, "text": self.text}
-        if self.first is not None:
-            out["from"] = self.first.isoformat()
-        if self.last is not None:
-            out["to"] = self.last.isoformat()
-        if self.days is not None:
-            out["working_days"] = list(self.days)
-        if self.skipped:
-            out["skipped"] = [s.data() for s in self.skipped]
-        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,93 +81,6 @@ class NotStarted(ValueError):
     """The stage has not started on the date asked about."""
 
 
-def _skipped(clock: Clock, day: dt.date) -> Skipped:
-    name = clock.calendar.holiday_name(day)
-    if day.weekday() >= 5:
-        return Skipped(day, "weekend", name)
-    if name == LOCAL_CLOSURE:
-        return Skipped(day, LOCAL_CLOSURE)
-    return Skipped(day, "bank holiday", name)
-
-
-def _weekend_list(days: Sequence[Skipped]) -> str:
-    """``Sat 13, Sun 14, Sat 20, Sun 21 May``: each month named after its last day."""
-    parts: list[str] = []
-    for i, s in enumerate(days):
-        text = f"{s.on:%a} {s.on.day}"
-        if i + 1 == len(days) or days[i + 1].on.month != s.on.month:
-            text += f" {s.on:%b}"
-        parts.append(text)
-    return ", ".join(parts)
-
-
-def count_working_days(clock: Clock, anchor: dt.date, n: int, direction: Direction) -> list[Line]:
-    """The lines of a count of ``n`` working days from ``anchor`` (day 0), forwards
-    or back."""
-    step = dt.timedelta(days=1 if direction is Direction.AFTER else -1)
-    # Walk day by day: each working day with the non-working days just before it.
-    counted: list[tuple[int, dt.date, list[Skipped]]] = []
-    gap: list[Skipped] = []
-    day = anchor
-    k = 0
-    while k < n:
-        day += step
-        if clock.calendar.is_working_day(day):
-            k += 1
-            counted.append((k, day, gap))
-            gap = []
-        else:
-            gap.append(_skipped(clock, day))
-    lines: list[Line] = []
-    fold: list[tuple[int, dt.date, list[Skipped]]] = []
-
-    def flush() -> None:
-        if not fold:
-            return
-        first, last = fold[0], fold[-1]
-        weekends = [s for _, _, g in fold[1:] for s in g]
-        if len(fold) == 1:
-            lines.append(
-                Line(f"day {first[0]}", _day(first[1]), first[1], first[1], (first[0], first[0]))
-            )
-        else:
-            text = f"days {first[0]}-{last[0]}: {_day(first[1])} to {_day(last[1])}"
-            if weekends:
-                text += f" (skipped {_weekend_list(weekends)})"
-            lines.append(
-                Line("days", text, first[1], last[1], (first[0], last[0]), tuple(weekends))
-            )
-        fold.clear()
-
-    for k, on, before in counted:
-        alone = k in (1, n)
-        if before and (alone or any(s.is_holiday for s in before)):
-            flush()
-            lines.append(
-                Line(
-                    "skipped",
-                    ", ".join(s.text() for s in before),
-                    before[0].on,
-                    before[-1].on,
-                    skipped=tuple(before),
-                )
-            )
-        elif before and not fold:
-            # An ordinary weekend just after a line of its own starts the next fold.
-            fold.append((k, on, before))
-            if alone:
-                flush()
-            continue
-        if alone:
-            flush()
-            text = _day(on) + ("  due" if k == n else "")
-            lines.append(Line(f"day {k}", text, on, on, (k, k)))
-            continue
-        fold.append((k, on, before))
-    flush()
-    return lines
-
-
 def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> Explanation:
     """How ``stage_name``'s due date for ``case`` was reached, and its state on ``as_of``.
 
@@ -262,11 +118,11 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
     if stage.parent is not None and stage.direction is Direction.BEFORE:
         assert parent is not None
         parent_due = next(s.due for s in evaluated.stages if s.stage is parent)
-        lines.append(Line("start", f"{_day(status.starts)}  {reason}", status.starts))
+        lines.append(Line("start", f"{day_text(status.starts)}  {reason}", status.starts))
         lines.append(
             Line(
                 "anchor",
-                f"{_day(parent_due)}  {parent.name} due (day 0, not counted; counting back)",
+                f"{day_text(parent_due)}  {parent.name} due (day 0, not counted; counting back)",
                 parent_due,
             )
         )
@@ -275,19 +131,21 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
         lines.append(
             Line(
                 "anchor",
-                f"{_day(status.starts)}  {start_event} (day 0, not counted; counting back)",
+                f"{day_text(status.starts)}  {start_event} (day 0, not counted; counting back)",
                 status.starts,
             )
         )
         lines += count_working_days(clock, status.starts, stage.length, Direction.BEFORE)
     elif stage.unit is Unit.MONTHS:
-        lines.append(Line("start", f"{_day(status.starts)}  {start_event}", status.starts))
-        lines.append(_months_line(status.starts, stage.length))
-        lines.append(Line("due", _day(status.rule_due), status.rule_due))
+        lines.append(Line("start", f"{day_text(status.starts)}  {start_event}", status.starts))
+        lines.append(months_line(status.starts, stage.length))
+        lines.append(Line("due", day_text(status.rule_due), status.rule_due))
     else:
         lines.append(
             Line(
-                "start", f"{_day(status.starts)}  {start_event} (day 0, not counted)", status.starts
+                "start",
+                f"{day_text(status.starts)}  {start_event} (day 0, not counted)",
+                status.starts,
             )
         )
         lines += count_working_days(clock, status.starts, stage.length, Direction.AFTER)
@@ -315,8 +173,8 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
             lines.append(
                 Line(
                     "extended",
-                    f"{_day(e.on)}  agreed with the Panel: due "
-                    f"{_day(e.until) if e.until else '?'} ({what})"
+                    f"{day_text(e.on)}  agreed with the Panel: due "
+                    f"{day_text(e.until) if e.until else '?'} ({what})"
                     + (f"; {e.note}" if e.note else ""),
                     e.on,
                     e.until,
@@ -326,7 +184,7 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
             lines.append(
                 Line(
                     "due",
-                    f"{_day(status.due)}  agreed (statutory {_day(status.rule_due)})",
+                    f"{day_text(status.due)}  agreed (statutory {day_text(status.rule_due)})",
                     status.due,
                 )
             )
@@ -343,7 +201,7 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
     ]
     for p in proceedings:
         counted = status.delay is not None and p in status.delay.proceedings
-        ended = f"to {_day(p.ended)}" if p.ended else "still running"
+        ended = f"to {day_text(p.ended)}" if p.ended else "still running"
         why = (
             "ran while the stage was running: the lateness is a delay caused by proceedings"
             if counted
@@ -356,7 +214,7 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
         lines.append(
             Line(
                 "proceedings",
-                f"{p.kind} from {_day(p.started)} {ended} ({why})",
+                f"{p.kind} from {day_text(p.started)} {ended} ({why})",
                 p.started,
                 p.ended,
             )
@@ -373,7 +231,7 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
         lines.append(
             Line(
                 "notice",
-                f"{_day(n.on)}  delay notified, {about}: "
+                f"{day_text(n.on)}  delay notified, {about}: "
                 + ("counts for this stage" if counts else "not about this stage"),
                 n.on,
             )
@@ -385,7 +243,11 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
             else ""
         )
         lines.append(
-            Line("done", f"{_day(status.done)}  {stage.met_by}: {status.state}{taken}", status.done)
+            Line(
+                "done",
+                f"{day_text(status.done)}  {stage.met_by}: {status.state}{taken}",
+                status.done,
+            )
         )
     else:
         left = status.working_days_left
@@ -397,7 +259,7 @@ def explain(case: CaseRecord, stage_name: str, clock: Clock, as_of: dt.date) -> 
             if left == 0
             else f"{-left} working days late"
         )
-        lines.append(Line("open", f"on {_day(as_of)}: {status.state}, {when}", as_of))
+        lines.append(Line("open", f"on {day_text(as_of)}: {status.state}, {when}", as_of))
     return Explanation(
         case.ref, stage, stage.rule, start_event, reason, status, tuple(lines), as_of, facts
     )
@@ -437,18 +299,5 @@ def _start_reason(
     if len(copies) > 1 and declared[used].latest_counts:
         latest = in_force(events, used)
         assert latest is not None
-        why = f"{used} recorded {len(copies)} times: the latest recorded, {_day(latest.on)}, counts"
+        why = f"{used} recorded {len(copies)} times: the latest recorded, {day_text(latest.on)}, counts"
     return used, why
-
-
-def _months_line(start: dt.date, months: int) -> Line:
-    target = add_months(start, months)
-    if target.day != start.day:
-        text = (
-            f"+ {months} months: {target:%B %Y} has no day {start.day}, so the count ends on "
-            f"the last day of the month (a short month is clamped: {start.day} {start:%b} + "
-            f"{months} months is {target.day} {target:%b})"
-        )
-    else:
-        text = f"+ {months} months: the same day of the month, {months} months on"
-    return Line("months", text, start, target)

@@ -17,8 +17,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.checks import check_case, check_ref
-from reviewclock.clock import CaseRecord, Clock, EventRecord
+from reviewclock.clock import Clock
 from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
 from reviewclock.render.phrases import count
 from reviewclock.rules import Rulebook

@@ -22,9 +22,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Protocol
 
-from reviewclock.config import MailSettings
 from reviewclock.digest import Digest
 from reviewclock.errors import MailError
+from reviewclock.mailsettings import MailSettings
 from reviewclock.render.formats import digest_html
 from reviewclock.render.phrases import counts_line
 from reviewclock.render.text import digest_text

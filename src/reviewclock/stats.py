@@ -9,7 +9,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reviewclock.clock import CaseRecord, Clock, StageStatus, State
+from reviewclock.casefile import CaseRecord
+from reviewclock.clock import Clock, StageStatus, State
 from reviewclock.dates import check_in_range
 from reviewclock.errors import UsageProblem
 

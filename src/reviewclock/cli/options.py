@@ -198,7 +198,7 @@ ReasonOption = Annotated[
 
 
 def parse_address(text: str) -> str:
-    from reviewclock.config import check_address
+    from reviewclock.mailsettings import check_address
 
     try:
         return check_address(text)
@@ -227,8 +227,8 @@ def outcomes(
     national_review: bool | None,
 ) -> dict[str, Any]:
     """The options that record a decision, checked against the event they are given with."""
+    from reviewclock.casefile import EventRecord
     from reviewclock.checks import check_outcomes
-    from reviewclock.clock import EventRecord
 
     given: dict[str, Any] = {
         k: v

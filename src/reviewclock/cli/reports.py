@@ -315,7 +315,7 @@ def report(
             return
     mail = None
     if email:
-        from reviewclock.config import mail_settings
+        from reviewclock.mailsettings import mail_settings
 
         mail = mail_settings(settings)  # refuse bad mail settings before reading anything
     clock = settings.clock()

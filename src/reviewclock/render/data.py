@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from reviewclock.clock import CaseRecord, CaseStatus, Delay, Proceeding, StageStatus
+from reviewclock.casefile import CaseRecord, Delay, Proceeding
+from reviewclock.clock import CaseStatus, StageStatus
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -12,7 +12,8 @@ import hashlib
 from collections.abc import Iterable
 
 from reviewclock.calendar import WorkingCalendar
-from reviewclock.clock import CaseRecord, CaseStatus
+from reviewclock.casefile import CaseRecord
+from reviewclock.clock import CaseStatus
 from reviewclock.render.phrases import note_for
 
 ALARM_WORKING_DAYS = 2

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewclock.amendment import Moved, StateChanged
-from reviewclock.clock import CaseRecord, CaseStatus, StageStatus, State
+from reviewclock.casefile import CaseRecord
+from reviewclock.clock import CaseStatus, StageStatus, State
 from reviewclock.dates import describe
 from reviewclock.digest import Digest, DigestLine, state_counts
 from reviewclock.rules import Nature, Stage

@@ -15,7 +15,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reviewclock.clock import CaseRecord, CaseStatus, EventRecord, StageStatus, State
+from reviewclock.casefile import CaseRecord, EventRecord
+from reviewclock.clock import CaseStatus, StageStatus, State
 from reviewclock.dates import describe
 from reviewclock.render import visible
 from reviewclock.render.phrases import NO_LONGER, days_text, due_text, note_for, stage_label

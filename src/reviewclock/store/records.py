@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.casefile import CaseRecord, EventRecord
 
 
 @dataclass(frozen=True, slots=True)

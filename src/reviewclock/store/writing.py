@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.checks import (
     check_case,
     check_new_event,
@@ -27,7 +28,7 @@ from reviewclock.checks import (
     check_outcomes,
     check_ref,
 )
-from reviewclock.clock import CaseRecord, Clock, EventRecord
+from reviewclock.clock import Clock
 from reviewclock.dates import RANGE
 from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem
 from reviewclock.store import reading
