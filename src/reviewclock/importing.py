@@ -32,8 +32,8 @@ from reviewclock.transfer import (
     decode,
     outcome_cell,
     read_csv,
-    read_json,
 )
+from reviewclock.transfer_json import read_json
 
 
 class ImportFile(NamedTuple):

@@ -33,11 +33,9 @@ A cell that a spreadsheet would run as a formula (one starting with ``=``,
 ``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading
 ``'``, as OWASP recommends, and that ``'`` is taken off again on import, so
 export, import and export again give the same file. CSV carries no notes and no audit trail;
-JSON (a list of ``show --json`` objects) carries both. A case with corrections
-also carries its whole ``log`` (every row, superseded or not, each correction
-naming the position of the row it corrects, with its reason), and each deleted
-case is an object ``{"deleted": REF, ...}`` after the cases: so a register
-moved through JSON keeps its history.
+JSON (:mod:`reviewclock.transfer_json`) carries both. This module also holds what both
+codecs share: the problems an import reports, decoding the file, and reading a date or an
+outcome from a cell or a JSON value.
 
 Checking an import against the register is :mod:`reviewclock.importing`.
 """
@@ -45,9 +43,7 @@ Checking an import against the register is :mod:`reviewclock.importing`.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -192,7 +188,7 @@ def _case_from_cells(cells: dict[str, str], rules: Rulebook) -> CaseRecord:
     harm = (cells.get("harm") or "").lower() or None
     if harm is not None and harm not in HARMS:
         raise ValueError(f"harm {harm!r} is not death or serious-harm")
-    events = [EventRecord(rules.opening_event, _date("aware", cells["aware"]))]
+    events = [EventRecord(rules.opening_event, date_value("aware", cells["aware"]))]
     for name in rules.recordable_events:
         raw = cells.get(name, "")
         if not raw:
@@ -205,7 +201,7 @@ def _case_from_cells(cells: dict[str, str], rules: Rulebook) -> CaseRecord:
             day, _, rest = entry.partition(" ")
             kind_text, _, until_text = rest.strip().partition(" to ")
             kind = kind_text.strip().lower() or None
-            until = _date(name, until_text.strip()) if until_text.strip() else None
+            until = date_value(name, until_text.strip()) if until_text.strip() else None
             if rule.names_stage is not None:
                 choices = rules.stages_named_by(rule)
                 if kind is None and rule.stage_required:
@@ -220,7 +216,7 @@ def _case_from_cells(cells: dict[str, str], rules: Rulebook) -> CaseRecord:
                     )
                 if rule.extends and until is None:
                     raise ValueError(f"{name} {entry!r} needs the date agreed: '... to DATE'")
-                events.append(EventRecord(name, _date(name, day), kind, until=until))
+                events.append(EventRecord(name, date_value(name, day), kind, until=until))
                 continue
             if until is not None:
                 raise ValueError(f"{name} {entry!r}: only an agreed extension takes 'to DATE'")
@@ -233,7 +229,7 @@ def _case_from_cells(cells: dict[str, str], rules: Rulebook) -> CaseRecord:
                 raise ValueError(f"{name}: {kind!r} is not one of {', '.join(rule.kinds)}")
             if rule.kind_required and kind is None:
                 raise ValueError(f"{name} {entry!r} needs its kind, e.g. '{day} {rule.kinds[0]}'")
-            events.append(EventRecord(name, _date(name, day), kind))
+            events.append(EventRecord(name, date_value(name, day), kind))
     for field, column in OUTCOME_COLUMNS.items():
         raw = cells.get(column, "")
         if not raw:
@@ -242,7 +238,7 @@ def _case_from_cells(cells: dict[str, str], rules: Rulebook) -> CaseRecord:
         index = next((i for i, e in enumerate(events) if e.name == carrier), None)
         if index is None:
             raise ValueError(f"{column} {raw!r} needs a {carrier} date in the same row")
-        events[index] = events[index]._replace(**{field: _outcome(field, raw)})
+        events[index] = events[index]._replace(**{field: outcome_value(field, raw)})
     return CaseRecord(cells["ref"], cells.get("authority") or None, harm, tuple(events))
 
 
@@ -253,7 +249,7 @@ def outcome_cell(value: str | bool) -> str:
     return value
 
 
-def _outcome(field: str, raw: str) -> Any:
+def outcome_value(field: str, raw: str) -> Any:
     """A cell or JSON value of an outcome field, checked; raises ValueError naming it."""
     column = OUTCOME_COLUMNS[field]
     if field == "national_review":
@@ -269,7 +265,9 @@ def _outcome(field: str, raw: str) -> Any:
     return raw
 
 
-def _date(column: str, text: str) -> Any:
+def date_value(column: str, text: str) -> Any:
+    """A cell or JSON value of a date, either way people type it; raises ValueError naming
+    the column or event."""
     try:
         return parse_any_date(text)
     except ValueError as e:
@@ -345,135 +343,3 @@ def csv_lines(
         row += [outcomes.get(field, "") for field in OUTCOME_COLUMNS]
         row += ["; ".join(cells.get(name, [])) for name in extra]
         yield ",".join(_csv_cell(c) for c in row) + "\n"
-
-
-# -- JSON ----------------------------------------------------------------------------------
-
-
-def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]:
-    """Cases from a list of ``show --json`` objects; ``stages`` and ``proceedings`` are
-    worked out again, so only the events count. Who recorded each event, and when, is kept."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        return [], [Problem(e.lineno, "", f"not valid JSON: {e.msg}")]
-    if not isinstance(data, list):
-        return [], [
-            Problem(1, "", "the file must hold a list of cases, as export --format json writes")
-        ]
-    cases: list[Incoming] = []
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for number, item in enumerate(data, start=1):
-        ref = str(item.get("ref") or item.get("deleted") or "") if isinstance(item, dict) else ""
-        try:
-            if isinstance(item, dict) and "deleted" in item:
-                deletion = DeletionRow(
-                    ref,
-                    str(item["reason"]),
-                    int(item["events"]),
-                    str(item["deleted_by"]),
-                    _stamp(item["deleted_at"]),
-                )
-                cases.append(
-                    Incoming(number, CaseRecord(ref, None, None, ()), "case", deletion=deletion)
-                )
-                continue
-            if not isinstance(item, dict) or not ref:
-                raise ValueError("each case needs a 'ref'")
-            if ref in seen:
-                raise ValueError(f"the ref {ref} is also case {seen[ref]}")
-            seen[ref] = number
-            harm = item.get("harm")
-            if harm is not None and harm not in HARMS:
-                raise ValueError(f"harm {harm!r} is not death or serious-harm")
-            events = [_event(ev, rules) for ev in item.get("events") or []]
-            log = _log(item.get("log") or [], rules)
-            if log:
-                events = _current(log)
-                listed = sorted((e.name, e.on, e.kind or "") for e in events)
-                given = sorted(
-                    (e.name, e.on, e.kind or "") for e in (_event(v, rules) for v in item["events"])
-                )
-                if listed != given:
-                    raise ValueError("its events are not those its log leaves current")
-            if not any(e.name == rules.opening_event for e in events):
-                raise ValueError("it has no 'aware' event")
-            case = CaseRecord(ref, item.get("authority"), harm, tuple(events))
-            cases.append(Incoming(number, case, unit="case", log=log))
-        except (ValueError, TypeError, AttributeError, KeyError) as e:
-            problems.append(Problem(number, ref, str(e), unit="case"))
-    return cases, problems
-
-
-def _stamp(text: Any) -> dt.datetime:
-    when = dt.datetime.fromisoformat(str(text))
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
-def _event(ev: Any, rules: Rulebook) -> EventRecord:
-    name = ev.get("event")
-    if name not in rules.events:
-        raise ValueError(f"unknown event {name!r}")
-    at = ev.get("recorded_at")
-    outcomes = {
-        field: _outcome(field, ev[field]) for field in OUTCOMES if ev.get(field) is not None
-    }
-    return EventRecord(
-        name,
-        _date(name, str(ev.get("on", ""))),
-        ev.get("kind"),
-        ev.get("note"),
-        ev.get("recorded_by"),
-        dt.datetime.fromisoformat(at) if at else None,
-        until=_date(name, str(ev["to"])) if ev.get("to") else None,
-        **outcomes,
-    )
-
-
-def _log(rows: Any, rules: Rulebook) -> tuple[LogRow, ...]:
-    out: list[LogRow] = []
-    for position, row in enumerate(rows):
-        amends = row.get("amends")
-        if amends is not None and not (isinstance(amends, int) and 0 <= amends < position):
-            raise ValueError(f"log row {position} corrects {amends!r}, not an earlier row")
-        out.append(LogRow(_event(row, rules), amends, row.get("reason")))
-    return tuple(out)
-
-
-def _current(log: Sequence[LogRow]) -> list[EventRecord]:
-    """The events a log leaves current (no correction points at them), in date order."""
-    corrected = {r.amends for r in log if r.amends is not None}
-    rows = [(r.event.on, i, r.event) for i, r in enumerate(log) if i not in corrected]
-    return [e for _, _, e in sorted(rows, key=lambda t: (t[0], t[1]))]
-
-
-def log_json(log: Sequence[LogRow]) -> list[dict[str, Any]]:
-    """A case's log as export writes it (see the module docstring)."""
-    return [
-        {
-            "event": r.event.name,
-            "on": r.event.on.isoformat(),
-            "kind": r.event.kind,
-            "note": r.event.note,
-            "recorded_by": r.event.recorded_by,
-            "recorded_at": None if r.event.recorded_at is None else r.event.recorded_at.isoformat(),
-            "decision": r.event.decision,
-            "panel_view": r.event.panel_view,
-            "national_review": r.event.national_review,
-            "to": None if r.event.until is None else r.event.until.isoformat(),
-            "amends": r.amends,
-            "reason": r.reason,
-        }
-        for r in log
-    ]
-
-
-def deletion_json(d: DeletionRow) -> dict[str, Any]:
-    return {
-        "deleted": d.ref,
-        "reason": d.reason,
-        "events": d.events,
-        "deleted_by": d.by,
-        "deleted_at": d.at.isoformat(),
-    }

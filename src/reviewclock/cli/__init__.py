@@ -7,19 +7,20 @@ Only :mod:`reviewclock.cli.runtime` knows what "today" is.
 - :mod:`~reviewclock.cli.app`: the app and its error funnel
 - :mod:`~reviewclock.cli.options`: shared options, arguments, parsers and completion
 - :mod:`~reviewclock.cli.runtime`: today, the settings, the register, JSON output
-- :mod:`~reviewclock.cli.cases`, :mod:`~reviewclock.cli.data`,
-  :mod:`~reviewclock.cli.reports`: one module per family of commands
+- :mod:`~reviewclock.cli.cases`, :mod:`~reviewclock.cli.corrections`,
+  :mod:`~reviewclock.cli.data`, :mod:`~reviewclock.cli.reports`: one module per family of
+  commands
 """
 
 from __future__ import annotations
 
-from reviewclock.cli import cases, data, reports
+from reviewclock.cli import cases, corrections, data, reports
 from reviewclock.cli.app import PROG, app
 
 __all__ = ["app", "main"]
 
 # Importing the command modules registers their commands on the app.
-del cases, data, reports
+del cases, corrections, data, reports
 
 
 def main() -> None:

@@ -255,7 +255,7 @@ def export(
             warn_unreadable(bad)
             return
         from reviewclock.render.data import case_dict
-        from reviewclock.transfer import deletion_json, log_json
+        from reviewclock.transfer_json import deletion_json, log_json
 
         # A whole copy carries the history too; a view as of a date is only that view.
         logs, deletions = register.logs() if as_of is None else ({}, [])

@@ -3,10 +3,12 @@
 - :mod:`~reviewclock.store.location`: path, URL and ``~`` (light: no SQLAlchemy);
 - :mod:`~reviewclock.store.engine`: one engine per dialect, and error translation;
 - :mod:`~reviewclock.store.schema`: Alembic revisions applied on either engine;
-- :mod:`~reviewclock.store.reading`: cases, history and the log;
+- :mod:`~reviewclock.store.reading`: cases and which of them are open;
+- :mod:`~reviewclock.store.history`: a case's history, the deletions and the log;
 - :mod:`~reviewclock.store.writing`: each change a unit of work, and how writers are serialised;
 - :mod:`~reviewclock.store.sqlite` and :mod:`~reviewclock.store.postgresql`: each engine's upkeep
   (backup, integrity, file modes, grants);
+- :mod:`~reviewclock.store.upkeep`: backup and what ``doctor`` checks, on either engine;
 - :mod:`~reviewclock.store.register`: :class:`Register`, the one interface the commands use.
 
 Importing this package loads nothing heavy; ``Register`` and friends load on first use.
@@ -18,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from reviewclock.store.engine import current_user, lock_timeout
-    from reviewclock.store.reading import HistoryEntry, unreadable_message
+    from reviewclock.store.history import HistoryEntry
+    from reviewclock.store.reading import unreadable_message
     from reviewclock.store.records import describe_record
     from reviewclock.store.register import Register
     from reviewclock.store.schema import known_revisions
@@ -35,7 +38,7 @@ __all__ = [
 
 _HOMES = {
     "Register": "reviewclock.store.register",
-    "HistoryEntry": "reviewclock.store.reading",
+    "HistoryEntry": "reviewclock.store.history",
     "current_user": "reviewclock.store.engine",
     "lock_timeout": "reviewclock.store.engine",
     "known_revisions": "reviewclock.store.schema",

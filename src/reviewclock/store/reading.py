@@ -1,17 +1,17 @@
-"""Reading the register: cases (with their current events), history, sent digests, the log.
+"""Reading the register: cases with their current events, and which cases are open.
 
 Ordinary reads use SQL that both engines run, with named parameters. The read
 that a status makes of every case goes through the driver's own cursor, for
 speed (stdlib sqlite3 on SQLite, psycopg on PostgreSQL); only its parameter
 marks differ. SQLite hands back dates and times as ISO text, PostgreSQL as
 ``date`` and ``timestamptz`` values: :func:`day` and :func:`utc` accept both.
+A case's past (history, deletions, the log) is read in :mod:`~reviewclock.store.history`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
@@ -20,33 +20,12 @@ from reviewclock.errors import CaseNotFound, RegisterError
 from reviewclock.rules import Rulebook, Stage
 from reviewclock.store.db import Db
 from reviewclock.store.location import POSTGRESQL
-from reviewclock.store.records import DeletionRow, LogRow
 
 AUDIT_COLUMNS = ", note, recorded_by, recorded_at"
 OUTCOME_SQL = "decision, panel_view, national_review"
 """What an event records besides its date (``rules.OUTCOMES``), in this order."""
 CURRENT = "id NOT IN (SELECT amends FROM events WHERE amends IS NOT NULL)"
 """The events that count: those no amendment has corrected."""
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One line of a case's history."""
-
-    action: str
-    """``recorded``, ``amended`` or ``deleted``."""
-    event: str
-    old: dt.date | None
-    new: dt.date | None
-    kind: str | None
-    note: str | None
-    by: str
-    at: dt.datetime
-    reason: str | None
-    outcome: str | None = None
-    """What the row records besides its date, in words (``decision lcspr``)."""
-    old_outcome: str | None = None
-    """For an amendment: the same, on the row it corrects."""
 
 
 def outcomes(values: Sequence[Any]) -> dict[str, Any]:
@@ -329,6 +308,15 @@ def active_case_ids(
     return sorted({int(r[0]) for r in later} | set(open_case_ids(db, stages, on, rules)))
 
 
+def event_counts(db: Db, cid: Any) -> tuple[int, int]:
+    """(events as corrected, corrections) of a case: each correction is a row of its
+    own beside the row it corrects, which no longer counts as an event."""
+    total, corrections = next(
+        iter(db.rows("SELECT count(*), count(amends) FROM events WHERE case_id = :id", {"id": cid}))
+    )
+    return int(total) - int(corrections), int(corrections)
+
+
 def plan_order(rows: Iterable[Any]) -> dict[int, int]:
     """Each row's place in the order its kind of event was recorded (plans, agreed
     extensions: the events whose latest recording counts), from rows of
@@ -417,105 +405,3 @@ def _merge(
                     bad[ref] = unreadable
                 continue
         yield cid, CaseRecord(ref, authority, harm, tuple(events))
-
-
-def history(db: Db, ref: str, where: str) -> list[HistoryEntry]:
-    """Every record, correction and deletion for ``ref``, oldest first."""
-    rows = list(
-        db.rows(
-            "SELECT e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by, e.recorded_at,"
-            f" e.amends, e.reason, {OUTCOME_SQL} FROM events e JOIN cases c ON c.id = e.case_id"
-            " WHERE c.ref = :ref ORDER BY e.recorded_at, e.id",
-            {"ref": ref},
-        )
-    )
-    gone = deletions(db, ref)
-    if not rows and not gone:
-        raise CaseNotFound(
-            f"no case {ref!r} in the register {where}, and none was deleted; "
-            "'reviewclock status --all' lists the cases"
-        )
-    dates = {r[0]: r[2] for r in rows}
-    recorded = {r[0]: outcomes(r[9:]) for r in rows}
-    out = [
-        HistoryEntry(
-            action="amended" if amends else "recorded",
-            event=name,
-            old=None if amends is None or amends not in dates else day(dates[amends]),
-            new=day(on),
-            kind=kind,
-            note=note,
-            by=by,
-            at=utc(at),
-            reason=reason,
-            outcome=EventRecord(name, day(on), **recorded[row_id]).outcome,
-            old_outcome=None
-            if amends is None or amends not in recorded
-            else EventRecord(name, day(on), **recorded[amends]).outcome,
-        )
-        for row_id, name, on, kind, note, by, at, amends, reason, *_ in rows
-    ]
-    out += [
-        HistoryEntry(
-            "deleted", "case", None, None, None, f"{d.events} events", d.by, d.at, d.reason
-        )
-        for d in gone
-    ]
-    return sorted(out, key=lambda h: h.at)
-
-
-def deletions(db: Db, ref: str | None = None) -> list[DeletionRow]:
-    """The deletions recorded (for one ref, or all), oldest first."""
-    sql = "SELECT ref, reason, events, deleted_by, deleted_at FROM deletions"
-    params: dict[str, str] = {}
-    if ref is not None:
-        sql += " WHERE ref = :ref"
-        params["ref"] = ref
-    rows = db.rows(sql + " ORDER BY id", params)
-    return [DeletionRow(r, why, int(n), by, utc(at)) for r, why, n, by, at in rows]
-
-
-def logs(db: Db) -> dict[str, tuple[LogRow, ...]]:
-    """The whole event log of each case that has a correction, rows in the order written."""
-    rows = db.rows(
-        "SELECT c.ref, e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by,"
-        f" e.recorded_at, e.amends, e.reason, e.agreed_to, {OUTCOME_SQL}"
-        " FROM events e JOIN cases c ON c.id = e.case_id"
-        " WHERE e.case_id IN (SELECT case_id FROM events WHERE amends IS NOT NULL)"
-        " ORDER BY c.id, e.id"
-    )
-    out: dict[str, list[LogRow]] = {}
-    position: dict[int, int] = {}
-    for ref, row_id, name, on, kind, note, by, at, amends, reason, agreed, *recorded in rows:
-        log = out.setdefault(ref, [])
-        position[row_id] = len(log)
-        event = EventRecord(
-            name,
-            day(on),
-            kind,
-            note,
-            by,
-            utc(at),
-            until=None if agreed is None else day(agreed),
-            **outcomes(recorded),
-        )
-        log.append(LogRow(event, None if amends is None else position[amends], reason))
-    return {ref: tuple(log) for ref, log in out.items()}
-
-
-def event_counts(db: Db, cid: Any) -> tuple[int, int]:
-    """(events as corrected, corrections) of a case: each correction is a row of its
-    own beside the row it corrects, which no longer counts as an event."""
-    total, corrections = next(
-        iter(db.rows("SELECT count(*), count(amends) FROM events WHERE case_id = :id", {"id": cid}))
-    )
-    return int(total) - int(corrections), int(corrections)
-
-
-def digest_sent(db: Db, digest_date: dt.date, fingerprint: str) -> Any:
-    rows = db.rows(
-        "SELECT sent_at, recipients FROM sent_digests"
-        " WHERE digest_date = :day AND fingerprint = :fingerprint ORDER BY id LIMIT 1",
-        {"day": digest_date, "fingerprint": fingerprint},
-    )
-    return next(iter(rows), None)

@@ -12,21 +12,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reviewclock import interruption
 from reviewclock.clock import CaseRecord, Clock, EventRecord
-from reviewclock.dates import RANGE
-from reviewclock.errors import RegisterError, ReviewclockError, UsageProblem
-from reviewclock.migrations import HEAD
+from reviewclock.errors import RegisterError, UsageProblem
 from reviewclock.rules import Stage
-from reviewclock.store import reading, schema, writing
+from reviewclock.store import history, reading, schema, upkeep, writing
 from reviewclock.store.db import Core, Db, Lite, connect_sqlite
 from reviewclock.store.engine import lock_timeout, translated
+from reviewclock.store.history import HistoryEntry
 from reviewclock.store.location import POSTGRESQL, LocationError, locate
-from reviewclock.store.reading import HistoryEntry
 from reviewclock.store.records import DeletionRow, LogRow
 from reviewclock.store.writing import Planner
 
@@ -164,7 +161,9 @@ class Register:
                         if transaction.is_active:
                             transaction.rollback()
 
-                    with _committed(Core(conn), pg_changed, transaction.commit, pg_rollback) as db:
+                    with writing.committed(
+                        Core(conn), pg_changed, transaction.commit, pg_rollback
+                    ) as db:
                         yield db
                 return
             lite = self._sqlite()
@@ -175,7 +174,7 @@ class Register:
                 if self._lite is lite and lite.in_transaction:
                     lite.execute("ROLLBACK")
 
-            with _committed(
+            with writing.committed(
                 Lite(lite),
                 lambda: lite.total_changes != changes,
                 lambda: lite.execute("COMMIT"),
@@ -395,19 +394,19 @@ class Register:
     def history(self, ref: str) -> list[HistoryEntry]:
         """Every record, correction and deletion for ``ref``, oldest first."""
         with self._read() as conn:
-            return reading.history(conn, ref, self.location)
+            return history.history(conn, ref, self.location)
 
     def logs(self) -> tuple[dict[str, tuple[LogRow, ...]], list[DeletionRow]]:
         """The full log of every case with a correction, and every deletion: what a JSON
         export needs, beyond the current events, to rebuild the register elsewhere."""
         with self._read() as conn:
-            return reading.logs(conn), reading.deletions(conn)
+            return history.logs(conn), history.deletions(conn)
 
     def digest_sent(self, digest_date: dt.date, fingerprint: str) -> tuple[str, str] | None:
         """When (UTC, to the second) and to whom this exact digest was already sent for
         ``digest_date``, if it was."""
         with self._read() as conn:
-            row = reading.digest_sent(conn, digest_date, fingerprint)
+            row = history.digest_sent(conn, digest_date, fingerprint)
         if row is None:
             return None
         return reading.utc(row[0]).strftime("%Y-%m-%d %H:%M:%S"), str(row[1])
@@ -421,13 +420,7 @@ class Register:
         ``pg_dump --format=custom``.
         """
         with self._read() as conn:
-            if isinstance(conn, Core):
-                from reviewclock.store import postgresql
-
-                return postgresql.backup(conn.conn, self.where, dest)
-            from reviewclock.store import sqlite
-
-            return sqlite.backup(conn.conn, dest)
+            return upkeep.backup(conn, self.where, dest)
 
     def problems(self, today: dt.date) -> list[str]:
         """What is wrong with the register, for ``reviewclock doctor``; empty when all is well.
@@ -435,59 +428,6 @@ class Register:
         SQLite: integrity and file modes. PostgreSQL: tables readable by PUBLIC
         (there are no files to check). Both: schema revision and contradictions.
         """
-        from reviewclock.checks import check_case
-
-        found: list[str] = []
         with self._read() as conn:
-            if isinstance(conn, Core):
-                from reviewclock.store import postgresql
-
-                found += postgresql.problems(conn.conn)
-            else:
-                from reviewclock.store import sqlite
-
-                found += sqlite.problems(conn.conn, self.path)
-            version = schema.revision(conn, schema.tables(conn, self.dialect))
-            bad: dict[str, str] = {}
-            cases = [
-                case for _, case in reading.cases(conn, audit=False, rules=self.rules, bad=bad)
-            ]
-        if version != HEAD:
-            found.append(f"schema revision {version}, expected {HEAD}")
-        for case in cases:
-            try:
-                check_case(case.ref, case.events, today, self.clock)
-            except ReviewclockError as e:
-                found.append(f"{case.ref}: {e}")
-        found += [
-            f"{ref}: holds the date {stored!r}, outside the dates reviewclock supports ({RANGE});"
-            f" correct it with 'reviewclock amend {ref} EVENT --on DATE --reason TEXT'"
-            for ref, stored in bad.items()
-        ]
-        return found
-
-
-@contextlib.contextmanager
-def _committed(
-    db: Db,
-    changed: Callable[[], bool],
-    commit: Callable[[], object],
-    rollback: Callable[[], None],
-) -> Iterator[Db]:
-    """Run a write transaction's body on ``db``, then commit it. The commit and the note that
-    a change was saved happen with Ctrl-C held back, so an interrupt says truly whether
-    anything was written; on any failure (or interrupt) nothing is kept."""
-    try:
-        yield db
-        did = changed()
-        if did:
-            interruption.pause("before-commit")
-        with interruption.held():
-            commit()
-            if did:
-                interruption.mark_saved()
-    except BaseException:
-        rollback()
-        raise
-    if did:
-        interruption.pause("after-commit")
+            found, cases, bad = upkeep.survey(conn, self.where, self.clock)
+        return found + upkeep.case_problems(cases, bad, today, self.clock)

@@ -1,0 +1,141 @@
+"""Correcting the register after the fact, and the trail it leaves: amend, history, delete.
+
+Nothing recorded is lost: a correction is kept beside the record it corrects, and a
+deletion is itself recorded, so ``history`` shows both. The commands that work on a case
+as it stands are :mod:`reviewclock.cli.cases`; these are registered after them, so
+``--help`` lists amend, history and delete after status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from reviewclock.cli.app import app
+from reviewclock.cli.options import (
+    DbOption,
+    DecisionOption,
+    EventArgument,
+    NationalReviewOption,
+    PanelViewOption,
+    ReasonOption,
+    RefArgument,
+    examples,
+    outcomes,
+    parse_date,
+)
+from reviewclock.cli.runtime import london_now, open_register, user_settings
+from reviewclock.errors import UsageProblem
+from reviewclock.render.phrases import count
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock amend BSCP-2024-07 notified --on 2024-04-04 --reason 'typed 5th, sent 4th'",
+        "reviewclock amend BSCP-2024-07 publication-planned --was 2025-03-03 --on 2025-03-10 \\",
+        "    --reason 'date on the plan was wrong'",
+        "reviewclock amend BSCP-2024-07 rapid-review-sent --decision lcspr \\",
+        "    --reason 'partners decided on 24 April; typed as no-lcspr'",
+    ),
+)
+def amend(
+    ref: RefArgument,
+    event: EventArgument,
+    reason: ReasonOption,
+    on: Annotated[
+        dt.date | None,
+        typer.Option(parser=parse_date, metavar="DATE", help="The correct date (YYYY-MM-DD)."),
+    ] = None,
+    decision: DecisionOption = None,
+    panel_view: PanelViewOption = None,
+    national_review: NationalReviewOption = None,
+    was: Annotated[
+        dt.date | None,
+        typer.Option(
+            parser=parse_date,
+            metavar="DATE",
+            help="For an event recorded more than once: the date of the record to correct.",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Correct a recorded event: its date, or the decision it records.
+
+    The old record is kept and the correction is added beside it, with who
+    made it, when and why; 'reviewclock history REF' shows both. The deadlines
+    are worked out again, and the ones that moved are listed. A rapid
+    review's decision (--decision) and the Panel's view (--panel-view,
+    --national-review) are corrected the same way.
+    """
+    settings = user_settings()
+    now = london_now()
+    today = now.date()
+    clock = settings.clock()
+    given = outcomes(clock.rules, event, decision, panel_view, national_review)
+    with open_register(db, settings, clock=clock) as register:
+        before, after = register.amend(
+            ref, event, on, reason=reason, was=was, today=today, now=now, outcomes=given
+        )
+    from reviewclock.amendment import changes
+    from reviewclock.render.phrases import changes_lines
+    from reviewclock.store import describe_record
+
+    now_recorded = next(
+        (e for e in after.events if e.name == event and e not in before.events),
+        None,
+    )
+    shown = describe_record(now_recorded) if now_recorded else "as before"
+    print(f"Amended {event} for {ref}: now {shown}.")
+    moved, changed = changes(
+        clock.evaluate(before.events, today), clock.evaluate(after.events, today)
+    )
+    for line in changes_lines(moved, changed):
+        print(line)
+
+
+@app.command(epilog=examples("reviewclock history BSCP-2024-07"))
+def history(ref: RefArgument, db: DbOption = None) -> None:
+    """Every recorded and amended event of a case: old and new date, who, when and why.
+
+    Times are London times. A deleted case still shows its deletion.
+    """
+    from reviewclock.render.terminal import print_history
+
+    with open_register(db, user_settings()) as register:
+        entries = register.history(ref)
+    print_history(ref, entries)
+
+
+@app.command(
+    epilog=examples(
+        "reviewclock delete BSCP-2024-99 --reason 'entered twice; the case is BSCP-2024-98'",
+        "reviewclock delete BSCP-2024-99 --reason 'test entry' --yes    # no question, for scripts",
+    ),
+)
+def delete(
+    ref: RefArgument,
+    reason: ReasonOption,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a case and all its events, after a confirmation.
+
+    The deletion itself (reference, reason, who and when) stays in the history.
+    """
+    if not reason.strip():
+        raise UsageProblem("give the reason for the deletion with --reason TEXT")
+    settings = user_settings()
+    with open_register(db, settings) as register:
+        events, corrections = register.event_counts(ref)
+        what = count(events, "event") + (
+            f" (and {count(corrections, 'correction')})" if corrections else ""
+        )
+        if not yes:
+            typer.confirm(f"Delete {ref} and its {what}? This cannot be undone", abort=True)
+        events, corrections = register.delete(ref, reason=reason, now=london_now())
+    what = count(events, "event") + (
+        f" (and {count(corrections, 'correction')})" if corrections else ""
+    )
+    print(f"Deleted {ref} and its {what}. The deletion is in its history.")

@@ -1,0 +1,129 @@
+"""Reading a case's past: its history, the deletions, the log of corrected cases, and the
+digests already sent. These reads are for people looking back (``history``, ``export``), not
+for the clock: the cases themselves are read in :mod:`~reviewclock.store.reading`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from reviewclock.clock import EventRecord
+from reviewclock.errors import CaseNotFound
+from reviewclock.store.db import Db
+from reviewclock.store.reading import OUTCOME_SQL, day, outcomes, utc
+from reviewclock.store.records import DeletionRow, LogRow
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One line of a case's history."""
+
+    action: str
+    """``recorded``, ``amended`` or ``deleted``."""
+    event: str
+    old: dt.date | None
+    new: dt.date | None
+    kind: str | None
+    note: str | None
+    by: str
+    at: dt.datetime
+    reason: str | None
+    outcome: str | None = None
+    """What the row records besides its date, in words (``decision lcspr``)."""
+    old_outcome: str | None = None
+    """For an amendment: the same, on the row it corrects."""
+
+
+def history(db: Db, ref: str, where: str) -> list[HistoryEntry]:
+    """Every record, correction and deletion for ``ref``, oldest first."""
+    rows = list(
+        db.rows(
+            "SELECT e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by, e.recorded_at,"
+            f" e.amends, e.reason, {OUTCOME_SQL} FROM events e JOIN cases c ON c.id = e.case_id"
+            " WHERE c.ref = :ref ORDER BY e.recorded_at, e.id",
+            {"ref": ref},
+        )
+    )
+    gone = deletions(db, ref)
+    if not rows and not gone:
+        raise CaseNotFound(
+            f"no case {ref!r} in the register {where}, and none was deleted; "
+            "'reviewclock status --all' lists the cases"
+        )
+    dates = {r[0]: r[2] for r in rows}
+    recorded = {r[0]: outcomes(r[9:]) for r in rows}
+    out = [
+        HistoryEntry(
+            action="amended" if amends else "recorded",
+            event=name,
+            old=None if amends is None or amends not in dates else day(dates[amends]),
+            new=day(on),
+            kind=kind,
+            note=note,
+            by=by,
+            at=utc(at),
+            reason=reason,
+            outcome=EventRecord(name, day(on), **recorded[row_id]).outcome,
+            old_outcome=None
+            if amends is None or amends not in recorded
+            else EventRecord(name, day(on), **recorded[amends]).outcome,
+        )
+        for row_id, name, on, kind, note, by, at, amends, reason, *_ in rows
+    ]
+    out += [
+        HistoryEntry(
+            "deleted", "case", None, None, None, f"{d.events} events", d.by, d.at, d.reason
+        )
+        for d in gone
+    ]
+    return sorted(out, key=lambda h: h.at)
+
+
+def deletions(db: Db, ref: str | None = None) -> list[DeletionRow]:
+    """The deletions recorded (for one ref, or all), oldest first."""
+    sql = "SELECT ref, reason, events, deleted_by, deleted_at FROM deletions"
+    params: dict[str, str] = {}
+    if ref is not None:
+        sql += " WHERE ref = :ref"
+        params["ref"] = ref
+    rows = db.rows(sql + " ORDER BY id", params)
+    return [DeletionRow(r, why, int(n), by, utc(at)) for r, why, n, by, at in rows]
+
+
+def logs(db: Db) -> dict[str, tuple[LogRow, ...]]:
+    """The whole event log of each case that has a correction, rows in the order written."""
+    rows = db.rows(
+        "SELECT c.ref, e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by,"
+        f" e.recorded_at, e.amends, e.reason, e.agreed_to, {OUTCOME_SQL}"
+        " FROM events e JOIN cases c ON c.id = e.case_id"
+        " WHERE e.case_id IN (SELECT case_id FROM events WHERE amends IS NOT NULL)"
+        " ORDER BY c.id, e.id"
+    )
+    out: dict[str, list[LogRow]] = {}
+    position: dict[int, int] = {}
+    for ref, row_id, name, on, kind, note, by, at, amends, reason, agreed, *recorded in rows:
+        log = out.setdefault(ref, [])
+        position[row_id] = len(log)
+        event = EventRecord(
+            name,
+            day(on),
+            kind,
+            note,
+            by,
+            utc(at),
+            until=None if agreed is None else day(agreed),
+            **outcomes(recorded),
+        )
+        log.append(LogRow(event, None if amends is None else position[amends], reason))
+    return {ref: tuple(log) for ref, log in out.items()}
+
+
+def digest_sent(db: Db, digest_date: dt.date, fingerprint: str) -> Any:
+    rows = db.rows(
+        "SELECT sent_at, recipients FROM sent_digests"
+        " WHERE digest_date = :day AND fingerprint = :fingerprint ORDER BY id LIMIT 1",
+        {"day": digest_date, "fingerprint": fingerprint},
+    )
+    return next(iter(rows), None)

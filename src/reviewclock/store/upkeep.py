@@ -1,0 +1,77 @@
+"""Looking after the register: a backup copy, and what ``reviewclock doctor`` finds wrong.
+
+Each engine's own upkeep (the copy itself, integrity, file modes, grants) lives in
+:mod:`~reviewclock.store.sqlite` and :mod:`~reviewclock.store.postgresql`, loaded only
+when that engine is in use. This module picks between them, and adds what both engines
+share: the schema revision, and cases that contradict themselves or hold a date
+reviewclock cannot read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from reviewclock.clock import CaseRecord, Clock
+from reviewclock.dates import RANGE
+from reviewclock.errors import ReviewclockError
+from reviewclock.migrations import HEAD
+from reviewclock.store import reading, schema
+from reviewclock.store.db import Core, Db
+from reviewclock.store.location import Location
+
+
+def backup(db: Db, where: Location, dest: Path) -> int:
+    """Copy the register read through ``db`` to a new private file ``dest``; returns the
+    cases copied. SQLite: the online backup API, checked for integrity. PostgreSQL:
+    ``pg_dump --format=custom``."""
+    if isinstance(db, Core):
+        from reviewclock.store import postgresql
+
+        return postgresql.backup(db.conn, where, dest)
+    from reviewclock.store import sqlite
+
+    return sqlite.backup(db.conn, dest)
+
+
+def survey(
+    db: Db, where: Location, clock: Clock
+) -> tuple[list[str], list[CaseRecord], dict[str, str]]:
+    """What one read of the register finds: the engine's problems and a stale schema (in
+    words), every readable case, and the cases left unread (ref -> the date they hold)."""
+    found: list[str] = []
+    if isinstance(db, Core):
+        from reviewclock.store import postgresql
+
+        found += postgresql.problems(db.conn)
+    else:
+        from reviewclock.store import sqlite
+
+        found += sqlite.problems(db.conn, where.path)
+    version = schema.revision(db, schema.tables(db, where.dialect))
+    bad: dict[str, str] = {}
+    cases = [case for _, case in reading.cases(db, audit=False, rules=clock.rules, bad=bad)]
+    if version != HEAD:
+        found.append(f"schema revision {version}, expected {HEAD}")
+    return found, cases, bad
+
+
+def case_problems(
+    cases: list[CaseRecord], bad: dict[str, str], today: dt.date, clock: Clock
+) -> list[str]:
+    """Each case that contradicts itself as of ``today``, then each that holds a date
+    outside the supported range, with how to correct it."""
+    from reviewclock.checks import check_case
+
+    found: list[str] = []
+    for case in cases:
+        try:
+            check_case(case.ref, case.events, today, clock)
+        except ReviewclockError as e:
+            found.append(f"{case.ref}: {e}")
+    found += [
+        f"{ref}: holds the date {stored!r}, outside the dates reviewclock supports ({RANGE});"
+        f" correct it with 'reviewclock amend {ref} EVENT --on DATE --reason TEXT'"
+        for ref, stored in bad.items()
+    ]
+    return found

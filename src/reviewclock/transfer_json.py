@@ -1,0 +1,152 @@
+"""Import and export as JSON: the register as a list of ``show --json`` objects.
+
+JSON carries what CSV cannot: notes and the audit trail (who recorded each event, and
+when). A case with corrections also carries its whole ``log`` (every row, superseded or
+not, each correction naming the position of the row it corrects, with its reason), and
+each deleted case is an object ``{"deleted": REF, ...}`` after the cases: so a register
+moved through JSON keeps its history.
+
+Pure: these functions read and write text; the register does the storing. What the two
+codecs share (problems, dates, outcomes) is in :mod:`reviewclock.transfer`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.rules import HARMS, OUTCOMES, Rulebook
+from reviewclock.store.records import DeletionRow, LogRow
+from reviewclock.transfer import Incoming, Problem, date_value, outcome_value
+
+
+def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]:
+    """Cases from a list of ``show --json`` objects; ``stages`` and ``proceedings`` are
+    worked out again, so only the events count. Who recorded each event, and when, is kept."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        return [], [Problem(e.lineno, "", f"not valid JSON: {e.msg}")]
+    if not isinstance(data, list):
+        return [], [
+            Problem(1, "", "the file must hold a list of cases, as export --format json writes")
+        ]
+    cases: list[Incoming] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for number, item in enumerate(data, start=1):
+        ref = str(item.get("ref") or item.get("deleted") or "") if isinstance(item, dict) else ""
+        try:
+            if isinstance(item, dict) and "deleted" in item:
+                deletion = DeletionRow(
+                    ref,
+                    str(item["reason"]),
+                    int(item["events"]),
+                    str(item["deleted_by"]),
+                    _stamp(item["deleted_at"]),
+                )
+                cases.append(
+                    Incoming(number, CaseRecord(ref, None, None, ()), "case", deletion=deletion)
+                )
+                continue
+            if not isinstance(item, dict) or not ref:
+                raise ValueError("each case needs a 'ref'")
+            if ref in seen:
+                raise ValueError(f"the ref {ref} is also case {seen[ref]}")
+            seen[ref] = number
+            harm = item.get("harm")
+            if harm is not None and harm not in HARMS:
+                raise ValueError(f"harm {harm!r} is not death or serious-harm")
+            events = [_event(ev, rules) for ev in item.get("events") or []]
+            log = _log(item.get("log") or [], rules)
+            if log:
+                events = _current(log)
+                listed = sorted((e.name, e.on, e.kind or "") for e in events)
+                given = sorted(
+                    (e.name, e.on, e.kind or "") for e in (_event(v, rules) for v in item["events"])
+                )
+                if listed != given:
+                    raise ValueError("its events are not those its log leaves current")
+            if not any(e.name == rules.opening_event for e in events):
+                raise ValueError("it has no 'aware' event")
+            case = CaseRecord(ref, item.get("authority"), harm, tuple(events))
+            cases.append(Incoming(number, case, unit="case", log=log))
+        except (ValueError, TypeError, AttributeError, KeyError) as e:
+            problems.append(Problem(number, ref, str(e), unit="case"))
+    return cases, problems
+
+
+def _stamp(text: Any) -> dt.datetime:
+    when = dt.datetime.fromisoformat(str(text))
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _event(ev: Any, rules: Rulebook) -> EventRecord:
+    name = ev.get("event")
+    if name not in rules.events:
+        raise ValueError(f"unknown event {name!r}")
+    at = ev.get("recorded_at")
+    outcomes = {
+        field: outcome_value(field, ev[field]) for field in OUTCOMES if ev.get(field) is not None
+    }
+    return EventRecord(
+        name,
+        date_value(name, str(ev.get("on", ""))),
+        ev.get("kind"),
+        ev.get("note"),
+        ev.get("recorded_by"),
+        dt.datetime.fromisoformat(at) if at else None,
+        until=date_value(name, str(ev["to"])) if ev.get("to") else None,
+        **outcomes,
+    )
+
+
+def _log(rows: Any, rules: Rulebook) -> tuple[LogRow, ...]:
+    out: list[LogRow] = []
+    for position, row in enumerate(rows):
+        amends = row.get("amends")
+        if amends is not None and not (isinstance(amends, int) and 0 <= amends < position):
+            raise ValueError(f"log row {position} corrects {amends!r}, not an earlier row")
+        out.append(LogRow(_event(row, rules), amends, row.get("reason")))
+    return tuple(out)
+
+
+def _current(log: Sequence[LogRow]) -> list[EventRecord]:
+    """The events a log leaves current (no correction points at them), in date order."""
+    corrected = {r.amends for r in log if r.amends is not None}
+    rows = [(r.event.on, i, r.event) for i, r in enumerate(log) if i not in corrected]
+    return [e for _, _, e in sorted(rows, key=lambda t: (t[0], t[1]))]
+
+
+def log_json(log: Sequence[LogRow]) -> list[dict[str, Any]]:
+    """A case's log as export writes it (see the module docstring)."""
+    return [
+        {
+            "event": r.event.name,
+            "on": r.event.on.isoformat(),
+            "kind": r.event.kind,
+            "note": r.event.note,
+            "recorded_by": r.event.recorded_by,
+            "recorded_at": None if r.event.recorded_at is None else r.event.recorded_at.isoformat(),
+            "decision": r.event.decision,
+            "panel_view": r.event.panel_view,
+            "national_review": r.event.national_review,
+            "to": None if r.event.until is None else r.event.until.isoformat(),
+            "amends": r.amends,
+            "reason": r.reason,
+        }
+        for r in log
+    ]
+
+
+def deletion_json(d: DeletionRow) -> dict[str, Any]:
+    return {
+        "deleted": d.ref,
+        "reason": d.reason,
+        "events": d.events,
+        "deleted_by": d.by,
+        "deleted_at": d.at.isoformat(),
+    }
