@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import socket
@@ -213,9 +214,10 @@ def test_skip_non_working_days(smtp: tuple[Sink, dict[str, str]], db: str) -> No
     assert r.exit_code == 0 and len(sink.messages) == 1
 
 
-@pytest.fixture
-def tls_smtp(tmp_path: Path) -> Iterator[tuple[Sink, dict[str, str]]]:
-    """A server that insists on STARTTLS and a login, with a certificate from a test CA."""
+@contextlib.contextmanager
+def _tls_server(tmp_path: Path, tls: str) -> Iterator[tuple[Sink, dict[str, str]]]:
+    """A server with a certificate from a test CA that insists on a login: ``starttls``
+    (TLS after STARTTLS, which it requires) or ``ssl`` (TLS from the first byte)."""
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -233,28 +235,40 @@ def tls_smtp(tmp_path: Path) -> Iterator[tuple[Sink, dict[str, str]]]:
 
     sink = Sink()
     port = free_port()
+    if tls == "starttls":
+        options: dict[str, Any] = {
+            "tls_context": server_ctx,
+            "require_starttls": True,
+            "auth_require_tls": True,
+        }
+    else:
+        # aiosmtpd counts only STARTTLS as TLS here; on SMTPS every byte is encrypted.
+        options = {"ssl_context": server_ctx, "auth_require_tls": False}
     controller = Controller(
-        sink,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=server_ctx,
-        require_starttls=True,
-        authenticator=authenticator,
-        auth_require_tls=True,
+        sink, hostname="127.0.0.1", port=port, authenticator=authenticator, **options
     )
     controller.start()
     env = {
         "REVIEWCLOCK_SMTP_HOST": "127.0.0.1",
         "REVIEWCLOCK_SMTP_PORT": str(port),
-        "REVIEWCLOCK_SMTP_TLS": "starttls",
+        "REVIEWCLOCK_SMTP_TLS": tls,
         "REVIEWCLOCK_SMTP_USER": "bsu",
         "REVIEWCLOCK_SMTP_PASSWORD": "s3cret-pass",
         "REVIEWCLOCK_MAIL_FROM": "bsu@northshire.example",
         "REVIEWCLOCK_SMTP_TIMEOUT": "5",
         "SSL_CERT_FILE": str(ca_file),
     }
-    yield sink, env
-    controller.stop()
+    try:
+        yield sink, env
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def tls_smtp(tmp_path: Path) -> Iterator[tuple[Sink, dict[str, str]]]:
+    """A server that insists on STARTTLS and a login, with a certificate from a test CA."""
+    with _tls_server(tmp_path, "starttls") as server:
+        yield server
 
 
 def test_starttls_with_login(tls_smtp: tuple[Sink, dict[str, str]], db: str) -> None:
@@ -284,45 +298,8 @@ def test_untrusted_certificate_fails(tls_smtp: tuple[Sink, dict[str, str]], db: 
 @pytest.fixture
 def ssl_smtp(tmp_path: Path) -> Iterator[tuple[Sink, dict[str, str]]]:
     """A server that speaks TLS from the first byte (SMTPS, ``tls = "ssl"``), with a login."""
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(server_ctx)
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-
-    def authenticator(
-        server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
-    ) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and (
-            auth_data.login == b"bsu" and auth_data.password == b"s3cret-pass"
-        )
-        return AuthResult(success=ok, handled=False)
-
-    sink = Sink()
-    port = free_port()
-    controller = Controller(
-        sink,
-        hostname="127.0.0.1",
-        port=port,
-        ssl_context=server_ctx,
-        authenticator=authenticator,
-        # aiosmtpd counts only STARTTLS as TLS here; on SMTPS every byte is encrypted.
-        auth_require_tls=False,
-    )
-    controller.start()
-    env = {
-        "REVIEWCLOCK_SMTP_HOST": "127.0.0.1",
-        "REVIEWCLOCK_SMTP_PORT": str(port),
-        "REVIEWCLOCK_SMTP_TLS": "ssl",
-        "REVIEWCLOCK_SMTP_USER": "bsu",
-        "REVIEWCLOCK_SMTP_PASSWORD": "s3cret-pass",
-        "REVIEWCLOCK_MAIL_FROM": "bsu@northshire.example",
-        "REVIEWCLOCK_SMTP_TIMEOUT": "5",
-        "SSL_CERT_FILE": str(ca_file),
-    }
-    yield sink, env
-    controller.stop()
+    with _tls_server(tmp_path, "ssl") as server:
+        yield server
 
 
 def test_ssl_from_the_first_byte_with_login(ssl_smtp: tuple[Sink, dict[str, str]], db: str) -> None:
