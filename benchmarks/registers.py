@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 
 from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.rules import rulebook
 from reviewclock.transfer import write_csv
 
 TODAY = dt.date(2026, 11, 20)
@@ -55,5 +56,5 @@ def generate(cases: int, seed: int = 7) -> list[CaseRecord]:
 
 def write(path: Path, cases: int) -> Path:
     """A CSV file of ``cases`` generated cases, in the layout `reviewclock import` reads."""
-    path.write_text(write_csv(generate(cases)))
+    path.write_text(write_csv(generate(cases), rulebook()))
     return path
