@@ -154,92 +154,151 @@ def read_csv(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]
         return [], problems
     cases: list[Incoming] = []
     seen: dict[str, int] = {}
+    width = len(header)
+    cells = _RowReader(header, rules)
     for row in reader:
         line = reader.line_num
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():
             continue
-        if len(row) != len(header):
+        if len(row) != width:
             problems.append(
                 Problem(
                     line,
                     row[0].strip() if row else "",
-                    f"has {len(row)} cells; the header has {len(header)}",
+                    f"has {len(row)} cells; the header has {width}",
                 )
             )
             continue
-        cells = {h: unguard(c.strip()) for h, c in zip(header, row, strict=True)}
-        ref = cells["ref"]
+        ref = _clean(row[cells.ref])
         if ref in seen:
             problems.append(Problem(line, ref, f"the ref {ref} is also on line {seen[ref]}"))
             continue
         seen[ref] = line
         try:
-            cases.append(Incoming(line, _case_from_cells(cells, rules)))
+            cases.append(Incoming(line, cells.case(ref, row)))
         except ValueError as e:
             problems.append(Problem(line, ref, str(e)))
     return cases, problems
 
 
-def _case_from_cells(cells: dict[str, str], rules: Rulebook) -> CaseRecord:
-    if not cells["ref"]:
-        raise ValueError("the ref is empty")
-    if not cells["aware"]:
-        raise ValueError("the aware date is empty")
-    harm = (cells.get("harm") or "").lower() or None
-    if harm is not None and harm not in HARMS:
-        raise ValueError(f"harm {harm!r} is not death or serious-harm")
-    events = [EventRecord(rules.opening_event, date_value("aware", cells["aware"]))]
-    for name in rules.recordable_events:
-        raw = cells.get(name, "")
-        if not raw:
-            continue
-        rule = rules.events[name]
-        entries = [e.strip() for e in raw.split(";") if e.strip()]
-        if len(entries) > 1 and not rule.repeatable:
-            raise ValueError(f"{name} can be recorded once, but has {len(entries)} dates")
-        for entry in entries:
-            day, _, rest = entry.partition(" ")
-            kind_text, _, until_text = rest.strip().partition(" to ")
-            kind = kind_text.strip().lower() or None
-            until = date_value(name, until_text.strip()) if until_text.strip() else None
-            if rule.names_stage is not None:
-                choices = rules.stages_named_by(rule)
-                if kind is None and rule.stage_required:
-                    raise ValueError(
-                        f"{name} {entry!r} needs its stage, e.g. '{day} {choices[0]} to DATE'"
-                    )
-                if kind is not None and kind not in choices:
-                    what = "that can be extended" if rule.extends else "a delay notice can name"
-                    raise ValueError(
-                        f"{name} {entry!r}: {kind!r} is not a stage {what}; "
-                        f"use one of {', '.join(choices)}"
-                    )
-                if rule.extends and until is None:
-                    raise ValueError(f"{name} {entry!r} needs the date agreed: '... to DATE'")
-                events.append(EventRecord(name, date_value(name, day), kind, until=until))
+def _clean(cell: str) -> str:
+    """A cell as read: stripped, and without the ``'`` an export put before a formula."""
+    cell = cell.strip()
+    return unguard(cell) if cell[:1] == "'" else cell
+
+
+class _RowReader:
+    """Reads the case on a CSV row, with the header's columns looked up once.
+
+    A register repeats a few thousand dates in each column, so what a cell holds
+    (its events, or why it cannot be read) depends only on its column and its text,
+    and is worked out once for each (:func:`_event_cell`).
+    """
+
+    def __init__(self, header: Sequence[str], rules: Rulebook) -> None:
+        at = {h: i for i, h in enumerate(header)}
+        self.rules = rules
+        self.ref, self.aware = at["ref"], at["aware"]
+        self.authority, self.harm = at.get("authority"), at.get("harm")
+        self.opening = rules.opening_event
+        self.events = [(name, at[name], {}) for name in rules.recordable_events if name in at]
+        self.outcomes = [(f, c, at[c]) for f, c in OUTCOME_COLUMNS.items() if c in at]
+        self.openings: dict[str, EventRecord | str] = {}
+        self.empty: tuple[EventRecord, ...] = ()
+
+    def _cell(self, row: Sequence[str], index: int | None) -> str:
+        return "" if index is None else _clean(row[index])
+
+    def case(self, ref: str, row: Sequence[str]) -> CaseRecord:
+        """The case on ``row`` (whose ref is ``ref``); raises ValueError saying what is
+        wrong, checking in the order the columns are described above."""
+        if not ref:
+            raise ValueError("the ref is empty")
+        aware = _clean(row[self.aware])
+        if not aware:
+            raise ValueError("the aware date is empty")
+        harm = self._cell(row, self.harm).lower() or None
+        if harm is not None and harm not in HARMS:
+            raise ValueError(f"harm {harm!r} is not death or serious-harm")
+        opening = self.openings.get(aware)
+        if opening is None:
+            try:
+                opening = EventRecord(self.opening, date_value("aware", aware))
+            except ValueError as e:
+                opening = str(e)
+            self.openings[aware] = opening
+        if isinstance(opening, str):
+            raise ValueError(opening)
+        events = [opening]
+        for name, index, memo in self.events:
+            raw = row[index]
+            if not raw:
                 continue
-            if until is not None:
-                raise ValueError(f"{name} {entry!r}: only an agreed extension takes 'to DATE'")
-            if kind is not None and not rule.kinds:
+            got = memo.get(raw)
+            if got is None:
+                try:
+                    got = _event_cell(name, _clean(raw), self.rules)
+                except ValueError as e:
+                    got = str(e)
+                memo[raw] = got
+            if isinstance(got, str):
+                raise ValueError(got)
+            events += got
+        for field, column, index in self.outcomes:
+            value = _clean(row[index])
+            if not value:
+                continue
+            carrier = self.rules.owner_of(field)
+            at = next((i for i, e in enumerate(events) if e.name == carrier), None)
+            if at is None:
+                raise ValueError(f"{column} {value!r} needs a {carrier} date in the same row")
+            events[at] = events[at]._replace(**{field: outcome_value(field, value)})
+        return CaseRecord(ref, self._cell(row, self.authority) or None, harm, tuple(events))
+
+
+def _event_cell(name: str, raw: str, rules: Rulebook) -> tuple[EventRecord, ...]:
+    """The events one cell of the column ``name`` holds (none for an empty cell)."""
+    if not raw:
+        return ()
+    rule = rules.events[name]
+    entries = [e.strip() for e in raw.split(";") if e.strip()]
+    if len(entries) > 1 and not rule.repeatable:
+        raise ValueError(f"{name} can be recorded once, but has {len(entries)} dates")
+    events = []
+    for entry in entries:
+        day, _, rest = entry.partition(" ")
+        kind_text, _, until_text = rest.strip().partition(" to ")
+        kind = kind_text.strip().lower() or None
+        until = date_value(name, until_text.strip()) if until_text.strip() else None
+        if rule.names_stage is not None:
+            choices = rules.stages_named_by(rule)
+            if kind is None and rule.stage_required:
                 raise ValueError(
-                    f"{name} {entry!r}: only proceedings dates take a kind, and delay notices "
-                    "and extensions a stage"
+                    f"{name} {entry!r} needs its stage, e.g. '{day} {choices[0]} to DATE'"
                 )
-            if kind is not None and kind not in rule.kinds:
-                raise ValueError(f"{name}: {kind!r} is not one of {', '.join(rule.kinds)}")
-            if rule.kind_required and kind is None:
-                raise ValueError(f"{name} {entry!r} needs its kind, e.g. '{day} {rule.kinds[0]}'")
-            events.append(EventRecord(name, date_value(name, day), kind))
-    for field, column in OUTCOME_COLUMNS.items():
-        raw = cells.get(column, "")
-        if not raw:
+            if kind is not None and kind not in choices:
+                what = "that can be extended" if rule.extends else "a delay notice can name"
+                raise ValueError(
+                    f"{name} {entry!r}: {kind!r} is not a stage {what}; "
+                    f"use one of {', '.join(choices)}"
+                )
+            if rule.extends and until is None:
+                raise ValueError(f"{name} {entry!r} needs the date agreed: '... to DATE'")
+            events.append(EventRecord(name, date_value(name, day), kind, until=until))
             continue
-        carrier = rules.owner_of(field)
-        index = next((i for i, e in enumerate(events) if e.name == carrier), None)
-        if index is None:
-            raise ValueError(f"{column} {raw!r} needs a {carrier} date in the same row")
-        events[index] = events[index]._replace(**{field: outcome_value(field, raw)})
-    return CaseRecord(cells["ref"], cells.get("authority") or None, harm, tuple(events))
+        if until is not None:
+            raise ValueError(f"{name} {entry!r}: only an agreed extension takes 'to DATE'")
+        if kind is not None and not rule.kinds:
+            raise ValueError(
+                f"{name} {entry!r}: only proceedings dates take a kind, and delay notices "
+                "and extensions a stage"
+            )
+        if kind is not None and kind not in rule.kinds:
+            raise ValueError(f"{name}: {kind!r} is not one of {', '.join(rule.kinds)}")
+        if rule.kind_required and kind is None:
+            raise ValueError(f"{name} {entry!r} needs its kind, e.g. '{day} {rule.kinds[0]}'")
+        events.append(EventRecord(name, date_value(name, day), kind))
+    return tuple(events)
 
 
 def outcome_cell(value: str | bool) -> str:

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import itertools
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from reviewclock.store.location import POSTGRESQL, SQLITE, Location
@@ -28,7 +31,16 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 Params = Mapping[str, Any]
+Shaped = tuple[tuple[str, ...], Sequence[Any]]
+"""A row to insert as (its columns, their values in that order): a column left out is NULL."""
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_first, _second = itemgetter(0), itemgetter(1)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(table: str, columns: tuple[str, ...], named: bool) -> str:
+    places = (":" + c for c in columns) if named else ("?" for _ in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(places)})"
 
 
 def sqlite_value(value: Any) -> Any:
@@ -95,6 +107,35 @@ class Lite:
         assert rowid is not None
         return int(rowid)
 
+    stored = staticmethod(sqlite_value)
+    """A value as this connection stores it: :meth:`insert_many` takes values so."""
+
+    def insert_many(self, table: str, rows: Iterable[Shaped]) -> None:
+        """Insert ``rows`` in the order given (so ids are as if inserted one at a time),
+        each as (columns, values), values already through :attr:`stored`. Consecutive rows
+        with the same columns go in one ``executemany`` with positional parameters; a
+        column a row leaves out is not bound at all, which on a bulk import of mostly
+        empty optional columns halves the time SQLite spends binding."""
+        for columns, group in itertools.groupby(rows, key=_first):
+            self.conn.executemany(_insert_sql(table, columns, False), map(_second, group))
+
+    @contextlib.contextmanager
+    def indexes_set_aside(self, table: str) -> Iterator[None]:
+        """Drop ``table``'s indexes for the body (a bulk insert), then create them again
+        from the very SQL text the schema holds. Runs inside the caller's transaction
+        (DDL is transactional in SQLite): on a failure nothing is re-created here, and the
+        rollback brings the indexes back with the rest."""
+        saved = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid",
+            (table,),
+        ).fetchall()
+        for name, _ in saved:
+            self.conn.execute(f'DROP INDEX "{name}"')
+        yield
+        for _, sql in saved:
+            self.conn.execute(sql)
+
 
 class Core:
     """A register connection through SQLAlchemy Core (PostgreSQL, and Alembic's upgrades)."""
@@ -134,6 +175,24 @@ class Core:
         from sqlalchemy import text
 
         return int(self.conn.execute(text(sql + " RETURNING id"), dict(params)).scalar_one())
+
+    @staticmethod
+    def stored(value: Any) -> Any:
+        """Values go to SQLAlchemy as they are."""
+        return value
+
+    def insert_many(self, table: str, rows: Iterable[Shaped]) -> None:
+        """As :meth:`Lite.insert_many`, a batch of named rows for each run of one shape."""
+        from sqlalchemy import text
+
+        for columns, group in itertools.groupby(rows, key=_first):
+            batch = [dict(zip(columns, values, strict=True)) for _, values in group]
+            self.conn.execute(text(_insert_sql(table, columns, True)), batch)
+
+    @contextlib.contextmanager
+    def indexes_set_aside(self, table: str) -> Iterator[None]:
+        """PostgreSQL keeps its indexes through a bulk insert."""
+        yield
 
 
 Db = Lite | Core
