@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reviewclock.casefile import EventRecord, proceedings_of
 from reviewclock.clock import Clock
-from reviewclock.dates import check_in_range, describe
+from reviewclock.dates import check_in_range, describe, in_range
 from reviewclock.errors import EventRefused, UsageProblem
-from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS, Names, Rulebook, Span
+from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS, Event, Names, Rulebook, Span
 
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
@@ -157,48 +157,11 @@ def check_new_event(
             f"{new.name!r} is not an event that can be recorded; use one of "
             f"{', '.join(rules.recordable_events)}"
         )
-    check_kind(rules, new.name, new.kind)
-    check_date(new.name, new.on)
-    check_note(new.note)
-    if rule.extends != (new.until is not None):
-        if rule.extends:
-            raise UsageProblem(f"{new.name} needs --to, the date the Panel agreed")
-        raise UsageProblem(f"--to applies to an agreed extension only, not to {new.name!r}")
-    if new.until is not None:
-        check_date(f"{new.name} --to", new.until)
-    check_outcomes(rules, new.name, new)
-    if new.on > today and not rule.may_be_future:
-        raise EventRefused(
-            f"{new.name} on {describe(new.on)} is in the future (today is {today.isoformat()}); "
-            "record events on or after the day they happen"
-        )
-    opening = rules.opening_event
+    _check_alone(rules, rule, new, today)
+    opening = _facts(rules).opening
     aware = next((e.on for e in events if e.name == opening), None)
-    if aware is not None and new.on < aware:
-        raise EventRefused(
-            f"{new.name} on {new.on.isoformat()} is before {ref} became known on "
-            f"{aware.isoformat()}; check the date"
-        )
-    if not rule.repeatable:
-        done = next((e for e in events if e.name == new.name), None)
-        if done is not None:
-            raise EventRefused(
-                f"{new.name} is already recorded for {ref} on {done.on.isoformat()}; "
-                f"a recorded date is never overwritten; to correct it, use "
-                f"'reviewclock amend {ref} {new.name} --on DATE --reason TEXT'"
-            )
-    for needed in rule.requires:
-        dates = [e.on for e in events if e.name == needed]
-        if not dates:
-            raise EventRefused(
-                f"{new.name} needs {needed} to be recorded first for {ref}; "
-                f"record {needed} before {new.name}"
-            )
-        if new.on < min(dates):
-            raise EventRefused(
-                f"{new.name} on {new.on.isoformat()} would be before {needed} on "
-                f"{min(dates).isoformat()} for {ref}; check the date"
-            )
+    done = None if rule.repeatable else next((e for e in events if e.name == new.name), None)
+    _check_order(ref, new, rule, aware, done, lambda n: [e.on for e in events if e.name == n])
     if rule.within is not None:
         _check_within(ref, events, new, clock, rule.within)
     if rule.extends:
@@ -222,6 +185,98 @@ def check_new_event(
             raise EventRefused(
                 f"{what} cannot end on {new.on.isoformat()}, before they started on "
                 f"{first.started.isoformat()}; check the date"
+            )
+
+
+class _Facts:
+    """What the checks read from a rulebook on every event, worked out once for it."""
+
+    def __init__(self, rules: Rulebook) -> None:
+        self.rules = rules
+        self.opening = rules.opening_event
+        self.plain = frozenset(
+            name
+            for name, e in rules.events.items()
+            if not e.opens_case and e.within is None and not e.extends and e.span is not Span.ENDS
+        )
+        """Events checked against the case by :func:`_check_order` alone."""
+        self.passed: set[tuple[EventRecord, dt.date]] = set()
+        """Events (as of a today) that passed :func:`_check_alone`: an import repeats them."""
+
+
+_FACTS: dict[int, _Facts] = {}
+
+
+def _facts(rules: Rulebook) -> _Facts:
+    facts = _FACTS.get(id(rules))
+    if facts is None or facts.rules is not rules:
+        if len(_FACTS) > 64:
+            _FACTS.clear()
+        facts = _FACTS[id(rules)] = _Facts(rules)
+    return facts
+
+
+def _check_alone(rules: Rulebook, rule: Event, new: EventRecord, today: dt.date) -> None:
+    """What can be checked of ``new`` without the case: its kind, dates, note, --to,
+    outcomes, and that it is not in the future. The same event passes or fails alike
+    whatever the case, so one that passed is not checked again (on the same today)."""
+    facts = _facts(rules)
+    key = (new, today)
+    if key in facts.passed:
+        return
+    check_kind(rules, new.name, new.kind)
+    check_date(new.name, new.on)
+    check_note(new.note)
+    if rule.extends != (new.until is not None):
+        if rule.extends:
+            raise UsageProblem(f"{new.name} needs --to, the date the Panel agreed")
+        raise UsageProblem(f"--to applies to an agreed extension only, not to {new.name!r}")
+    if new.until is not None:
+        check_date(f"{new.name} --to", new.until)
+    check_outcomes(rules, new.name, new)
+    if new.on > today and not rule.may_be_future:
+        raise EventRefused(
+            f"{new.name} on {describe(new.on)} is in the future (today is {today.isoformat()}); "
+            "record events on or after the day they happen"
+        )
+    if len(facts.passed) > 100_000:
+        facts.passed.clear()
+    facts.passed.add(key)
+
+
+def _check_order(
+    ref: str,
+    new: EventRecord,
+    rule: Event,
+    aware: dt.date | None,
+    done: EventRecord | None,
+    dates_of: Callable[[str], list[dt.date]],
+) -> None:
+    """``new`` against the case: not before awareness (``aware``), not a second record of
+    a one-off event (``done``: the one recorded), and after the events it needs
+    (``dates_of``: the dates recorded of an event)."""
+    if aware is not None and new.on < aware:
+        raise EventRefused(
+            f"{new.name} on {new.on.isoformat()} is before {ref} became known on "
+            f"{aware.isoformat()}; check the date"
+        )
+    if done is not None:
+        raise EventRefused(
+            f"{new.name} is already recorded for {ref} on {done.on.isoformat()}; "
+            f"a recorded date is never overwritten; to correct it, use "
+            f"'reviewclock amend {ref} {new.name} --on DATE --reason TEXT'"
+        )
+    for needed in rule.requires:
+        dates = dates_of(needed)
+        if not dates:
+            raise EventRefused(
+                f"{new.name} needs {needed} to be recorded first for {ref}; "
+                f"record {needed} before {new.name}"
+            )
+        if new.on < min(dates):
+            raise EventRefused(
+                f"{new.name} on {new.on.isoformat()} would be before {needed} on "
+                f"{min(dates).isoformat()} for {ref}; check the date"
             )
 
 
@@ -291,10 +346,13 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
     settings) is kept and not checked: it is history, no longer in the procedure.
     """
     for e in events:
-        check_date(f"{ref}: {e.name}", e.on)
+        if not in_range(e.on):
+            check_date(f"{ref}: {e.name}", e.on)
     rules = clock.rules
-    known = [e for e in events if e.name in rules.events]
-    opening = rules.opening_event
+    facts = _facts(rules)
+    declared = rules.events
+    known = [e for e in events if e.name in declared]
+    opening = facts.opening
     awares = [e for e in known if e.name == opening]
     if len(awares) != 1:
         raise EventRefused(f"{ref} has {len(awares)} awareness dates; it must have exactly one")
@@ -304,18 +362,57 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
             f"{ref} became known on {aware.on.isoformat()}, which is in the future "
             f"(today is {today.isoformat()})"
         )
+    # Each event is checked as if recorded after the events dated on or before it (and
+    # awareness), as check_new_event would check it. The case's events by name, and the
+    # first date of each, let each check look only at the names it needs.
+    by_name: dict[str, list[EventRecord]] = {}
+    first: dict[str, dt.date] = {}
+    for x in known:
+        same = by_name.get(x.name)
+        if same is None:
+            by_name[x.name] = [x]
+            first[x.name] = x.on
+        else:
+            same.append(x)
+            if x.on < first[x.name]:
+                first[x.name] = x.on
+    plain, passed = facts.plain, facts.passed
     for e in known:
         if e is aware:
             continue
-        for needed in rules.events[e.name].requires:
-            dates = [x.on for x in known if x.name == needed]
-            if dates and e.on < min(dates):
+        name, on = e.name, e.on
+        rule = declared[name]
+        ordered = on >= aware.on
+        for needed in rule.requires:
+            earliest = first.get(needed)
+            if earliest is None or needed == name:
+                ordered = False
+            elif on < earliest:
                 raise EventRefused(
-                    f"that would put {e.name} ({e.on.isoformat()}) before {needed} "
-                    f"({min(dates).isoformat()}) for {ref}; check the dates"
+                    f"that would put {name} ({on.isoformat()}) before {needed} "
+                    f"({earliest.isoformat()}) for {ref}; check the dates"
                 )
-        context = [aware, *(x for x in known if x is not e and x is not aware and x.on <= e.on)]
-        check_new_event(ref, context, e, today, clock)
+        if name not in plain:
+            context = [aware, *(x for x in known if x is not e and x is not aware and x.on <= on)]
+            check_new_event(ref, context, e, today, clock)
+            continue
+        # What check_new_event(ref, context, e, ...) checks of an event checked by order alone.
+        if (e, today) not in passed:
+            _check_alone(rules, rule, e, today)
+        done = None
+        if not rule.repeatable and len(by_name[name]) > 1:
+            done = next((x for x in by_name[name] if x is not e and x.on <= on), None)
+        if not ordered or done is not None:
+            _check_order(
+                ref,
+                e,
+                rule,
+                aware.on,
+                done,
+                lambda n, e=e: [
+                    x.on for x in by_name.get(n, ()) if x is not e and (x is aware or x.on <= e.on)
+                ],
+            )
 
 
 def uncovered_notice(

@@ -169,7 +169,9 @@ def read_csv(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]
                 )
             )
             continue
-        ref = _clean(row[cells.ref])
+        ref = row[cells.ref].strip()
+        if ref[:1] == "'":
+            ref = unguard(ref)
         if ref in seen:
             problems.append(Problem(line, ref, f"the ref {ref} is also on line {seen[ref]}"))
             continue
@@ -203,30 +205,44 @@ class _RowReader:
         self.opening = rules.opening_event
         self.events = [(name, at[name], {}) for name in rules.recordable_events if name in at]
         self.outcomes = [(f, c, at[c]) for f, c in OUTCOME_COLUMNS.items() if c in at]
-        self.openings: dict[str, EventRecord | str] = {}
-        self.empty: tuple[EventRecord, ...] = ()
+        self.openings: dict[str, EventRecord | str | None] = {}
+        self.texts: dict[str, str] = {}
 
-    def _cell(self, row: Sequence[str], index: int | None) -> str:
-        return "" if index is None else _clean(row[index])
+    def _text(self, row: Sequence[str], index: int | None) -> str:
+        """A cell of a column that repeats a few values (authority, harm), cleaned once."""
+        if index is None:
+            return ""
+        raw = row[index]
+        text = self.texts.get(raw)
+        if text is None:
+            text = self.texts[raw] = _clean(raw)
+        return text
+
+    def _opening(self, raw: str) -> EventRecord | str | None:
+        """The opening event an aware cell gives, or why it cannot (None: it is empty)."""
+        aware = _clean(raw)
+        if not aware:
+            return None
+        try:
+            return EventRecord(self.opening, date_value("aware", aware))
+        except ValueError as e:
+            return str(e)
 
     def case(self, ref: str, row: Sequence[str]) -> CaseRecord:
         """The case on ``row`` (whose ref is ``ref``); raises ValueError saying what is
         wrong, checking in the order the columns are described above."""
         if not ref:
             raise ValueError("the ref is empty")
-        aware = _clean(row[self.aware])
-        if not aware:
+        raw = row[self.aware]
+        if raw in self.openings:
+            opening = self.openings[raw]
+        else:
+            opening = self.openings[raw] = self._opening(raw)
+        if opening is None:
             raise ValueError("the aware date is empty")
-        harm = self._cell(row, self.harm).lower() or None
+        harm = self._text(row, self.harm).lower() or None
         if harm is not None and harm not in HARMS:
             raise ValueError(f"harm {harm!r} is not death or serious-harm")
-        opening = self.openings.get(aware)
-        if opening is None:
-            try:
-                opening = EventRecord(self.opening, date_value("aware", aware))
-            except ValueError as e:
-                opening = str(e)
-            self.openings[aware] = opening
         if isinstance(opening, str):
             raise ValueError(opening)
         events = [opening]
@@ -245,6 +261,8 @@ class _RowReader:
                 raise ValueError(got)
             events += got
         for field, column, index in self.outcomes:
+            if not row[index]:
+                continue
             value = _clean(row[index])
             if not value:
                 continue
@@ -253,7 +271,7 @@ class _RowReader:
             if at is None:
                 raise ValueError(f"{column} {value!r} needs a {carrier} date in the same row")
             events[at] = events[at]._replace(**{field: outcome_value(field, value)})
-        return CaseRecord(ref, self._cell(row, self.authority) or None, harm, tuple(events))
+        return CaseRecord(ref, self._text(row, self.authority) or None, harm, tuple(events))
 
 
 def _event_cell(name: str, raw: str, rules: Rulebook) -> tuple[EventRecord, ...]:
