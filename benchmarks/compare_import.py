@@ -108,9 +108,19 @@ def main() -> None:
         example = tmp / "example.json"
         example.write_bytes(
             subprocess.run(
-                [sys.executable, "-m", "reviewclock", "export", "--format", "json",
-                 "--db", str(ROOT / "examples" / "register.db")],
-                check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+                [
+                    sys.executable,
+                    "-m",
+                    "reviewclock",
+                    "export",
+                    "--format",
+                    "json",
+                    "--db",
+                    str(ROOT / "examples" / "register.db"),
+                ],
+                check=True,
+                capture_output=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
             ).stdout
         )
         scenarios = {
@@ -125,8 +135,10 @@ def main() -> None:
                 home = tmp / f"home-{side}"
                 home.mkdir(exist_ok=True)
                 db = tmp / f"{side}-{len(dumps)}-{abs(hash(title))}.db"
-                said = [run(src, home, "import", str(s[0]), *map(str, s[1:]), "--db", str(db))
-                        for s in steps]
+                said = [
+                    run(src, home, "import", str(s[0]), *map(str, s[1:]), "--db", str(db))
+                    for s in steps
+                ]
                 outputs[side] = said
                 dumps[side] = dump(db)
             same = dumps["base"] == dumps["new"] and outputs["base"] == outputs["new"]

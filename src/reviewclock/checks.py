@@ -403,16 +403,12 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
         if not rule.repeatable and len(by_name[name]) > 1:
             done = next((x for x in by_name[name] if x is not e and x.on <= on), None)
         if not ordered or done is not None:
-            _check_order(
-                ref,
-                e,
-                rule,
-                aware.on,
-                done,
-                lambda n, e=e: [
-                    x.on for x in by_name.get(n, ()) if x is not e and (x is aware or x.on <= e.on)
-                ],
-            )
+
+            def dates_of(needed: str, e: EventRecord = e) -> list[dt.date]:
+                same = by_name.get(needed, ())
+                return [x.on for x in same if x is not e and (x is aware or x.on <= e.on)]
+
+            _check_order(ref, e, rule, aware.on, done, dates_of)
 
 
 def uncovered_notice(

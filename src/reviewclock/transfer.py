@@ -203,7 +203,9 @@ class _RowReader:
         self.ref, self.aware = at["ref"], at["aware"]
         self.authority, self.harm = at.get("authority"), at.get("harm")
         self.opening = rules.opening_event
-        self.events = [(name, at[name], {}) for name in rules.recordable_events if name in at]
+        self.events: list[tuple[str, int, dict[str, tuple[EventRecord, ...] | str]]] = [
+            (name, at[name], {}) for name in rules.recordable_events if name in at
+        ]
         self.outcomes = [(f, c, at[c]) for f, c in OUTCOME_COLUMNS.items() if c in at]
         self.openings: dict[str, EventRecord | str | None] = {}
         self.texts: dict[str, str] = {}

@@ -293,7 +293,7 @@ def import_cases(
     plain = [(ids[c.case.ref], e) for c in plan.cases if not c.log for e in c.case.events]
     plain += [(ids[ref], e) for ref, e in plan.appended]
     written = len(plain)
-    bulk = contextlib.nullcontext()
+    bulk: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if written and written >= (db.value("SELECT count(*) FROM events") or 0):
         bulk = db.indexes_set_aside("events")
     with bulk:

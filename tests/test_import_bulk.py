@@ -1,0 +1,308 @@
+"""A bulk import writes what recording the same cases one by one writes, and checks alike.
+
+An import into a new register sets the events' indexes aside and builds them
+again before the commit, inserts rows by runs of one shape, and checks each
+case through tables worked out once per rulebook. These tests hold the result
+to the slow, plain way: the register equals one built case by case through
+``add_case`` and ``record`` (same clock), row for row, type for type, with the
+same schema; and :func:`check_case` gives the answer (and the words) that
+checking each event with :func:`check_new_event` against the events dated on or
+before it gives, on random cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reviewclock.calendar import WorkingCalendar
+from reviewclock.casefile import CaseRecord, EventRecord
+from reviewclock.checks import check_case, check_date, check_new_event
+from reviewclock.clock import Clock
+from reviewclock.config import Settings
+from reviewclock.errors import ReviewclockError
+from reviewclock.importing import plan_import
+from reviewclock.rules import DECISIONS, PANEL_VIEWS, PROCEEDING_KINDS, Milestone, rulebook
+from reviewclock.store import Register, writing
+from reviewclock.transfer import Incoming, read_csv, write_csv
+
+NOW = dt.datetime(2025, 3, 3, 9, 15, 30, 123456, tzinfo=dt.UTC)
+TODAY = dt.date(2025, 3, 3)
+CLOCK = Clock(WorkingCalendar("ENG"))
+RULES = CLOCK.rules
+
+
+def generated(count: int, seed: int) -> list[CaseRecord]:
+    """Cases along the chain, with decisions, the Panel's view, proceedings and delay
+    notices here and there, kept only if the register would record them one by one."""
+    rng = random.Random(seed)
+    out: list[CaseRecord] = []
+    number = 0
+    while len(out) < count:
+        number += 1
+        day = dt.date(2022, 1, 3) + dt.timedelta(days=rng.randrange(900))
+        events = [EventRecord("aware", day)]
+        for name, gap in (("notified", 4), ("rapid-review-sent", 18), ("panel-response", 20)):
+            if rng.random() < 0.15:
+                break
+            day += dt.timedelta(days=rng.randint(1, gap))
+            extra: dict[str, object] = {}
+            if name == "rapid-review-sent" and rng.random() < 0.6:
+                extra["decision"] = rng.choice(DECISIONS)
+            if name == "panel-response" and rng.random() < 0.6:
+                extra["panel_view"] = rng.choice(PANEL_VIEWS)
+                extra["national_review"] = rng.random() < 0.3
+            events.append(EventRecord(name, day)._replace(**extra))
+        if rng.random() < 0.3:
+            events.append(EventRecord("lcspr-commissioned", day + dt.timedelta(days=5)))
+            if rng.random() < 0.5:
+                plan = day + dt.timedelta(days=rng.randint(100, 200))
+                events.append(EventRecord("publication-planned", plan))
+        if rng.random() < 0.15:
+            kind = rng.choice(PROCEEDING_KINDS)
+            start = events[0].on + dt.timedelta(days=rng.randint(1, 60))
+            events.append(EventRecord("proceedings-started", start, kind))
+            if rng.random() < 0.5:
+                events.append(EventRecord("proceedings-ended", start + dt.timedelta(days=30), kind))
+        if rng.random() < 0.1:
+            stage = rng.choice(("sin", None))
+            notice = events[0].on + dt.timedelta(days=rng.randint(1, 3))
+            events.append(EventRecord("delay-notified", notice, stage))
+        harm = rng.choice(("death", "serious-harm", None))
+        authority = rng.choice(("Northshire County Council", None))
+        case = CaseRecord(f"BULK-{number:04d}", authority, harm, tuple(events))
+        try:
+            check_case(case.ref, case.events, TODAY, CLOCK)
+            for i, e in enumerate(case.events[1:], 1):
+                check_new_event(case.ref, case.events[:i], e, TODAY, CLOCK)
+        except ReviewclockError:
+            continue
+        out.append(case)
+    return out
+
+
+def dump(path: Path) -> tuple[list[tuple[object, ...]], dict[str, list[tuple[object, ...]]]]:
+    """The schema, and every row of every table with each value's SQLite type."""
+    conn = sqlite3.connect(path)
+    schema = conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    ).fetchall()
+    tables = {}
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+        typed = ", ".join(f'"{c}", typeof("{c}")' for c in columns)
+        tables[table] = conn.execute(
+            f'SELECT rowid, {typed} FROM "{table}" ORDER BY rowid'
+        ).fetchall()
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    conn.close()
+    return schema, tables
+
+
+def one_by_one(path: Path, cases: Sequence[CaseRecord]) -> None:
+    with Register(str(path), create=True) as register:
+        for case in cases:
+            aware, *rest = case.events
+            register.add_case(
+                case.ref,
+                aware=aware.on,
+                today=TODAY,
+                now=NOW,
+                authority=case.authority,
+                harm=case.harm,
+            )
+            for e in rest:
+                register.record(
+                    case.ref,
+                    e.name,
+                    e.on,
+                    kind=e.kind,
+                    decision=e.decision,
+                    panel_view=e.panel_view,
+                    national_review=e.national_review,
+                    today=TODAY,
+                    now=NOW,
+                )
+
+
+def imported(path: Path, incoming: Sequence[Incoming], *, update: bool = False) -> tuple[int, int]:
+    with Register(str(path), create=True) as register:
+        return register.import_cases(
+            lambda existing: plan_import(
+                incoming, existing, update=update, today=TODAY, clock=CLOCK
+            ),
+            dry_run=False,
+            now=NOW,
+        )
+
+
+def test_a_bulk_import_writes_what_recording_case_by_case_writes(tmp_path: Path) -> None:
+    cases = generated(300, seed=3)
+    assert sum(len(c.events) for c in cases) > 1000
+    shapes = {
+        (e.kind is None, e.decision is None, e.panel_view is None) for c in cases for e in c.events
+    }
+    assert len(shapes) >= 4  # plain events and several kinds of extra columns, interleaved
+    text = write_csv(cases, RULES)
+    incoming, problems = read_csv(text, RULES)
+    assert problems == []
+    assert [i.case for i in incoming] == cases
+    assert imported(tmp_path / "bulk.db", incoming) == (300, sum(len(c.events) for c in cases))
+    one_by_one(tmp_path / "slow.db", cases)
+    bulk, slow = dump(tmp_path / "bulk.db"), dump(tmp_path / "slow.db")
+    assert bulk[0] == slow[0]  # the same indexes, from the same SQL
+    assert {"ix_events_case_id", "ix_events_amends", "ix_events_name_case_id"} <= {
+        row[1] for row in bulk[0]
+    }
+    assert bulk[1] == slow[1]
+
+
+def test_a_small_import_into_a_large_register_keeps_its_indexes(tmp_path: Path) -> None:
+    cases = generated(120, seed=5)
+    big, small = cases[:100], cases[100:]
+    incoming, _ = read_csv(write_csv(big, RULES), RULES)
+    imported(tmp_path / "bulk.db", incoming)
+    more, _ = read_csv(write_csv(small, RULES), RULES)
+    conn = sqlite3.connect(tmp_path / "bulk.db")
+    pages = conn.execute("SELECT name, rootpage FROM sqlite_master WHERE type = 'index'").fetchall()
+    conn.close()
+    imported(tmp_path / "bulk.db", more)
+    conn = sqlite3.connect(tmp_path / "bulk.db")
+    assert (
+        conn.execute("SELECT name, rootpage FROM sqlite_master WHERE type = 'index'").fetchall()
+        == pages
+    )
+    conn.close()
+    one_by_one(tmp_path / "slow.db", cases)
+    assert dump(tmp_path / "bulk.db") == dump(tmp_path / "slow.db")
+
+
+def test_a_failed_bulk_import_leaves_the_register_and_its_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bulk.db"
+    Register(str(path), create=True).close()
+    before = dump(path)
+    incoming, _ = read_csv(write_csv(generated(50, seed=9), RULES), RULES)
+
+    def full(*args: object) -> int:  # the disk fills up after the events went in
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(writing, "_write_log", full)
+    with pytest.raises(ReviewclockError):
+        imported(path, incoming)
+    # The rows, and the indexes set aside for them, are as they were.
+    assert dump(path) == before
+
+
+# -- checking a case is checking each event against those dated on or before it ------------
+
+
+def by_definition(ref: str, events: Sequence[EventRecord], today: dt.date, clock: Clock) -> None:
+    """check_case as its docstring defines it, one event at a time."""
+    for e in events:
+        check_date(f"{ref}: {e.name}", e.on)
+    rules = clock.rules
+    known = [e for e in events if e.name in rules.events]
+    awares = [e for e in known if e.name == rules.opening_event]
+    if len(awares) != 1:
+        raise ReviewclockError(f"{ref} has {len(awares)} awareness dates; it must have exactly one")
+    aware = awares[0]
+    if aware.on > today:
+        raise ReviewclockError(
+            f"{ref} became known on {aware.on.isoformat()}, which is in the future "
+            f"(today is {today.isoformat()})"
+        )
+    for e in known:
+        if e is aware:
+            continue
+        for needed in rules.events[e.name].requires:
+            dates = [x.on for x in known if x.name == needed]
+            if dates and e.on < min(dates):
+                raise ReviewclockError(
+                    f"that would put {e.name} ({e.on.isoformat()}) before {needed} "
+                    f"({min(dates).isoformat()}) for {ref}; check the dates"
+                )
+        context = [aware, *(x for x in known if x is not e and x is not aware and x.on <= e.on)]
+        check_new_event(ref, context, e, today, clock)
+
+
+def outcome(check: object, *args: object) -> str | None:
+    try:
+        check(*args)  # type: ignore[operator]
+    except ReviewclockError as e:
+        return str(e)
+    return None
+
+
+MILESTONES = Clock(
+    WorkingCalendar("ENG"),
+    rulebook(Settings(milestones=(Milestone("panel-draft", "Draft to the Panel", "lcspr", 20),))),
+)
+BASE = dt.date(2024, 3, 1)
+offsets = st.integers(-3, 40)
+names = st.sampled_from([*MILESTONES.rules.events, "aware", "retired-milestone"])
+plain = st.builds(
+    lambda name, offset: EventRecord(name, BASE + dt.timedelta(days=offset)), names, offsets
+)
+"""An event with a date alone: most events, and those whose order matters."""
+full = st.builds(
+    lambda name, offset, kind, until, decision, view, review, note: EventRecord(
+        name,
+        BASE + dt.timedelta(days=offset),
+        kind,
+        note,
+        decision=decision,
+        panel_view=view,
+        national_review=review,
+        until=None if until is None else BASE + dt.timedelta(days=until),
+    ),
+    names,
+    offsets,
+    st.sampled_from((None, "criminal", "inquest", "rapid-review", "sin", "lcspr")),
+    st.one_of(st.none(), offsets, st.just(400)),
+    st.sampled_from((None, "lcspr", "no-lcspr", "maybe")),
+    st.sampled_from((None, "agrees")),
+    st.sampled_from((None, True)),
+    st.sampled_from((None, "x" * 2001)),
+)
+event = st.one_of(plain, plain, plain, full)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    events=st.lists(event, max_size=9),
+    today=st.sampled_from((BASE + dt.timedelta(days=10), BASE + dt.timedelta(days=60))),
+    clock=st.sampled_from((CLOCK, MILESTONES)),
+)
+def test_check_case_says_what_checking_each_event_says(
+    events: list[EventRecord], today: dt.date, clock: Clock
+) -> None:
+    # Events are shared between examples, as an import shares them between cases, so a
+    # check remembered for one case (or one today) must not answer for another.
+    cases = [events, [EventRecord("aware", BASE), *events]]
+    for case in cases:
+        assert outcome(check_case, "C-1", case, today, clock) == outcome(
+            by_definition, "C-1", case, today, clock
+        )
+
+
+def test_an_event_that_passed_is_checked_again_on_another_day() -> None:
+    planned = EventRecord("rapid-review-sent", dt.date(2024, 3, 20))
+    case = [
+        EventRecord("aware", dt.date(2024, 3, 1)),
+        EventRecord("notified", dt.date(2024, 3, 4)),
+        planned,
+    ]
+    check_case("C-2", case, dt.date(2024, 3, 20), CLOCK)  # recorded the day it happened
+    # 20 March 2024 is after 19 March: the same event is now in the future.
+    assert "is in the future (today is 2024-03-19)" in (
+        outcome(check_case, "C-2", case, dt.date(2024, 3, 19), CLOCK) or ""
+    )
