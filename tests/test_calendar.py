@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import holidays
 import numpy as np
@@ -277,6 +278,26 @@ def test_cache_gives_the_same_table_and_is_repaired(_isolated_home: object) -> N
     assert cached_bank_holidays("SCT") != direct
     cal = WorkingCalendar("ENG", bank_holidays=cached_bank_holidays("ENG"))
     assert cal.add_working_days(D("2023-05-05"), 5) == D("2023-05-15")
+
+
+def test_cache_is_named_by_the_installed_holidays_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache file is keyed on the version the package's metadata gives, read from the
+    name of its ``.dist-info`` directory; anything else falls back to the metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from reviewclock.holidaycache import cache_path, installed_version
+
+    for name in ("holidays", "typer", "pendulum"):
+        assert installed_version(name) == version(name)
+    assert f"-{version('holidays')}-ENG-" in cache_path("ENG").name
+    (tmp_path / "fakepkg-1.2.3.dist-info").mkdir()
+    (tmp_path / "fakepkg-extra-9.9.dist-info").mkdir()  # not a wheel name: no version in it
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert installed_version("fakepkg") == "1.2.3"
+    with pytest.raises(PackageNotFoundError):
+        installed_version("notinstalledpkg")
 
 
 def test_unwritable_cache_still_works(
