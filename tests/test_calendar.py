@@ -184,6 +184,31 @@ def test_add_months(start: str, months: int, expected: str) -> None:
     assert add_months(D(start), months) == D(expected)
 
 
+@given(
+    start=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31)),
+    months=st.integers(min_value=-36, max_value=36),
+)
+def test_add_months_agrees_with_pendulum(start: dt.date, months: int) -> None:
+    import pendulum
+
+    moved = pendulum.Date(start.year, start.month, start.day).add(months=months)
+    assert add_months(start, months) == dt.date(moved.year, moved.month, moved.day)
+
+
+def test_add_months_agrees_with_pendulum_at_every_month_end() -> None:
+    """Each last day (and the days before it) of every month from 2000 to 2100, moved by
+    the months a rulebook uses, forwards and back."""
+    import pendulum
+
+    for ordinal in range(dt.date(2000, 1, 1).toordinal(), dt.date(2100, 12, 31).toordinal()):
+        start = dt.date.fromordinal(ordinal)
+        if start.day < 28:
+            continue
+        for months in (1, 3, 6, 12, -1, -6):
+            moved = pendulum.Date(start.year, start.month, start.day).add(months=months)
+            assert add_months(start, months) == dt.date(moved.year, moved.month, moved.day)
+
+
 def test_weekend_note() -> None:
     assert add_months(D("2026-08-28"), 6) == D("2027-02-28")
     assert weekend_note(D("2027-02-28")) == "falls on a Sunday"
