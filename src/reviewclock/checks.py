@@ -32,11 +32,12 @@ from typing import Any
 
 from reviewclock.casefile import EventRecord, proceedings_of
 from reviewclock.clock import Clock
-from reviewclock.dates import check_in_range, describe, in_range
+from reviewclock.dates import FIRST_DAY, LAST_DAY, check_in_range, describe
 from reviewclock.errors import EventRefused, UsageProblem
 from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS, Event, Names, Rulebook, Span
 
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}")
+_LETTERS = re.compile(r"[A-Za-z]+(?:[ _.'-]*[A-Za-z]+)*")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 """Words of a reference: ``MaryJones`` is ``Mary`` and ``Jones``; ``BSCP`` is one word."""
 
@@ -61,7 +62,7 @@ def looks_like_a_name(ref: str) -> bool:
     abbreviation; references such as ``BSCP-2024-07``, ``LCSPR-23-01`` or
     ``CSPR/2024/3`` hold digits or abbreviations and are not names.
     """
-    if any(c.isdigit() for c in ref) or not re.fullmatch(r"[A-Za-z]+(?:[ _.'-]*[A-Za-z]+)*", ref):
+    if not _LETTERS.fullmatch(ref):  # holds a digit, or is not words of letters
         return False
     words = _WORD.findall(ref)
     return 2 <= len(words) <= 4 and all(len(w) >= 2 and not w.isupper() for w in words)
@@ -346,7 +347,7 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
     settings) is kept and not checked: it is history, no longer in the procedure.
     """
     for e in events:
-        if not in_range(e.on):
+        if not FIRST_DAY <= e.on <= LAST_DAY:  # in_range, without a call for each event
             check_date(f"{ref}: {e.name}", e.on)
     rules = clock.rules
     facts = _facts(rules)

@@ -18,11 +18,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import itertools
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from reviewclock.store.location import POSTGRESQL, SQLITE, Location
@@ -31,10 +29,10 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 Params = Mapping[str, Any]
-Shaped = tuple[tuple[str, ...], Sequence[Any]]
-"""A row to insert as (its columns, their values in that order): a column left out is NULL."""
+Batch = tuple[tuple[str, ...], Sequence[Sequence[Any]]]
+"""Rows to insert with the same columns: (the columns, each row's values in that order).
+A column left out is NULL."""
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-_first, _second = itemgetter(0), itemgetter(1)
 
 
 @functools.lru_cache(maxsize=64)
@@ -110,14 +108,14 @@ class Lite:
     stored = staticmethod(sqlite_value)
     """A value as this connection stores it: :meth:`insert_many` takes values so."""
 
-    def insert_many(self, table: str, rows: Iterable[Shaped]) -> None:
-        """Insert ``rows`` in the order given (so ids are as if inserted one at a time),
-        each as (columns, values), values already through :attr:`stored`. Consecutive rows
-        with the same columns go in one ``executemany`` with positional parameters; a
-        column a row leaves out is not bound at all, which on a bulk import of mostly
-        empty optional columns halves the time SQLite spends binding."""
-        for columns, group in itertools.groupby(rows, key=_first):
-            self.conn.executemany(_insert_sql(table, columns, False), map(_second, group))
+    def insert_many(self, table: str, batches: Iterable[Batch]) -> None:
+        """Insert the rows of ``batches`` in the order given (so ids are as if inserted one
+        at a time), values already through :attr:`stored`: one ``executemany`` with
+        positional parameters for each batch. A column a batch leaves out is not bound at
+        all, which on a bulk import of mostly empty optional columns halves the time
+        SQLite spends binding."""
+        for columns, rows in batches:
+            self.conn.executemany(_insert_sql(table, columns, False), rows)
 
     @contextlib.contextmanager
     def indexes_set_aside(self, table: str) -> Iterator[None]:
@@ -181,13 +179,13 @@ class Core:
         """Values go to SQLAlchemy as they are."""
         return value
 
-    def insert_many(self, table: str, rows: Iterable[Shaped]) -> None:
-        """As :meth:`Lite.insert_many`, a batch of named rows for each run of one shape."""
+    def insert_many(self, table: str, batches: Iterable[Batch]) -> None:
+        """As :meth:`Lite.insert_many`, with named parameters."""
         from sqlalchemy import text
 
-        for columns, group in itertools.groupby(rows, key=_first):
-            batch = [dict(zip(columns, values, strict=True)) for _, values in group]
-            self.conn.execute(text(_insert_sql(table, columns, True)), batch)
+        for columns, rows in batches:
+            named = [dict(zip(columns, values, strict=True)) for values in rows]
+            self.conn.execute(text(_insert_sql(table, columns, True)), named)
 
     @contextlib.contextmanager
     def indexes_set_aside(self, table: str) -> Iterator[None]:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from reviewclock import interruption
@@ -34,7 +35,7 @@ from reviewclock.clock import Clock
 from reviewclock.dates import RANGE
 from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem
 from reviewclock.store import reading
-from reviewclock.store.db import Db
+from reviewclock.store.db import Batch, Db
 from reviewclock.store.engine import current_user, is_duplicate
 from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.records import ImportPlan, LogRow, describe_record
@@ -284,21 +285,28 @@ def import_cases(
         created = db.stored(stamp)
         db.insert_many(
             "cases",
-            (
-                (CASE_COLUMNS, (c.case.ref, c.case.authority, c.case.harm, created, user))
-                for c in plan.cases
-            ),
+            [
+                (
+                    CASE_COLUMNS,
+                    [
+                        (c.case.ref, c.case.authority, c.case.harm, created, user)
+                        for c in plan.cases
+                    ],
+                )
+            ],
         )
     ids = {str(r[0]): int(r[1]) for r in db.rows("SELECT ref, id FROM cases")}
-    plain = [(ids[c.case.ref], e) for c in plan.cases if not c.log for e in c.case.events]
-    plain += [(ids[ref], e) for ref, e in plan.appended]
-    written = len(plain)
+    new = [c for c in plan.cases if not c.log]
+    written = sum(len(c.case.events) for c in new) + len(plan.appended)
+    plain = itertools.chain(
+        ((ids[c.case.ref], e) for c in new for e in c.case.events),
+        ((ids[ref], e) for ref, e in plan.appended),
+    )
     bulk: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if written and written >= (db.value("SELECT count(*) FROM events") or 0):
         bulk = db.indexes_set_aside("events")
     with bulk:
         db.insert_many("events", shaped_events(plain, user, now, db.stored))
-        del plain
         for c in plan.cases:
             written += _write_log(db, ids[c.case.ref], c.log, user, now)
     if plan.deletions:
@@ -323,17 +331,21 @@ _PLAIN_EVENT = ("case_id", "name", "on_date", "recorded_by", "recorded_at")
 
 
 def shaped_events(
-    events: Sequence[tuple[int, EventRecord]],
+    events: Iterable[tuple[int, EventRecord]],
     user: str,
     now: dt.datetime,
     stored: Callable[[Any], Any],
-) -> Iterator[tuple[tuple[str, ...], tuple[Any, ...]]]:
-    """The rows :func:`event_row` gives for each (case id, event), as (columns, values)
-    for :meth:`Db.insert_many`: the columns a row leaves NULL are left out, and each
-    value is as the connection stores it (``stored``). An import repeats a few thousand
-    dates and one timestamp, so each is converted once."""
+    size: int = 4096,
+) -> Iterator[Batch]:
+    """The rows :func:`event_row` gives for each (case id, event), for
+    :meth:`Db.insert_many`: in batches of up to ``size`` consecutive rows with the same
+    columns, the columns a row leaves NULL left out, each value as the connection stores
+    it (``stored``). An import repeats a few thousand dates and one timestamp, so each
+    is converted once."""
     at = stored(utc(now))
     days: dict[dt.date, Any] = {}
+    shape: tuple[str, ...] = _PLAIN_EVENT
+    batch: list[tuple[Any, ...]] = []
     for cid, e in events:
         if (
             e.kind is None
@@ -348,11 +360,19 @@ def shaped_events(
             day = days.get(e.on)
             if day is None:
                 day = days[e.on] = stored(e.on)
-            yield _PLAIN_EVENT, (cid, e.name, day, user, at)
-            continue
-        row = event_row(cid, e, user, now)
-        columns = tuple(k for k, v in row.items() if v is not None)
-        yield columns, tuple(stored(row[k]) for k in columns)
+            columns: tuple[str, ...] = _PLAIN_EVENT
+            values = (cid, e.name, day, user, at)
+        else:
+            row = event_row(cid, e, user, now)
+            columns = tuple(k for k, v in row.items() if v is not None)
+            values = tuple(stored(row[k]) for k in columns)
+        if (columns is not shape and columns != shape) or len(batch) >= size:
+            if batch:
+                yield shape, batch
+            shape, batch = columns, []
+        batch.append(values)
+    if batch:
+        yield shape, batch
 
 
 def _write_log(
