@@ -201,8 +201,16 @@ class _Facts:
             if not e.opens_case and e.within is None and not e.extends and e.span is not Span.ENDS
         )
         """Events checked against the case by :func:`_check_order` alone."""
-        self.passed: set[tuple[EventRecord, dt.date]] = set()
-        """Events (as of a today) that passed :func:`_check_alone`: an import repeats them."""
+        self.passed: dict[dt.date, set[EventRecord]] = {}
+        """By today, the events that passed :func:`_check_alone`: an import repeats them."""
+
+    def passed_on(self, today: dt.date) -> set[EventRecord]:
+        passed = self.passed.get(today)
+        if passed is None or len(passed) > 100_000:
+            if len(self.passed) > 8:
+                self.passed.clear()
+            passed = self.passed[today] = set()
+        return passed
 
 
 _FACTS: dict[int, _Facts] = {}
@@ -221,9 +229,8 @@ def _check_alone(rules: Rulebook, rule: Event, new: EventRecord, today: dt.date)
     """What can be checked of ``new`` without the case: its kind, dates, note, --to,
     outcomes, and that it is not in the future. The same event passes or fails alike
     whatever the case, so one that passed is not checked again (on the same today)."""
-    facts = _facts(rules)
-    key = (new, today)
-    if key in facts.passed:
+    passed = _facts(rules).passed_on(today)
+    if new in passed:
         return
     check_kind(rules, new.name, new.kind)
     check_date(new.name, new.on)
@@ -240,9 +247,7 @@ def _check_alone(rules: Rulebook, rule: Event, new: EventRecord, today: dt.date)
             f"{new.name} on {describe(new.on)} is in the future (today is {today.isoformat()}); "
             "record events on or after the day they happen"
         )
-    if len(facts.passed) > 100_000:
-        facts.passed.clear()
-    facts.passed.add(key)
+    passed.add(new)
 
 
 def _check_order(
@@ -346,15 +351,32 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
     An event the rulebook no longer declares (a milestone taken out of the
     settings) is kept and not checked: it is history, no longer in the procedure.
     """
-    for e in events:
-        if not FIRST_DAY <= e.on <= LAST_DAY:  # in_range, without a call for each event
-            check_date(f"{ref}: {e.name}", e.on)
     rules = clock.rules
     facts = _facts(rules)
     declared = rules.events
-    known = [e for e in events if e.name in declared]
+    # Each event is checked as if recorded after the events dated on or before it (and
+    # awareness), as check_new_event would check it. The case's events by name, and the
+    # first date of each, let each check look only at the names it needs.
+    by_name: dict[str, list[EventRecord]] = {}
+    first: dict[str, dt.date] = {}
+    undeclared = False
+    for x in events:
+        name, on = x.name, x.on
+        if not FIRST_DAY <= on <= LAST_DAY:  # in_range, without a call for each event
+            check_date(f"{ref}: {name}", on)
+        same = by_name.get(name)
+        if same is not None:
+            same.append(x)
+            if on < first[name]:
+                first[name] = on
+        elif name in declared:
+            by_name[name] = [x]
+            first[name] = on
+        else:
+            undeclared = True
+    known = [e for e in events if e.name in declared] if undeclared else events
     opening = facts.opening
-    awares = [e for e in known if e.name == opening]
+    awares = by_name.get(opening, [])
     if len(awares) != 1:
         raise EventRefused(f"{ref} has {len(awares)} awareness dates; it must have exactly one")
     aware = awares[0]
@@ -363,21 +385,7 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
             f"{ref} became known on {aware.on.isoformat()}, which is in the future "
             f"(today is {today.isoformat()})"
         )
-    # Each event is checked as if recorded after the events dated on or before it (and
-    # awareness), as check_new_event would check it. The case's events by name, and the
-    # first date of each, let each check look only at the names it needs.
-    by_name: dict[str, list[EventRecord]] = {}
-    first: dict[str, dt.date] = {}
-    for x in known:
-        same = by_name.get(x.name)
-        if same is None:
-            by_name[x.name] = [x]
-            first[x.name] = x.on
-        else:
-            same.append(x)
-            if x.on < first[x.name]:
-                first[x.name] = x.on
-    plain, passed = facts.plain, facts.passed
+    plain, passed = facts.plain, facts.passed_on(today)
     for e in known:
         if e is aware:
             continue
@@ -398,7 +406,7 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
             check_new_event(ref, context, e, today, clock)
             continue
         # What check_new_event(ref, context, e, ...) checks of an event checked by order alone.
-        if (e, today) not in passed:
+        if e not in passed:
             _check_alone(rules, rule, e, today)
         done = None
         if not rule.repeatable and len(by_name[name]) > 1:
