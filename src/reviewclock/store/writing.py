@@ -295,12 +295,12 @@ def import_cases(
                 )
             ],
         )
-    ids = {str(r[0]): int(r[1]) for r in db.rows("SELECT ref, id FROM cases")}
+    ids: dict[str, int] = dict(db.rows("SELECT ref, id FROM cases"))  # type: ignore[arg-type]
     new = [c for c in plan.cases if not c.log]
     written = sum(len(c.case.events) for c in new) + len(plan.appended)
     plain = itertools.chain(
-        ((ids[c.case.ref], e) for c in new for e in c.case.events),
-        ((ids[ref], e) for ref, e in plan.appended),
+        ((ids[c.case.ref], c.case.events) for c in new),
+        ((ids[ref], (e,)) for ref, e in plan.appended),
     )
     bulk: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if written and written >= (db.value("SELECT count(*) FROM events") or 0):
@@ -331,13 +331,13 @@ _PLAIN_EVENT = ("case_id", "name", "on_date", "recorded_by", "recorded_at")
 
 
 def shaped_events(
-    events: Iterable[tuple[int, EventRecord]],
+    cases: Iterable[tuple[int, Sequence[EventRecord]]],
     user: str,
     now: dt.datetime,
     stored: Callable[[Any], Any],
     size: int = 4096,
 ) -> Iterator[Batch]:
-    """The rows :func:`event_row` gives for each (case id, event), for
+    """The rows :func:`event_row` gives for each (case id, its events to add), for
     :meth:`Db.insert_many`: in batches of up to ``size`` consecutive rows with the same
     columns, the columns a row leaves NULL left out, each value as the connection stores
     it (``stored``). An import repeats a few thousand dates and one timestamp, so each
@@ -346,31 +346,32 @@ def shaped_events(
     days: dict[dt.date, Any] = {}
     shape: tuple[str, ...] = _PLAIN_EVENT
     batch: list[tuple[Any, ...]] = []
-    for cid, e in events:
-        if (
-            e.kind is None
-            and e.until is None
-            and e.note is None
-            and e.recorded_by is None
-            and e.recorded_at is None
-            and e.decision is None
-            and e.panel_view is None
-            and e.national_review is None
-        ):
-            day = days.get(e.on)
-            if day is None:
-                day = days[e.on] = stored(e.on)
-            columns: tuple[str, ...] = _PLAIN_EVENT
-            values = (cid, e.name, day, user, at)
-        else:
-            row = event_row(cid, e, user, now)
-            columns = tuple(k for k, v in row.items() if v is not None)
-            values = tuple(stored(row[k]) for k in columns)
-        if (columns is not shape and columns != shape) or len(batch) >= size:
-            if batch:
-                yield shape, batch
-            shape, batch = columns, []
-        batch.append(values)
+    for cid, events in cases:
+        for e in events:
+            if (
+                e.kind is None
+                and e.until is None
+                and e.note is None
+                and e.recorded_by is None
+                and e.recorded_at is None
+                and e.decision is None
+                and e.panel_view is None
+                and e.national_review is None
+            ):
+                day = days.get(e.on)
+                if day is None:
+                    day = days[e.on] = stored(e.on)
+                columns: tuple[str, ...] = _PLAIN_EVENT
+                values = (cid, e.name, day, user, at)
+            else:
+                row = event_row(cid, e, user, now)
+                columns = tuple(k for k, v in row.items() if v is not None)
+                values = tuple(stored(row[k]) for k in columns)
+            if (columns is not shape and columns != shape) or len(batch) >= size:
+                if batch:
+                    yield shape, batch
+                shape, batch = columns, []
+            batch.append(values)
     if batch:
         yield shape, batch
 
