@@ -136,7 +136,8 @@ def import_(
 
     settings = user_settings()
     clock = settings.clock()
-    incoming, problems, encoding = read_import(file, file_format, clock.rules)
+    with gc_paused():  # a case and its events for every row, none of them in a cycle
+        incoming, problems, encoding = read_import(file, file_format, clock.rules)
     if encoding != "UTF-8":
         warn(f"{file} is not UTF-8 text; it was read as {encoding} (Excel's default on Windows)")
     location, _ = register_location(db, settings)
