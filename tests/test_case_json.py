@@ -310,6 +310,15 @@ def _build(db: str) -> None:
             today=today,
             now=now,
         )
+        register.record(
+            "J-2",
+            "panel-response",
+            dt.date(2024, 3, 11),
+            panel_view="agrees",
+            national_review=True,
+            today=today,
+            now=now,
+        )
         register.amend(
             "J-3", "notified", dt.date(2024, 2, 25), reason=NOTES[1], today=today, now=now
         )
@@ -343,6 +352,11 @@ def test_status_json_is_byte_for_byte_the_obvious_answer(register_url: str, as_o
         r = run("status", "--json", *flags, "--as-of", as_of, "--db", register_url)
         assert r.exit_code == 0, r.stderr
         assert r.stdout == _slow_status(register_url, as_of, **filters), flags
+        if as_of == "2024-06-03" and flags == ("--all",):
+            # What the register holds, said outright (the obvious answer reads it the same way).
+            j2 = next(line for line in r.stdout.splitlines() if '"ref": "J-2"' in line)
+            assert '"panel_view": "agrees", "national_review": true}' in j2
+            assert '"note": "say \\"no\\""' in j2
 
 
 def test_export_json_is_byte_for_byte_the_obvious_answer(register_url: str) -> None:

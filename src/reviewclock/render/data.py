@@ -6,6 +6,10 @@ are ISO strings; ``done`` is null while a stage is open, and
 (an agreed extension's, if any); ``statutory_due`` is the rule's own date.
 A local milestone has nature ``local-target`` and names its ``parent`` stage. Other programs (and the cron
 job) rely on these keys: add keys if need be, never rename or remove one.
+
+:func:`case_dict` defines the contract. A command that writes many cases
+(``status --json``, ``export --format json``) writes the same text with
+:class:`CaseJson`, which never builds the dicts; a test holds the two to the same bytes.
 """
 
 from __future__ import annotations
@@ -99,6 +103,9 @@ def case_dict(case: CaseRecord, clock: CaseStatus) -> dict[str, Any]:
 _ENCODE = json_text = json.JSONEncoder(ensure_ascii=False).encode
 """How ``emit_json_list`` writes an item: :class:`CaseJson` must give the same text."""
 
+_INT = int.__repr__
+"""How the standard encoder writes an int."""
+
 _MEMO_LIMIT = 65536
 """Most values a :class:`CaseJson` memo keeps (a register repeats a few thousand)."""
 
@@ -135,20 +142,33 @@ class CaseJson:
         new_day = self._new_day
         new_word = self._new_word
         stages = []
-        # Unpacked in field order: a field added to either tuple fails here, loudly.
-        for s in clock.stages:
-            stage, starts, due, done, state, left, taken, delay, _, extension = s
+        # Unpacked in field order: a field added to either tuple fails here, loudly. What
+        # the properties rule_due and due_on_weekend say is said inline (the test holds
+        # the text to case_dict's, which asks them).
+        for (
+            stage,
+            starts,
+            due,
+            done,
+            state,
+            left,
+            taken,
+            delay,
+            statutory,
+            extension,
+        ) in clock.stages:
             head, middle, tail = stage_text(id(stage)) or self._new_stage(stage)
-            rule_due = s.rule_due
+            due_text = day(due) or new_day(due)
             stages.append(
                 f"{head}{day(starts) or new_day(starts)}"
-                f', "due": {day(due) or new_day(due)}'
-                f', "statutory_due": {day(rule_due) or new_day(rule_due)}'
-                f', "done": {day(done) or new_day(done)}'
+                f', "due": {due_text}'
+                f', "statutory_due": '
+                f"{due_text if statutory is None else day(statutory) or new_day(statutory)}"
+                f', "done": {"null" if done is None else day(done) or new_day(done)}'
                 f', "state": {state_text(state) or self._new_state(state)}'
-                f', "working_days_left": {str(left) if type(left) is int else _number(left)}'
-                f"{middle}{str(taken) if type(taken) is int else _number(taken)}"
-                f', "due_on_weekend": {_truth(s.due_on_weekend)}'
+                f', "working_days_left": {"null" if left is None else _number(left)}'
+                f"{middle}{'null' if taken is None else _number(taken)}"
+                f', "due_on_weekend": {"true" if due.weekday() >= 5 else "false"}'
                 f', "delay": {"null" if delay is None else _ENCODE(delay_dict(delay))}'
                 f"{tail}"
                 f"{'null' if extension is None else _ENCODE(_extension_dict(extension))}}}"
@@ -163,8 +183,8 @@ class CaseJson:
             events.append(
                 f'{{"event": {word(name) or new_word(name)}'
                 f', "on": {day(on) or new_day(on)}'
-                f', "kind": {word(kind) or new_word(kind)}'
-                f', "to": {day(until) or new_day(until)}'
+                f', "kind": {"null" if kind is None else word(kind) or new_word(kind)}'
+                f', "to": {"null" if until is None else day(until) or new_day(until)}'
                 f', "note": {"null" if note is None else _text(note)}'
                 f', "recorded_by": {word(by) or new_word(by)}'
                 f', "recorded_at": {at_text}'
@@ -247,7 +267,9 @@ def _proceedings(proceedings: Sequence[Proceeding]) -> str:
 
 
 def _number(value: Any) -> str:
-    return "null" if value is None else _ENCODE(value)
+    if value is None:
+        return "null"
+    return _INT(value) if type(value) is int else _ENCODE(value)
 
 
 def _truth(value: Any) -> str:
