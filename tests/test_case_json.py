@@ -8,8 +8,10 @@ one case to a line, in the order ``select_cases`` gives.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import io
 import json
 import os
 import resource
@@ -240,6 +242,16 @@ def test_the_list_comes_out_in_key_order_equal_keys_as_given(
     with sorted_json_list() as listed:
         listed.write()
     assert capsys.readouterr().out == "[]\n"
+    # Stdout redirected to a text stream alone, with no bytes beneath it: the same text.
+    for listing in (items, []):
+        text = io.StringIO()
+        with contextlib.redirect_stdout(text), sorted_json_list() as listed:
+            for key, line in listing:
+                listed.add(key, line)
+            listed.write()
+        assert text.getvalue() == (
+            '[\n{"n": "one é😀"},\n{"n": "two"},\n{"n": "3"}\n]\n' if listing else "[]\n"
+        )
 
 
 def _limit_file_size() -> None:

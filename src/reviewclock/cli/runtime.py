@@ -118,7 +118,14 @@ class SortedJsonList:
         self._places.sort()
         spool = self._spool.fileno()
         sys.stdout.flush()
-        out = sys.stdout.buffer
+        out = getattr(sys.stdout, "buffer", None)
+        if out is None:  # a text stream alone (stdout redirected in-process)
+            decode = self._encoding, self._errors
+            emit_json_list(
+                (os.pread(spool, size, offset).decode(*decode) for _, offset, size in self._places),
+                encoded=True,
+            )
+            return
         separator = b"[\n"
         for _, offset, size in self._places:
             out.write(separator)
