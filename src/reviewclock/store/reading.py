@@ -93,9 +93,8 @@ HEAD_COLUMNS = "id, ref, authority, harm"
 def event_columns(audit: bool, rules: Rulebook, table: str = "") -> tuple[str, dict[str, str]]:
     """An event row: (case_id, name, on_date, kind, agreed_to, ordered row id or NULL, the
     outcome columns, note, recorded_by, recorded_at), and its parameters; without
-    ``audit`` the last three are NULL. The ordered
-    row id places an event whose latest recording counts (a plan, an agreed extension)
-    in the order of recording."""
+    ``audit`` the last three are NULL. The ordered row id places an event whose latest
+    recording counts (a plan, an agreed extension) in the order of recording."""
     t = f"{table}." if table else ""
     marks, params = named("ord", rules.ordered_events)
     columns = (
