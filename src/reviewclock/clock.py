@@ -199,7 +199,7 @@ class _StagePlan(NamedTuple):
     back_from_parent: bool
     """A milestone counted back from its parent stage's due date."""
     months: bool
-    count: int
+    offset: int
     """The length, negative when counted back: what is added to the start (or anchor)."""
     extendable: bool
 
@@ -352,9 +352,17 @@ class Clock:
         due_soon_days = self.due_soon_days
         out: list[StageStatus] = []
         parents: dict[str, StageStatus] = {}
-        for stage, parent_name, starts_on, met_by, after, back, months, count, extendable in (
-            self._plan
-        ):
+        for (
+            stage,
+            parent_name,
+            starts_on,
+            met_by,
+            after,
+            back,
+            months,
+            offset,
+            extendable,
+        ) in self._plan:
             parent = None
             if parent_name is not None:
                 parent = parents.get(parent_name)
@@ -370,11 +378,11 @@ class Clock:
                     continue
             if back:
                 assert parent is not None
-                statutory = add(parent.due, count)
+                statutory = add(parent.due, offset)
             elif months:
-                statutory = add_months(start, count)
+                statutory = add_months(start, offset)
             else:
-                statutory = add(start, count)
+                statutory = add(start, offset)
             due, agreed = statutory, None
             if extendable and extensions:
                 for name in extensions:
