@@ -291,3 +291,20 @@ def test_a_case_closed_on_the_first_day_of_the_year_counts_in_it(tmp_path: Path)
         7,
     )
     assert earlier["sin"]["completed"] == 2
+
+
+def test_a_case_known_on_the_last_day_counts_and_one_known_after_does_not(tmp_path: Path) -> None:
+    # The period ends on Mon 30 June 2025 (--as-of). K became known that day: its
+    # notification is open at the end (due Mon 7 July). L became known on Tue 1 July,
+    # after the end: it counts nowhere. M was typed in as known on 2 July, then its
+    # awareness corrected to Fri 20 June: it counts as it stands now, open and due
+    # Fri 27 June, so overdue at the end.
+    (tmp_path / "late.csv").write_text("ref,aware\nK,2025-06-30\nL,2025-07-01\nM,2025-07-02\n")
+    db = str(tmp_path / "late.db")
+    assert run("import", str(tmp_path / "late.csv"), "--db", db).exit_code == 0
+    r = run(
+        "amend", "M", "aware", "--on", "2025-06-20", "--reason", "typed the wrong day", "--db", db
+    )
+    assert r.exit_code == 0, r.stderr
+    sin = stats(db, "--from", "2025-06-01", "--to", "2025-06-30", "--as-of", "2025-07-05")
+    assert (sin["stages"]["sin"]["open"], sin["stages"]["sin"]["open_overdue"]) == (2, 1)

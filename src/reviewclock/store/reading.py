@@ -313,10 +313,18 @@ def active_case_ids(
 
     A case with no event dated on or after ``since`` stood on ``on`` (not before
     ``since``) as it stands after all its events, so among those cases the ones open
-    on ``on`` are the ones open now, which the names alone tell (no dates to compare)."""
+    on ``on`` are the ones open now, which the names alone tell (no dates to compare).
+    A case the register learnt of only after ``on`` (its awareness is later) counts
+    nowhere, and is left out."""
     later = db.rows("SELECT DISTINCT case_id FROM events WHERE on_date >= :since", {"since": since})
     still_open = _open_now_ids(db, stages) if since <= on else open_case_ids(db, stages, on, rules)
-    return sorted({int(r[0]) for r in later} | set(still_open))
+    unknown = db.rows(
+        f"SELECT case_id FROM events WHERE name = :opening AND {CURRENT}"
+        " GROUP BY case_id HAVING MIN(on_date) > :on",
+        {"opening": rules.opening_event, "on": on},
+    )
+    known = {int(r[0]) for r in later} | set(still_open)
+    return sorted(known - {int(r[0]) for r in unknown})
 
 
 def event_counts(db: Db, cid: Any) -> tuple[int, int]:
