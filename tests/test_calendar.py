@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import holidays
 import numpy as np
@@ -183,6 +184,31 @@ def test_add_months(start: str, months: int, expected: str) -> None:
     assert add_months(D(start), months) == D(expected)
 
 
+@given(
+    start=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31)),
+    months=st.integers(min_value=-36, max_value=36),
+)
+def test_add_months_agrees_with_pendulum(start: dt.date, months: int) -> None:
+    import pendulum
+
+    moved = pendulum.Date(start.year, start.month, start.day).add(months=months)
+    assert add_months(start, months) == dt.date(moved.year, moved.month, moved.day)
+
+
+def test_add_months_agrees_with_pendulum_at_every_month_end() -> None:
+    """Each last day (and the days before it) of every month from 2000 to 2100, moved by
+    the months a rulebook uses, forwards and back."""
+    import pendulum
+
+    for ordinal in range(dt.date(2000, 1, 1).toordinal(), dt.date(2100, 12, 31).toordinal()):
+        start = dt.date.fromordinal(ordinal)
+        if start.day < 28:
+            continue
+        for months in (1, 3, 6, 12, -1, -6):
+            moved = pendulum.Date(start.year, start.month, start.day).add(months=months)
+            assert add_months(start, months) == dt.date(moved.year, moved.month, moved.day)
+
+
 def test_weekend_note() -> None:
     assert add_months(D("2026-08-28"), 6) == D("2027-02-28")
     assert weekend_note(D("2027-02-28")) == "falls on a Sunday"
@@ -277,6 +303,26 @@ def test_cache_gives_the_same_table_and_is_repaired(_isolated_home: object) -> N
     assert cached_bank_holidays("SCT") != direct
     cal = WorkingCalendar("ENG", bank_holidays=cached_bank_holidays("ENG"))
     assert cal.add_working_days(D("2023-05-05"), 5) == D("2023-05-15")
+
+
+def test_cache_is_named_by_the_installed_holidays_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache file is keyed on the version the package's metadata gives, read from the
+    name of its ``.dist-info`` directory; anything else falls back to the metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from reviewclock.holidaycache import cache_path, installed_version
+
+    for name in ("holidays", "typer", "pendulum"):
+        assert installed_version(name) == version(name)
+    assert f"-{version('holidays')}-ENG-" in cache_path("ENG").name
+    (tmp_path / "fakepkg-1.2.3.dist-info").mkdir()
+    (tmp_path / "fakepkg-extra-9.9.dist-info").mkdir()  # not a wheel name: no version in it
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert installed_version("fakepkg") == "1.2.3"
+    with pytest.raises(PackageNotFoundError):
+        installed_version("notinstalledpkg")
 
 
 def test_unwritable_cache_still_works(

@@ -217,6 +217,14 @@ def test_due_reads_the_holidays_version_without_importing_holidays() -> None:
     modules, out = _imported_modules("due", "2023-05-05", "-w", "5", "--quiet")
     assert out == "2023-05-15\n"
     assert "holidays" not in modules and "pydantic" not in modules
+    # Nor what only other commands need: the metadata reader (the cache is named from the
+    # .dist-info directory), the clock and its case records, the phrases of the reports.
+    assert not modules & {
+        "importlib.metadata",
+        "reviewclock.clock",
+        "reviewclock.casefile",
+        "reviewclock.render.phrases",
+    }
 
 
 def test_entry_point_runs_in_a_subprocess() -> None:

@@ -181,3 +181,29 @@ def test_rows_written_without_sqlalchemy_read_as_sqlalchemy_wrote_them(tmp_path:
 
     assert sqlite_value(at) == sqlalchemy_row[1]
     assert sqlite_value(True) == 1 and sqlite_value(dt.date(2024, 4, 30)) == "2024-04-30"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["status"], ["status", "--all", "--json"], ["stats", "--year", "2024/25"], ["report"]],
+)
+def test_a_command_builds_its_calendar_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """The calendar's working-day index is built once per command, however many parts of
+    it (the clock, the register, the digest) ask the settings for one."""
+    from reviewclock.calendar import WorkingCalendar
+
+    db = str(tmp_path / "r.db")
+    _build(db)
+    built: list[str] = []
+    original = WorkingCalendar.__init__
+
+    def counting(self: WorkingCalendar, *args: object, **kwargs: object) -> None:
+        built.append(str(args[0] if args else kwargs.get("nation")))
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(WorkingCalendar, "__init__", counting)
+    result = run(*command, "--db", db, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    assert built == ["ENG"]

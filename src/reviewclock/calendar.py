@@ -287,11 +287,16 @@ def add_months(start: dt.date, months: int) -> dt.date:
     ``add_months(date(2023, 8, 31), 6) == date(2024, 2, 29)``. The result is
     never moved off a weekend or holiday; :func:`weekend_note` says when it
     lands on one.
-    """
-    import pendulum
 
-    moved = pendulum.Date(start.year, start.month, start.day).add(months=months)
-    return dt.date(moved.year, moved.month, moved.day)
+    This is pendulum's month arithmetic (the tests hold it to pendulum over every
+    month of the supported range), worked here so that a status need not import
+    pendulum to count six months.
+    """
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    month += 1
+    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    last = (first_of_next - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(start.day, last))
 
 
 def weekend_note(day: dt.date) -> str | None:

@@ -77,8 +77,18 @@ class Settings:
     """The file the settings came from, if any."""
     exposed: str | None = field(default=None, compare=False)
     """Why the file's mail password is not private (others can read the file), if so."""
+    _made: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """The calendars and the clock made from these settings: each is made once, however
+    many parts of a command ask for it (building a calendar's index is not free)."""
 
     def calendar(self, nation: str | None = None) -> WorkingCalendar:
+        key = ("calendar", nation)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = self._make_calendar(nation)
+        return made
+
+    def _make_calendar(self, nation: str | None) -> WorkingCalendar:
         from reviewclock.calendar import NATIONS, UnknownNationError, WorkingCalendar
         from reviewclock.holidaycache import cached_calendar
 
@@ -97,17 +107,24 @@ class Settings:
         """The rulebook these settings give: the national chain plus the milestones."""
         from reviewclock.rules import rulebook
 
-        return rulebook(self)
+        made = self._made.get("rules")
+        if made is None:
+            made = self._made["rules"] = rulebook(self)
+        return made
 
     def clock(self) -> Clock:
+        """The clock of these settings (one per settings: see ``_made``)."""
         from reviewclock.clock import Clock
 
-        return Clock(
-            self.calendar(),
-            self.rules(),
-            due_soon_days=self.due_soon_days,
-            delay_kinds=self.delay_kinds,
-        )
+        made = self._made.get("clock")
+        if made is None:
+            made = self._made["clock"] = Clock(
+                self.calendar(),
+                self.rules(),
+                due_soon_days=self.due_soon_days,
+                delay_kinds=self.delay_kinds,
+            )
+        return made
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -4,7 +4,8 @@ Working out the bank holidays means loading the ``holidays`` package's rules
 for every country in the world, which costs more than the rest of a ``status``
 run. The table for a nation only changes with a new release of that package,
 so it is cached in a file named by the package's installed version (read from
-its metadata, without importing it): upgrading the package makes a new file.
+the name of its ``.dist-info`` directory, without importing it): upgrading the
+package makes a new file.
 The file also keeps the working days of those years, so that the calendar's
 index is read rather than worked out day by day. A missing, unreadable or
 damaged cache file is simply worked out again; the cache never changes an answer.
@@ -16,6 +17,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -34,12 +36,36 @@ FORMAT = 2
 
 
 def cache_path(nation: str) -> Path:
-    from importlib.metadata import version
-
     import platformdirs
 
-    name = f"bank-holidays-{version('holidays')}-{nation}-{FIRST_YEAR}-{LAST_YEAR}-v{FORMAT}.json"
+    version = installed_version("holidays")
+    name = f"bank-holidays-{version}-{nation}-{FIRST_YEAR}-{LAST_YEAR}-v{FORMAT}.json"
     return platformdirs.user_cache_path(APP) / name
+
+
+def installed_version(distribution: str) -> str:
+    """The installed version of ``distribution``, as ``importlib.metadata.version`` gives it.
+
+    An installer names the package's metadata directory ``NAME-VERSION.dist-info``
+    (the wheel format), so the first such directory on ``sys.path`` gives the
+    version for the price of a directory listing; importing ``importlib.metadata``
+    (and the email parser it reads metadata with) would cost more than the whole of
+    ``due``. Anything unusual (an egg, a source checkout) is left to ``importlib.metadata``.
+    """
+    prefix, suffix = f"{distribution}-", ".dist-info"
+    for entry in sys.path:
+        try:
+            names = [path.name for path in Path(entry or ".").iterdir()]
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(prefix) and name.endswith(suffix):
+                version = name[len(prefix) : -len(suffix)]
+                if version and "-" not in version:
+                    return version
+    from importlib.metadata import version as metadata_version
+
+    return metadata_version(distribution)
 
 
 def cached_calendar(nation: str) -> tuple[dict[dt.date, str], list[int]]:

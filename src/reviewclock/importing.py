@@ -21,7 +21,7 @@ from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.checks import check_case, check_ref
 from reviewclock.clock import Clock
 from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
-from reviewclock.render.phrases import count
+from reviewclock.render import count
 from reviewclock.rules import Rulebook
 from reviewclock.store.records import ImportPlan, NewCase
 from reviewclock.transfer import (

@@ -4,8 +4,6 @@ Exit 1 for refused input, 2 for a usage error, 130 for Ctrl-C; no traceback
 unless REVIEWCLOCK_DEBUG is set.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Callable, Sequence

@@ -4,8 +4,6 @@ Correcting a case after the fact (amend, delete) and its audit trail (history) a
 :mod:`reviewclock.cli.corrections`.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Any
 

@@ -6,8 +6,6 @@ as it stands are :mod:`reviewclock.cli.cases`; these are registered after them, 
 ``--help`` lists amend, history and delete after status.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated
 
@@ -28,7 +26,7 @@ from reviewclock.cli.options import (
 )
 from reviewclock.cli.runtime import london_now, open_register, user_settings
 from reviewclock.errors import UsageProblem
-from reviewclock.render.phrases import count
+from reviewclock.render import count
 
 
 @app.command(

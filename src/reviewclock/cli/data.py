@@ -1,7 +1,5 @@
 """Commands on the register as a whole: backup, doctor, import, export."""
 
-from __future__ import annotations
-
 import contextlib
 import sys
 from collections.abc import Iterator
@@ -24,7 +22,7 @@ from reviewclock.cli.runtime import (
     warn_name,
     warn_unreadable,
 )
-from reviewclock.render.phrases import count
+from reviewclock.render import count
 
 
 @app.command(epilog=examples("reviewclock backup /srv/backups/reviewclock-2025-02-03.db"))

@@ -1,7 +1,5 @@
 """Options, arguments and parsers shared by the commands, and shell completion."""
 
-from __future__ import annotations
-
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence

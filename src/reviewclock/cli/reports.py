@@ -1,7 +1,5 @@
 """Commands that report: due, stats and the digest (report)."""
 
-from __future__ import annotations
-
 import datetime as dt
 import sys
 from pathlib import Path

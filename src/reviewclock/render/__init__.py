@@ -8,6 +8,11 @@ DIGEST_FORMATS = ("text", "markdown", "html", "json", "csv")
 """The formats of the digest (``reviewclock report --format``)."""
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 event``, ``2 events``: a number with its noun, singular or plural."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
 def visible(text: str) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``, ``\\n``,
     ``\\u202e``), for the renderers a person reads.

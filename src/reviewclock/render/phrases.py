@@ -12,12 +12,8 @@ from reviewclock.casefile import CaseRecord
 from reviewclock.clock import CaseStatus, StageStatus, State
 from reviewclock.dates import describe
 from reviewclock.digest import Digest, DigestLine, state_counts
+from reviewclock.render import count
 from reviewclock.rules import Nature, Stage
-
-
-def count(n: int, noun: str, plural: str | None = None) -> str:
-    """``1 event``, ``2 events``: a number with its noun, singular or plural."""
-    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
 def days_text(s: StageStatus, *, short: bool = True) -> str:
