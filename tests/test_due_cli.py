@@ -210,6 +210,9 @@ def test_an_sqlite_register_is_read_and_written_without_sqlalchemy(
     assert not {m for m in modules if m.split(".")[0] in STORAGE}
     # Typer's value checks load pydantic, which only SQLModel needs.
     assert "pydantic" not in modules
+    if args[0] not in ("add-sin", "record"):
+        # A read loads neither the writes' checks nor the records of history and upkeep.
+        assert not modules & {"reviewclock.checks", "reviewclock.store.records"}
 
 
 def test_due_reads_the_holidays_version_without_importing_holidays() -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib.util
 import sqlite3
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,16 +21,29 @@ from typing import TYPE_CHECKING, Any
 from reviewclock.clock import CaseRecord, Clock, EventRecord
 from reviewclock.errors import RegisterError, UsageProblem
 from reviewclock.rules import Stage
-from reviewclock.store import history, reading, schema, upkeep, writing
+from reviewclock.store import reading, schema
 from reviewclock.store.db import Core, Db, Lite, connect_sqlite
 from reviewclock.store.engine import lock_timeout, translated
-from reviewclock.store.history import HistoryEntry
 from reviewclock.store.location import POSTGRESQL, LocationError, locate
-from reviewclock.store.records import DeletionRow, LogRow
-from reviewclock.store.writing import Planner
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from reviewclock.store import history, upkeep, writing
+    from reviewclock.store.history import HistoryEntry
+    from reviewclock.store.records import DeletionRow, LogRow
+    from reviewclock.store.writing import Planner
+else:
+    # Loaded when first used (the standard library's LazyLoader): a status reads the
+    # register without importing the writes and their checks, the history or the upkeep.
+    def _on_first_use(name):
+        spec = importlib.util.find_spec(f"reviewclock.store.{name}")
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    history, upkeep, writing = map(_on_first_use, ("history", "upkeep", "writing"))
 
 
 class Register:
