@@ -260,6 +260,12 @@ def open_case_ids(db: Db, stages: Sequence[Stage], on: dt.date, rules: Rulebook)
     if later is not None:
         sql, params = _open_on_sql(stages, on, rules.plans)
         return sorted(int(r[0]) for r in db.rows(sql, params))
+    return _open_now_ids(db, stages)
+
+
+def _open_now_ids(db: Db, stages: Sequence[Stage]) -> list[int]:
+    """The ids of the cases with a stage open after every event recorded: a start event
+    recorded and the meeting event not (set algebra on names, from the index)."""
     # Each name's cases once, straight from the index, then the algebra in Python: the
     # database's own EXCEPT and UNION build and merge a temporary tree per stage, which
     # takes twice as long on a large register.
@@ -307,9 +313,22 @@ def active_case_ids(
 ) -> list[int]:
     """The ids of the cases that had a stage open on ``on``, or have an event dated on or
     after ``since``: every case that can count in figures for a period from ``since`` to
-    ``on`` (a case with neither had every stage done before the period began)."""
+    ``on`` (a case with neither had every stage done before the period began).
+
+    A case with no event dated on or after ``since`` stood on ``on`` (not before
+    ``since``) as it stands after all its events, so among those cases the ones open
+    on ``on`` are the ones open now, which the names alone tell (no dates to compare).
+    A case the register learnt of only after ``on`` (its awareness is later) counts
+    nowhere, and is left out."""
     later = db.rows("SELECT DISTINCT case_id FROM events WHERE on_date >= :since", {"since": since})
-    return sorted({int(r[0]) for r in later} | set(open_case_ids(db, stages, on, rules)))
+    still_open = _open_now_ids(db, stages) if since <= on else open_case_ids(db, stages, on, rules)
+    unknown = db.rows(
+        f"SELECT case_id FROM events WHERE name = :opening AND {CURRENT}"
+        " GROUP BY case_id HAVING MIN(on_date) > :on",
+        {"opening": rules.opening_event, "on": on},
+    )
+    known = {int(r[0]) for r in later} | set(still_open)
+    return sorted(known - {int(r[0]) for r in unknown})
 
 
 def event_counts(db: Db, cid: Any) -> tuple[int, int]:
