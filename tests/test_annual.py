@@ -263,3 +263,48 @@ def test_a_late_stage_is_never_hidden_by_rounding(tmp_path: Path) -> None:
     sin = next(line for line in r.stdout.splitlines() if line.startswith("sin "))
     assert "98%" in sin and "█" * 23 + "░" + " " in sin + " "
     assert "█" * 24 not in sin
+
+
+def test_a_case_closed_on_the_first_day_of_the_year_counts_in_it(tmp_path: Path) -> None:
+    # Financial year 2025/26 starts on Tue 1 April 2025. G's last event, the Panel's
+    # response, is on that day: the response counts as completed in 2025/26, though
+    # G has nothing open any more. H's response came the day before, Mon 31 March:
+    # it counts in 2024/25 and nowhere in 2025/26.
+    # G's response took 8 working days: rapid review sent Thu 20 March; Fri 21 (1),
+    # Mon 24 - Fri 28 (2-6), Mon 31 (7), Tue 1 April (8).
+    (tmp_path / "edge.csv").write_text(
+        "ref,aware,notified,rapid-review-sent,panel-response\n"
+        "G,2025-03-03,2025-03-05,2025-03-20,2025-04-01\n"
+        "H,2025-03-03,2025-03-05,2025-03-20,2025-03-31\n"
+    )
+    db = str(tmp_path / "edge.db")
+    assert run("import", str(tmp_path / "edge.csv"), "--db", db).exit_code == 0
+    pr = stats(db, "--year", "2025/26", "--as-of", "2025-06-30")["stages"]["panel-response"]
+    assert (pr["completed"], pr["on_time"], pr["open"]) == (1, 1, 0)
+    assert (pr["median_working_days"], pr["max_working_days"]) == (8, 8)
+    earlier = stats(db, "--year", "2024/25", "--as-of", "2025-06-30")["stages"]
+    assert (
+        earlier["panel-response"]["completed"],
+        earlier["panel-response"]["max_working_days"],
+    ) == (
+        1,
+        7,
+    )
+    assert earlier["sin"]["completed"] == 2
+
+
+def test_a_case_known_on_the_last_day_counts_and_one_known_after_does_not(tmp_path: Path) -> None:
+    # The period ends on Mon 30 June 2025 (--as-of). K became known that day: its
+    # notification is open at the end (due Mon 7 July). L became known on Tue 1 July,
+    # after the end: it counts nowhere. M was typed in as known on 2 July, then its
+    # awareness corrected to Fri 20 June: it counts as it stands now, open and due
+    # Fri 27 June, so overdue at the end.
+    (tmp_path / "late.csv").write_text("ref,aware\nK,2025-06-30\nL,2025-07-01\nM,2025-07-02\n")
+    db = str(tmp_path / "late.db")
+    assert run("import", str(tmp_path / "late.csv"), "--db", db).exit_code == 0
+    r = run(
+        "amend", "M", "aware", "--on", "2025-06-20", "--reason", "typed the wrong day", "--db", db
+    )
+    assert r.exit_code == 0, r.stderr
+    sin = stats(db, "--from", "2025-06-01", "--to", "2025-06-30", "--as-of", "2025-07-05")
+    assert (sin["stages"]["sin"]["open"], sin["stages"]["sin"]["open_overdue"]) == (2, 1)

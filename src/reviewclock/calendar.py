@@ -130,6 +130,7 @@ class WorkingCalendar:
         "_first_year",
         "_last_year",
         "_names",
+        "_span",
         "_upto",
         "nation",
     )
@@ -189,6 +190,7 @@ class WorkingCalendar:
         days = [dt.date.fromordinal(o) for o in working]
         self._first_year, self._last_year = first_year, last_year
         self._base, self._upto, self._days, self._names = base, upto, days, names
+        self._span = span
 
     def _widen(self, *dates: dt.date) -> None:
         """Rebuild the index so that it covers ``dates`` with ten years to spare."""
@@ -198,7 +200,7 @@ class WorkingCalendar:
 
     def _index(self, day: dt.date) -> int:
         i = day.toordinal() - self._base
-        if 0 <= i < len(self._upto) - 1:
+        if 0 <= i < self._span:
             return i
         self._widen(day)
         return day.toordinal() - self._base
@@ -229,13 +231,12 @@ class WorkingCalendar:
         if n == 0:
             return start
         i = start.toordinal() - self._base
-        upto = self._upto
-        if not 0 <= i < len(upto) - 1:
+        if not 0 <= i < self._span:
             i = self._index(start)
-            upto = self._upto
+        upto, days = self._upto, self._days
         j = upto[i + 1] + n - 1 if n > 0 else upto[i] + n
-        if 0 <= j < len(self._days):
-            return self._days[j]
+        if 0 <= j < len(days):
+            return days[j]
         # Past either end of the index: widen it by the distance asked for.
         self._widen(start + dt.timedelta(days=2 * n + (14 if n > 0 else -14)))
         return self.add_working_days(start, n)
@@ -250,8 +251,12 @@ class WorkingCalendar:
         With ``a`` as today and ``b`` as a due date, it is the working days
         left (0 when due today, negative when late).
         """
-        self._cover(a, b)
-        ia, ib = a.toordinal() - self._base, b.toordinal() - self._base
+        base, span = self._base, self._span
+        ia, ib = a.toordinal() - base, b.toordinal() - base
+        if not (0 <= ia < span and 0 <= ib < span):
+            self._cover(a, b)
+            base = self._base
+            ia, ib = a.toordinal() - base, b.toordinal() - base
         upto = self._upto
         if ib >= ia:
             return upto[ib + 1] - upto[ia + 1]

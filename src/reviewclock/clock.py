@@ -110,11 +110,14 @@ def as_it_stood(case: CaseRecord, day: dt.date, rules: Rulebook | None = None) -
     a day after every event, the case is returned unchanged.
     """
     events = case.events
+    for e in events:
+        if e.on > day:
+            break
+    else:
+        return case  # awareness is one of the events, so it is on or before the day too
     aware = case.aware
     if aware is not None and aware > day:
         return None
-    if all(e.on <= day for e in events):
-        return case
     kept = [e for e in events if e.on <= day]
     known = {e.name for e in kept}
     declared = (rules or NATIONAL_RULES).events
@@ -184,6 +187,39 @@ def _urgency(s: StageStatus) -> tuple[int, bool, dt.date]:
     return URGENCY[s.state], s.stage.parent is not None, s.due
 
 
+class _StagePlan(NamedTuple):
+    """What :meth:`Clock.evaluate` reads of one stage, worked out once per clock."""
+
+    stage: Stage
+    parent: str | None
+    starts_on: tuple[str, ...]
+    met_by: str
+    after: bool
+    """Counted forwards from its start (working days taken are counted for it)."""
+    back_from_parent: bool
+    """A milestone counted back from its parent stage's due date."""
+    months: bool
+    offset: int
+    """The length, negative when counted back: what is added to the start (or anchor)."""
+    extendable: bool
+
+    @classmethod
+    def of(cls, stage: Stage) -> _StagePlan:
+        after = stage.direction is Direction.AFTER
+        back_from_parent = stage.parent is not None and not after
+        return cls(
+            stage,
+            stage.parent,
+            tuple(stage.starts_on),
+            stage.met_by,
+            after,
+            back_from_parent,
+            stage.unit is Unit.MONTHS,
+            stage.length if after else -stage.length,
+            stage.extendable,
+        )
+
+
 class Clock:
     """Evaluates cases against the rulebook with one calendar and one set of settings.
 
@@ -207,6 +243,10 @@ class Clock:
         self.stages = self.rules.stages
         self.due_soon_days = due_soon_days
         self.delay_kinds = frozenset(delay_kinds)
+        # What evaluate reads of the rulebook for every case, read once here.
+        self._plan = tuple(_StagePlan.of(stage) for stage in self.stages)
+        self._extensions = tuple(n for n, e in self.rules.events.items() if e.extends)
+        self._proceedings_start = self.rules.proceedings_start
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -301,41 +341,61 @@ class Clock:
         """
         first, latest = _first_and_latest(events)
         cal = self.calendar
+        add, between = cal.add_working_days, cal.working_days_between
         proceedings: tuple[Proceeding, ...] = ()
-        if self.rules.proceedings_start in first:
+        if self._proceedings_start in first:
             proceedings = tuple(
-                replace(p, working_days=cal.working_days_between(p.started, p.ended or today))
+                replace(p, working_days=between(p.started, p.ended or today))
                 for p in proceedings_of(events, self.rules)
             )
+        extensions = [n for n in self._extensions if n in first]
+        due_soon_days = self.due_soon_days
         out: list[StageStatus] = []
         parents: dict[str, StageStatus] = {}
-        for stage in self.stages:
+        for (
+            stage,
+            parent_name,
+            starts_on,
+            met_by,
+            after,
+            back,
+            months,
+            offset,
+            extendable,
+        ) in self._plan:
             parent = None
-            if stage.parent is not None:
-                parent = parents.get(stage.parent)
-                if parent is None or stage.met_by in first or parent.done is not None:
+            if parent_name is not None:
+                parent = parents.get(parent_name)
+                if parent is None or met_by in first or parent.done is not None:
                     continue
                 start = parent.starts
             else:
-                found = _start(stage, latest)
-                if found is None:
+                for name in starts_on:
+                    if name in latest:
+                        start = latest[name]
+                        break
+                else:
                     continue
-                start = found
-            statutory = self.due_date(stage, start, None if parent is None else parent.due)
+            if back:
+                assert parent is not None
+                statutory = add(parent.due, offset)
+            elif months:
+                statutory = add_months(start, offset)
+            else:
+                statutory = add(start, offset)
             due, agreed = statutory, None
-            if stage.extendable:
-                agreed = self.extension_of(stage, events)
+            if extendable and extensions:
+                for name in extensions:
+                    agreed = in_force(events, name, stage.name)
+                    if agreed is not None:
+                        break
                 if agreed is not None and agreed.until is not None and agreed.until > statutory:
                     due = agreed.until
                 else:
                     agreed = None
-            done = first.get(stage.met_by)
+            done = first.get(met_by)
             if done is not None:
-                taken = (
-                    cal.working_days_between(start, done)
-                    if stage.direction is Direction.AFTER
-                    else None
-                )
+                taken = between(start, done) if after else None
                 if done <= statutory:
                     state = State.MET
                 elif done <= due:
@@ -346,13 +406,13 @@ class Clock:
                     stage, start, due, done, state, None, taken, None, statutory, agreed
                 )
             elif today <= due:
-                left = cal.working_days_between(today, due)
-                state = State.DUE_SOON if left <= self.due_soon_days else State.ON_TRACK
+                left = between(today, due)
+                state = State.DUE_SOON if left <= due_soon_days else State.ON_TRACK
                 status = StageStatus(
                     stage, start, due, None, state, left, None, None, statutory, agreed
                 )
             else:
-                left = -max(1, cal.working_days_between(due, today))
+                left = -max(1, between(due, today))
                 opened = self._opened(stage, first)
                 delay = self._delay(stage, start, due, today, proceedings, events, opened)
                 state = State.OVERDUE if delay is None else State.DELAYED_PROCEEDINGS
@@ -365,11 +425,10 @@ class Clock:
 
     def extension_of(self, stage: Stage, events: Sequence[EventRecord]) -> EventRecord | None:
         """The agreed extension of ``stage`` in force: the most recently recorded."""
-        for name, rule in self.rules.events.items():
-            if rule.extends:
-                found = in_force(events, name, stage.name)
-                if found is not None:
-                    return found
+        for name in self._extensions:
+            found = in_force(events, name, stage.name)
+            if found is not None:
+                return found
         return None
 
     def _opened(self, stage: Stage, first: dict[str, dt.date]) -> dt.date | None:

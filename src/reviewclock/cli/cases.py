@@ -33,7 +33,6 @@ from reviewclock.cli.options import (
 )
 from reviewclock.cli.runtime import (
     emit_json,
-    emit_json_list,
     gc_paused,
     london_now,
     london_today,
@@ -394,25 +393,21 @@ def status(
         open_in = None if include_all else clock.stages
         bad: dict[str, str] = {}
         if as_json:
-            # Sort the keys first, then read and write the cases in that order, so that the
-            # whole register is never held at once.
+            # Each case is read, worked out and written as JSON once; the text waits in a
+            # temporary file while the keys are sorted, so the register is never held at once.
+            from reviewclock.cli.runtime import sorted_json_list
             from reviewclock.digest import shown as kept
             from reviewclock.digest import urgency_key
-            from reviewclock.render.data import case_dict
+            from reviewclock.render.data import CaseJson
 
-            keys = []
-            for cid, case in register.each_case(audit=False, open_in=open_in, on=today, bad=bad):
-                evaluated = clock.evaluate_case(case, today)
-                if evaluated is not None and kept(evaluated[1], **filters):
-                    keys.append((urgency_key(*evaluated), cid))
-            warn_unreadable(bad)
-            keys.sort()
-            ordered = register.cases_by_id([cid for _, cid in keys], audit=True)
-            emit_json_list(
-                case_dict(*e)
-                for e in (clock.evaluate_case(c, today) for _, c in ordered)
-                if e is not None
-            )
+            encode = CaseJson().case
+            with sorted_json_list() as listed:
+                for _, case in register.each_case(audit=True, open_in=open_in, on=today, bad=bad):
+                    evaluated = clock.evaluate_case(case, today)
+                    if evaluated is not None and kept(evaluated[1], **filters):
+                        listed.add(urgency_key(*evaluated), encode(*evaluated))
+                warn_unreadable(bad)
+                listed.write()
             return
         cases = (c for _, c in register.each_case(audit=False, open_in=open_in, on=today, bad=bad))
         shown = select_cases(clock.evaluate_all(cases, today), **filters)

@@ -253,19 +253,18 @@ def export(
             sys.stdout.buffer.write(ics_feed(evaluated, clock.calendar, now))
             warn_unreadable(bad)
             return
-        from reviewclock.render.data import case_dict
+        from reviewclock.render.data import CaseJson, json_text
         from reviewclock.transfer_json import deletion_json, log_json
 
         # A whole copy carries the history too; a view as of a date is only that view.
         logs, deletions = register.logs() if as_of is None else ({}, [])
+        encode = CaseJson().case
 
-        def items() -> Iterator[dict[str, Any]]:
+        def items() -> Iterator[str]:
             for case, case_clock in evaluated:
-                item = case_dict(case, case_clock)
-                if case.ref in logs:
-                    item["log"] = log_json(logs[case.ref])
-                yield item
-            yield from (deletion_json(d) for d in deletions)
+                log = logs.get(case.ref)
+                yield encode(case, case_clock, None if log is None else {"log": log_json(log)})
+            yield from (json_text(deletion_json(d)) for d in deletions)
 
-        emit_json_list(items())
+        emit_json_list(items(), encoded=True)
         warn_unreadable(bad)

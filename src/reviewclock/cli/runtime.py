@@ -64,18 +64,107 @@ def emit_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
 
-def emit_json_list(items: Iterable[object]) -> None:
+def emit_json_list(items: Iterable[Any], *, encoded: bool = False) -> None:
     """A JSON list written as it is made, one item to a line: a register of any size
-    streams out in bounded memory, and each case stays on a line of its own for grep."""
-    import json
+    streams out in bounded memory, and each case stays on a line of its own for grep.
+    ``encoded``: the items are already JSON text, as the standard encoder would write
+    them (see :class:`reviewclock.render.data.CaseJson`)."""
+    if not encoded:
+        import json
 
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
+        items = map(json.JSONEncoder(ensure_ascii=False).encode, items)
     write = sys.stdout.write
     first = True
     for item in items:
-        write(("[\n" if first else ",\n") + dumps(item))
+        write(("[\n" if first else ",\n") + item)
         first = False
     write("[]\n" if first else "\n]\n")
+
+
+class SortedJsonList:
+    """A JSON list of items written as JSON text, each given with a key, and written
+    out (as :func:`emit_json_list` does) in the order of the keys; items with equal
+    keys keep the order they were given in.
+
+    The text is held aside in ``spool``, so that however large the register, only the
+    keys are kept in memory, and each item is made once: nothing is read or worked out
+    again to sort. Made by :func:`sorted_json_list`.
+    """
+
+    def __init__(self, spool: Any) -> None:
+        self._spool = spool
+        self._encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        self._errors = getattr(sys.stdout, "errors", None) or "strict"
+        self._places: list[tuple[Any, int, int]] = []
+        self._size = 0
+
+    def add(self, key: Any, text: str) -> None:
+        data = text.encode(self._encoding, self._errors)
+        try:
+            self._spool.write(data)
+        except OSError as e:
+            raise _spool_failed(e) from None
+        self._places.append((key, self._size, len(data)))
+        self._size += len(data)
+
+    def write(self) -> None:
+        """Write the list to stdout, in the order of the keys."""
+        import os
+
+        try:
+            self._spool.flush()
+        except OSError as e:
+            raise _spool_failed(e) from None
+        self._places.sort()
+        spool = self._spool.fileno()
+        sys.stdout.flush()
+        out = getattr(sys.stdout, "buffer", None)
+        if out is None:  # a text stream alone (stdout redirected in-process)
+            decode = self._encoding, self._errors
+            emit_json_list(
+                (os.pread(spool, size, offset).decode(*decode) for _, offset, size in self._places),
+                encoded=True,
+            )
+            return
+        separator = b"[\n"
+        for _, offset, size in self._places:
+            out.write(separator)
+            out.write(os.pread(spool, size, offset))
+            separator = b",\n"
+        out.write(b"[]\n" if separator == b"[\n" else b"\n]\n")
+        out.flush()
+
+
+@contextlib.contextmanager
+def sorted_json_list() -> Iterator[SortedJsonList]:
+    """A :class:`SortedJsonList` over an unnamed temporary file: private to this user,
+    never linked into a directory, and gone when the block ends."""
+    import tempfile
+
+    try:  # only a failure to make the file is told as one; the block's own errors pass
+        spool = tempfile.TemporaryFile(buffering=1 << 20)  # noqa: SIM115 - closed below
+    except OSError as e:
+        raise _spool_failed(e) from None
+    try:
+        yield SortedJsonList(spool)
+    finally:
+        # Its text is thrown away: a write that failed and fails again on closing is
+        # already told.
+        with contextlib.suppress(OSError):
+            spool.close()
+
+
+def _spool_failed(e: OSError) -> Exception:
+    """A failure to write the temporary file (a full disk), said in one line: where, and
+    what to do."""
+    import tempfile
+
+    from reviewclock.errors import ReviewclockError
+
+    return ReviewclockError(
+        f"cannot write a temporary file in {tempfile.gettempdir()} to sort the cases"
+        f" ({e.strerror or e}); free some space there, or set TMPDIR to a directory with room"
+    )
 
 
 def default_register() -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
@@ -90,9 +92,9 @@ HEAD_COLUMNS = "id, ref, authority, harm"
 
 def event_columns(audit: bool, rules: Rulebook, table: str = "") -> tuple[str, dict[str, str]]:
     """An event row: (case_id, name, on_date, kind, agreed_to, ordered row id or NULL, the
-    outcome columns[, note, recorded_by, recorded_at]), and its parameters. The ordered
-    row id places an event whose latest recording counts (a plan, an agreed extension)
-    in the order of recording."""
+    outcome columns, note, recorded_by, recorded_at), and its parameters; without
+    ``audit`` the last three are NULL. The ordered row id places an event whose latest
+    recording counts (a plan, an agreed extension) in the order of recording."""
     t = f"{table}." if table else ""
     marks, params = named("ord", rules.ordered_events)
     columns = (
@@ -100,8 +102,11 @@ def event_columns(audit: bool, rules: Rulebook, table: str = "") -> tuple[str, d
         f" CASE WHEN {t}name IN ({marks}) THEN {t}id END,"
         f" {t}decision, {t}panel_view, {t}national_review"
     )
+    # Without the audit fields the columns are still there, empty: one shape of row.
     if audit:
         columns += f", {t}note, {t}recorded_by, {t}recorded_at"
+    else:
+        columns += ", NULL, NULL, NULL"
     return columns, params
 
 
@@ -131,7 +136,7 @@ def load(db: Db, ref: str, where: str, rules: Rulebook, *, strict: bool = True) 
         params,
     )
     bad: dict[int, str] = {}
-    found = list(_merge([head], rows, audit=True, order=order, bad=bad, keep_bad=True))
+    found = list(_merge([head], rows, order=order, bad=bad, keep_bad=True))
     if bad and strict:
         raise RegisterError(unreadable_message(ref, bad[head[0]]))
     return found[0][1]
@@ -170,7 +175,7 @@ def cases(
         f"SELECT {columns} FROM events WHERE {CURRENT} ORDER BY case_id, on_date, id",
         ordered,
     )
-    yield from _merge(heads, rows, audit=audit, order=order, bad=bad)
+    yield from _merge(heads, rows, order=order, bad=bad)
 
 
 def cases_by_id(
@@ -208,7 +213,7 @@ def cases_by_id(
             f" WHERE e.{CURRENT} ORDER BY picked.place, e.on_date, e.id",
             batch,
         )
-        yield from _merge(heads, rows, audit=audit, order=order, bad=bad)
+        yield from _merge(heads, rows, order=order, bad=bad)
 
 
 BATCH = 5000
@@ -255,6 +260,12 @@ def open_case_ids(db: Db, stages: Sequence[Stage], on: dt.date, rules: Rulebook)
     if later is not None:
         sql, params = _open_on_sql(stages, on, rules.plans)
         return sorted(int(r[0]) for r in db.rows(sql, params))
+    return _open_now_ids(db, stages)
+
+
+def _open_now_ids(db: Db, stages: Sequence[Stage]) -> list[int]:
+    """The ids of the cases with a stage open after every event recorded: a start event
+    recorded and the meeting event not (set algebra on names, from the index)."""
     # Each name's cases once, straight from the index, then the algebra in Python: the
     # database's own EXCEPT and UNION build and merge a temporary tree per stage, which
     # takes twice as long on a large register.
@@ -302,9 +313,22 @@ def active_case_ids(
 ) -> list[int]:
     """The ids of the cases that had a stage open on ``on``, or have an event dated on or
     after ``since``: every case that can count in figures for a period from ``since`` to
-    ``on`` (a case with neither had every stage done before the period began)."""
+    ``on`` (a case with neither had every stage done before the period began).
+
+    A case with no event dated on or after ``since`` stood on ``on`` (not before
+    ``since``) as it stands after all its events, so among those cases the ones open
+    on ``on`` are the ones open now, which the names alone tell (no dates to compare).
+    A case the register learnt of only after ``on`` (its awareness is later) counts
+    nowhere, and is left out."""
     later = db.rows("SELECT DISTINCT case_id FROM events WHERE on_date >= :since", {"since": since})
-    return sorted({int(r[0]) for r in later} | set(open_case_ids(db, stages, on, rules)))
+    still_open = _open_now_ids(db, stages) if since <= on else open_case_ids(db, stages, on, rules)
+    unknown = db.rows(
+        f"SELECT case_id FROM events WHERE name = :opening AND {CURRENT}"
+        " GROUP BY case_id HAVING MIN(on_date) > :on",
+        {"opening": rules.opening_event, "on": on},
+    )
+    known = {int(r[0]) for r in later} | set(still_open)
+    return sorted(known - {int(r[0]) for r in unknown})
 
 
 def event_counts(db: Db, cid: Any) -> tuple[int, int]:
@@ -338,63 +362,83 @@ def plan_order(rows: Iterable[Any]) -> dict[int, int]:
 
 
 _UNSEEN = dt.date.min
+_FIELDS = len(EventRecord._fields)
+_new = tuple.__new__
 
 
 def _merge(
     heads: Iterable[Sequence[Any]],
     rows: Iterable[Sequence[Any]],
     *,
-    audit: bool,
     order: dict[int, int],
     bad: dict[Any, str] | None = None,
     keep_bad: bool = False,
 ) -> Iterator[tuple[int, CaseRecord]]:
-    """Each case head with its event rows; both are ordered by case in the same order.
+    """Each case head with its event rows (see :func:`event_columns`); both are ordered by
+    case in the same order.
 
     A case holding a date outside the supported range is left out (named in ``bad``,
     ref -> date), unless ``keep_bad``: then only that event is left out, and ``bad``
     is keyed by case id."""
-    days: dict[Any, dt.date | None] = {}  # a register repeats the same few thousand dates
+    # A register repeats the same few thousand dates, times and users: each is made once.
+    days: dict[Any, dt.date | None] = {}
     stamps: dict[Any, dt.datetime] = {}
     users: dict[Any, Any] = {}
-    rows = iter(rows)
-    row = next(rows, None)
+    groups = groupby(rows, itemgetter(0))
+    group = next(groups, None)
     for cid, ref, authority, harm in heads:
         events: list[EventRecord] = []
         unreadable = None
-        while row is not None and row[0] == cid:
-            _, name, on, kind, agreed_to, plan_id, decision, view, national = row[:9]
-            when = days.get(on, _UNSEEN)
-            if when is _UNSEEN:
-                when = days[on] = stored_day(on)
-            if when is None:
-                unreadable = unreadable or str(on)
-                row = next(rows, None)
-                continue
-            if national is not None:
-                national = bool(national)
-            seq = None if plan_id is None else order.get(plan_id)
-            until = None if agreed_to is None else stored_day(agreed_to)
-            if audit:
-                note, by, at = row[9:12]
-                by = users.setdefault(by, by)
-                stamp = stamps.get(at)
-                if stamp is None and at:
-                    stamp = stamps[at] = utc(at)
+        if group is not None and group[0] == cid:
+            for (
+                _,
+                name,
+                on,
+                kind,
+                agreed_to,
+                plan_id,
+                decision,
+                view,
+                national,
+                note,
+                by,
+                at,
+            ) in group[1]:
+                when = days.get(on, _UNSEEN)
+                if when is _UNSEEN:
+                    when = days[on] = stored_day(on)
+                if when is None:
+                    unreadable = unreadable or str(on)
+                    continue
+                if national is not None:
+                    national = bool(national)
+                stamp = None
+                if at:
+                    stamp = stamps.get(at)
+                    if stamp is None:
+                        stamp = stamps[at] = utc(at)
+                    by = users.setdefault(by, by)
+                # The record made as its class would, without a call per event (the
+                # fields in order; _FIELDS checks there are as many as given here).
                 events.append(
-                    EventRecord(
-                        name, when, kind, note, by, stamp, decision, view, national, seq, until
+                    _new(
+                        EventRecord,
+                        (
+                            name,
+                            when,
+                            kind,
+                            note,
+                            by,
+                            stamp,
+                            decision,
+                            view,
+                            national,
+                            None if plan_id is None else order.get(plan_id),
+                            None if agreed_to is None else stored_day(agreed_to),
+                        ),
                     )
                 )
-            elif decision is None and view is None and national is None and until is None:
-                events.append(EventRecord(name, when, kind, seq=seq))
-            else:
-                events.append(
-                    EventRecord(
-                        name, when, kind, None, None, None, decision, view, national, seq, until
-                    )
-                )
-            row = next(rows, None)
+            group = next(groups, None)
         if unreadable is not None:
             if keep_bad:
                 if bad is not None:
@@ -404,3 +448,7 @@ def _merge(
                     bad[ref] = unreadable
                 continue
         yield cid, CaseRecord(ref, authority, harm, tuple(events))
+
+
+if _FIELDS != 11:  # pragma: no cover - a new field must be read above too
+    raise ImportError(f"EventRecord has {_FIELDS} fields; store.reading._merge makes 11")
