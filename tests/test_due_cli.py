@@ -237,3 +237,51 @@ def test_entry_point_runs_in_a_subprocess() -> None:
     bad = run_process("due", "2023-02-30", "-w", "5")
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+WHOLE_APP = "from reviewclock.cli import app; app(prog_name='reviewclock')"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", "--help"],
+        ["status", "--bogus"],
+        ["statu"],
+        ["--help"],
+        ["--version"],
+        ["due", "2024-03-28", "-w", "5"],
+        ["due", "--nation", "XX", "2024-03-28", "-w", "5"],
+    ],
+)
+def test_the_entry_point_answers_as_the_whole_app_does(args: list[str]) -> None:
+    """The entry point builds only the command it runs; what it prints, and its exit
+    status, are what the app with every command gives."""
+    whole = subprocess.run(
+        [sys.executable, "-c", WHOLE_APP, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    proc = run_process(*args)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        whole.returncode,
+        whole.stdout,
+        whole.stderr,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "built"),
+    [(["due", "2024-03-28", "-w", "5"], 1), (["--help"], 15), (["statu"], 15)],
+)
+def test_the_entry_point_builds_only_the_command_it_runs(args: list[str], built: int) -> None:
+    code = (
+        "import sys; from reviewclock.cli import app, main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(len(app.registered_commands), file=sys.stderr)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60
+    )
+    assert proc.stderr.splitlines()[-1] == str(built), proc.stderr

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any
 from reviewclock.calendar import NATIONS
 from reviewclock.dates import parse_date
 from reviewclock.errors import ConfigError
-from reviewclock.mailsettings import MAIL_KEYS
 from reviewclock.rules import (
     PROCEEDING_KINDS,
     RAPID_REVIEW_STARTS,
@@ -242,6 +241,8 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         )
 
     if "mail" in data:
+        from reviewclock.mailsettings import MAIL_KEYS
+
         mail = data["mail"]
         if not isinstance(mail, dict):
             raise bad("mail", mail, "use a [mail] table with host, port, user, tls and from")

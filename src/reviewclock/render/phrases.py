@@ -6,14 +6,17 @@ the same way. Plain strings only: no Rich, no markup.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from reviewclock.amendment import Moved, StateChanged
 from reviewclock.casefile import CaseRecord
 from reviewclock.clock import CaseStatus, StageStatus, State
 from reviewclock.dates import describe
 from reviewclock.digest import Digest, DigestLine, state_counts
 from reviewclock.render import count
 from reviewclock.rules import Nature, Stage
+
+if TYPE_CHECKING:  # the amend command's own records, named here only in a signature
+    from reviewclock.amendment import Moved, StateChanged
 
 
 def days_text(s: StageStatus, *, short: bool = True) -> str:
