@@ -306,3 +306,56 @@ def test_an_event_that_passed_is_checked_again_on_another_day() -> None:
     assert "is in the future (today is 2024-03-19)" in (
         outcome(check_case, "C-2", case, dt.date(2024, 3, 19), CLOCK) or ""
     )
+
+
+# --- the first import's journal ---------------------------------------------------------
+
+
+def _csv_of(tmp_path: Path, count: int) -> Path:
+    csv_path = tmp_path / "cases.csv"
+    csv_path.write_text(write_csv(generated(count, seed=7), rulebook()), encoding="utf-8")
+    return csv_path
+
+
+def _journal(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+def test_a_first_import_leaves_the_register_in_wal_with_every_event(tmp_path: Path) -> None:
+    """The first import writes through the rollback journal, and the register is back in
+    WAL mode afterwards, with no journal file left and every row in place."""
+    from helpers import run
+
+    db = tmp_path / "r.db"
+    result = run("import", str(_csv_of(tmp_path, 40)), "--db", str(db))
+    assert result.exit_code == 0, result.stderr
+    assert _journal(db) == "wal"
+    assert not Path(f"{db}-journal").exists()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 40
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_first_import_beside_an_open_reader_keeps_wal_and_does_not_wait(
+    tmp_path: Path,
+) -> None:
+    """SQLite lets a connection leave WAL only when no other has the register open: with a
+    reader open, the import keeps the log, at once, and the reader sees the cases after."""
+    from reviewclock.store.sqlite import first_import_journal
+
+    db = tmp_path / "r.db"
+    Register(str(db), create=True).close()
+    reader = sqlite3.connect(db)
+    reader.execute("SELECT count(*) FROM cases").fetchone()
+    register = Register(str(db))
+    try:
+        conn = register._sqlite()
+        before = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        with first_import_journal(conn):
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == before
+    finally:
+        register.close()
+    reader.close()
+    assert _journal(db) == "wal"

@@ -25,6 +25,7 @@ from reviewclock.store import reading, schema
 from reviewclock.store.db import Core, Db, Lite, connect_sqlite
 from reviewclock.store.engine import lock_timeout, translated
 from reviewclock.store.location import POSTGRESQL, LocationError, locate
+from reviewclock.store.sqlite import first_import_journal
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -34,8 +35,7 @@ if TYPE_CHECKING:
     from reviewclock.store.records import DeletionRow, LogRow
     from reviewclock.store.writing import Planner
 else:
-    # Loaded when first used (the standard library's LazyLoader): a status reads the
-    # register without importing the writes and their checks, the history or the upkeep.
+    # Loaded on first use (LazyLoader): a status needs no writes, checks, history or upkeep.
     def _on_first_use(name):
         spec = importlib.util.find_spec(f"reviewclock.store.{name}")
         spec.loader = importlib.util.LazyLoader(spec.loader)
@@ -312,7 +312,9 @@ class Register:
         if self.empty:  # a dry run into a database that is not a register yet
             plan = planner({})
             return len(plan.cases), plan.events
-        with self._write() as conn:
+        quick = self.dialect == POSTGRESQL or dry_run
+        journal = contextlib.nullcontext() if quick else first_import_journal(self._sqlite())
+        with journal, self._write() as conn:
             return writing.import_cases(conn, planner, dry_run=dry_run, now=now, clock=self.clock)
 
     def event_counts(self, ref: str) -> tuple[int, int]:

@@ -6,6 +6,7 @@ import contextlib
 import os
 import sqlite3
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from reviewclock import interruption
@@ -63,6 +64,37 @@ def prepare_file(path: Path, *, create: bool, make_dirs: bool, timeout: float) -
         _create_register(path, timeout)
     except OSError as e:
         raise RegisterError(f"cannot use the register {path}: {e.strerror}") from None
+
+
+@contextlib.contextmanager
+def first_import_journal(conn: sqlite3.Connection) -> Iterator[None]:
+    """Write an import into a register with no events yet through SQLite's rollback journal,
+    not the write-ahead log.
+
+    In WAL mode every page of one large transaction is written twice, to the log and
+    then back into the file, which costs a first import of 100,000 cases about a
+    second. The rollback journal is as safe (``synchronous = FULL``), but SQLite lets a
+    connection leave WAL only while no other connection has the register open: then the
+    log is simply kept. WAL is turned back on afterwards (and every connection turns it
+    on when it opens the register).
+    """
+    if conn.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]:
+        yield
+        return
+    waits = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute("PRAGMA busy_timeout = 0")  # another connection open: keep WAL, do not wait
+    try:
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    except sqlite3.OperationalError:
+        mode = None
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {waits}")
+    try:
+        yield
+    finally:
+        if mode == "delete":
+            with contextlib.suppress(sqlite3.OperationalError):
+                conn.execute("PRAGMA journal_mode = WAL")
 
 
 def _head(path: Path) -> bytes:
