@@ -170,3 +170,45 @@ def test_a_current_register_opens_without_importing_alembic(tmp_path: Path) -> N
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     assert "reviewclock.store.reading" in imported  # the measurement itself works
     assert not {m for m in imported if m.split(".")[0] == "alembic"}
+
+
+def test_the_sqlite_schema_file_is_what_the_revisions_make() -> None:
+    """A new SQLite register is made from a file, not by running every revision; the file
+    must say exactly what the revisions make."""
+    from reviewclock.store.schema import SQLITE_SCHEMA, sqlite_schema_from_revisions
+
+    assert SQLITE_SCHEMA.read_text(encoding="utf-8") == sqlite_schema_from_revisions(), (
+        "the revisions changed: write the file anew with "
+        "python -c 'from reviewclock.store.schema import *; "
+        "SQLITE_SCHEMA.write_text(sqlite_schema_from_revisions())'"
+    )
+    assert f"VALUES ('{HEAD}')" in SQLITE_SCHEMA.read_text(encoding="utf-8")
+
+
+def test_a_new_register_from_the_file_is_the_one_the_revisions_make(tmp_path: Path) -> None:
+    by_revisions = tmp_path / "revisions.db"
+    migrate_to(str(by_revisions), "head")
+    made = tmp_path / "new.db"
+    Register(str(made), create=True).close()
+    assert schema(made) == schema(by_revisions)
+    assert query(f"sqlite:///{made}", "SELECT version_num FROM alembic_version") == [(HEAD,)]
+    assert made.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_new_register_is_made_without_alembic_or_sqlalchemy(tmp_path: Path) -> None:
+    code = (
+        "import sys; from reviewclock.cli import main; "
+        "sys.argv = ['reviewclock', 'add-sin', 'R-1', '--aware', '2024-03-28', "
+        "'--db', sys.argv[1]]; main()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code, str(tmp_path / "new.db")],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert "R-1" in proc.stdout, proc.stderr
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "reviewclock.store.writing" in imported or "reviewclock.checks" in imported
+    assert not {m for m in imported if m.split(".")[0] in ("alembic", "sqlalchemy", "sqlmodel")}

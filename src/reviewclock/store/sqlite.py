@@ -126,24 +126,15 @@ def _create_register(path: Path, timeout: float) -> None:
 
 
 def _build_register(temp: Path, path: Path, timeout: float) -> None:
-
-    from reviewclock.store.engine import make_engine
-    from reviewclock.store.location import locate
-    from reviewclock.store.schema import upgrade
+    from reviewclock.store.schema import SQLITE_SCHEMA
 
     try:
-        engine = make_engine(locate(f"sqlite:///{temp}"), timeout)
-        try:
-            with engine.connect() as conn:
-                conn = conn.execution_options(reviewclock_write=True)
-                with conn.begin():
-                    upgrade(conn, "sqlite")
-        finally:
-            engine.dispose()
-        # Fold the write-ahead log into the file itself before it is linked into place
-        # (every connection turns WAL on again).
-        with contextlib.closing(sqlite3.connect(temp)) as plain:
-            plain.execute("PRAGMA journal_mode = DELETE")
+        # The schema every revision makes (see reviewclock.store.schema.SQLITE_SCHEMA), in
+        # one transaction, through the rollback journal: nothing is left to fold in before
+        # the file is linked into place (every connection turns WAL on when it opens it).
+        with contextlib.closing(sqlite3.connect(temp, timeout=timeout)) as plain:
+            plain.execute("PRAGMA synchronous = FULL")
+            plain.executescript(SQLITE_SCHEMA.read_text(encoding="utf-8"))
         try:
             os.link(temp, path)
         except FileExistsError:
