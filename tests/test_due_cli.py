@@ -221,8 +221,10 @@ def test_due_reads_the_holidays_version_without_importing_holidays() -> None:
     assert out == "2023-05-15\n"
     assert "holidays" not in modules and "pydantic" not in modules
     # Nor what only other commands need: the metadata reader (the cache is named from the
-    # .dist-info directory), the clock and its case records, the phrases of the reports.
+    # .dist-info directory), the clock and its case records, the phrases of the reports;
+    # nor the TOML reader, when there is no settings file to read.
     assert not modules & {
+        "tomllib",
         "importlib.metadata",
         "reviewclock.clock",
         "reviewclock.casefile",

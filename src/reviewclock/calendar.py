@@ -177,17 +177,13 @@ class WorkingCalendar:
         # _upto[i] is the number of working days strictly before day base + i;
         # _days lists the working days in order, so _days[_upto[i]] is the
         # first working day on or after day base + i.
-        upto = [0] * (span + 1)
-        count = 0
-        nxt = iter(working)
-        pending = next(nxt, None)
-        for i in range(span):
-            upto[i] = count
-            if pending is not None and pending - base == i:
-                count += 1
-                pending = next(nxt, None)
-        upto[span] = count
-        days = [dt.date.fromordinal(o) for o in working]
+        if working and not (base <= working[0] and working[-1] < base + span):
+            raise ValueError("the working days given lie outside the calendar's years")
+        working_day = bytearray(span)
+        for o in working:
+            working_day[o - base] = 1
+        upto = list(itertools.accumulate(working_day, initial=0))
+        days = list(map(dt.date.fromordinal, working))
         self._first_year, self._last_year = first_year, last_year
         self._base, self._upto, self._days, self._names = base, upto, days, names
         self._span = span

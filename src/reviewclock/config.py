@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -138,6 +137,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 f"create it or unset {CONFIG_ENV}"
             )
         return Settings()
+    import tomllib  # only when there is a file to read
+
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)
