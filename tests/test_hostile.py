@@ -769,3 +769,43 @@ def test_an_out_of_range_date_can_be_corrected(db: str) -> None:
     r = run("status", "--db", db, "--as-of", AS_OF)
     assert r.exit_code == 0 and r.stderr == "" and "Y-1" in r.stdout
     assert "9999-12-31" in run("history", "Y-1", "--db", db).stdout  # the old date is kept
+
+
+# --- text a database cannot keep -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["record", "R-1", "notified", "--on", "2024-04-02", "--note", "seen\x00by"], ["NUL"]),
+        (["add-sin", "R-2", "--aware", "2024-03-28", "--authority", "North\x00shire"], ["NUL"]),
+        (["add-sin", "R-2", "--aware", "2024-03-28", "--authority", "N" * 201], ["200"]),
+        (["delete", "R-1", "--yes", "--reason", "typed\x00twice"], ["NUL"]),
+    ],
+)
+def test_text_a_register_cannot_keep_is_refused_on_both_engines(
+    register_url: str, args: list[str], fragments: list[str]
+) -> None:
+    """PostgreSQL cannot store a NUL character, and keeps an authority to 200 characters;
+    SQLite would take both. Both engines refuse them alike, in one line, before writing (as
+    a value given wrongly, like a note that is too long)."""
+    assert run("add-sin", "R-1", "--aware", "2024-03-28", "--db", register_url).exit_code == 0
+    before = run("export", "--format", "json", "--db", register_url).stdout
+    assert_refused(run(*args, "--db", register_url), 2, *fragments)
+    assert run("export", "--format", "json", "--db", register_url).stdout == before
+
+
+def test_an_import_with_text_a_register_cannot_keep_imports_nothing(
+    register_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "ref,aware,authority,notified\n"
+        "R-1,2024-03-28,Northshire,2024-04-02\n"
+        "R-2,2024-03-28,North\x00shire,2024-04-02\n",
+        encoding="utf-8",
+    )
+    assert run("add-sin", "R-0", "--aware", "2024-03-28", "--db", register_url).exit_code == 0
+    before = run("export", "--format", "json", "--db", register_url).stdout
+    assert_refused(run("import", str(path), "--db", register_url), 1, "line 3", "NUL")
+    assert run("export", "--format", "json", "--db", register_url).stdout == before

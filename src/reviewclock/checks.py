@@ -5,7 +5,8 @@ same transaction as the write, so a check and its write cannot be split.
 
 Refused (exit 1, nothing written):
     a date outside the supported range (:data:`reviewclock.dates.RANGE`);
-    a note or reason longer than :data:`NOTE_LIMIT` characters;
+    a note or reason longer than :data:`NOTE_LIMIT` characters, an authority longer than
+    :data:`AUTHORITY_LIMIT`, or either holding a NUL character (PostgreSQL cannot keep one);
     an unknown event; a date in the future (except ``publication-planned``,
     which is a plan); a date before awareness; an event that is already
     recorded and cannot repeat; an event before one it depends on (a rapid
@@ -69,11 +70,39 @@ def looks_like_a_name(ref: str) -> bool:
 
 
 def check_note(text: str | None, what: str = "the note") -> None:
-    """A note or reason holds at most :data:`NOTE_LIMIT` characters."""
-    if text is not None and len(text) > NOTE_LIMIT:
+    """A note or reason holds at most :data:`NOTE_LIMIT` characters, and no NUL."""
+    if text is None:
+        return
+    if len(text) > NOTE_LIMIT:
         raise UsageProblem(
             f"{what} is {len(text):,} characters long; keep it to {NOTE_LIMIT:,} "
             "(a short note, never a child's name)"
+        )
+    _check_no_nul(text, what)
+
+
+AUTHORITY_LIMIT = 200
+"""The most characters the name of a local authority may hold (the register's column)."""
+
+
+def check_authority(authority: str | None) -> None:
+    """The name of a local authority: at most :data:`AUTHORITY_LIMIT` characters, no NUL."""
+    if authority is None:
+        return
+    if len(authority) > AUTHORITY_LIMIT:
+        raise UsageProblem(
+            f"the authority is {len(authority):,} characters long; keep it to "
+            f"{AUTHORITY_LIMIT} (the local authority's name, e.g. 'Northshire County Council')"
+        )
+    _check_no_nul(authority, "the authority")
+
+
+def _check_no_nul(text: str, what: str) -> None:
+    """PostgreSQL cannot store a NUL character at all, so neither engine takes one: a
+    register keeps the same text wherever it lives."""
+    if "\x00" in text:
+        raise UsageProblem(
+            f"{what} holds a NUL character (\\x00), which a register cannot keep; remove it"
         )
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from reviewclock.casefile import CaseRecord, EventRecord
-from reviewclock.checks import check_case, check_ref
+from reviewclock.checks import check_authority, check_case, check_ref
 from reviewclock.clock import Clock
 from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
 from reviewclock.render import count
@@ -99,6 +99,7 @@ def plan_import(
             check_ref(case.ref)
             have = existing.get(case.ref)
             if have is None:
+                check_authority(case.authority)
                 check_case(case.ref, case.events, today, clock)
                 plan.cases.append(NewCase(case, item.log))
             elif not update:

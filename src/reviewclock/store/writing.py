@@ -25,6 +25,7 @@ from typing import Any
 from reviewclock import interruption
 from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.checks import (
+    check_authority,
     check_case,
     check_new_event,
     check_note,
@@ -112,6 +113,7 @@ def add_case(
     db: Db, case: CaseRecord, *, today: dt.date, now: dt.datetime, where: str, clock: Clock
 ) -> CaseRecord:
     check_ref(case.ref)
+    check_authority(case.authority)
     events: list[EventRecord] = []
     for e in case.events:
         check_new_event(case.ref, events, e, today, clock)
