@@ -809,3 +809,12 @@ def test_an_import_with_text_a_register_cannot_keep_imports_nothing(
     before = run("export", "--format", "json", "--db", register_url).stdout
     assert_refused(run("import", str(path), "--db", register_url), 1, "line 3", "NUL")
     assert run("export", "--format", "json", "--db", register_url).stdout == before
+
+
+@pytest.mark.parametrize("command", ["status", "report"])
+@pytest.mark.parametrize("value", ["-3", "-0x1", "five"])
+def test_due_within_takes_days_ahead_only(tmp_path: Path, command: str, value: str) -> None:
+    db = str(tmp_path / "r.db")
+    assert run("add-sin", "R-1", "--aware", "2024-03-28", "--db", db).exit_code == 0
+    assert_refused(run(command, "--due-within", value, "--db", db), 2, repr(value))
+    assert run(command, "--due-within", "0", "--db", db, "--as-of", "2024-04-02").exit_code == 0

@@ -29,7 +29,7 @@ from reviewclock.cli.options import (
     one_of,
     outcomes,
     parse_date,
-    parse_whole_number,
+    parse_days_ahead,
 )
 from reviewclock.cli.runtime import (
     emit_json,
@@ -369,7 +369,7 @@ def status(
     due_within: Annotated[
         int | None,
         typer.Option(
-            parser=parse_whole_number,
+            parser=parse_days_ahead,
             metavar="N",
             help="Only cases with a stage due within N working days (late ones included).",
         ),

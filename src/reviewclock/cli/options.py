@@ -46,6 +46,19 @@ def parse_whole_number(text: str) -> int:
         raise typer.BadParameter(f"{text!r} is not a whole number, for example 5 or -7") from None
 
 
+def parse_days_ahead(text: str) -> int:
+    """A number of working days from today: 0 (due today) or more."""
+    try:
+        days = int(text.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a whole number, for example 5") from None
+    if days < 0:
+        raise typer.BadParameter(
+            f"{text!r} looks back; give 0 (due today) or more working days ahead, for example 5"
+        )
+    return days
+
+
 def one_of(what: str, options: Sequence[str]) -> Callable[[str], str]:
     """A parser that accepts one of ``options``, whatever its case, and refuses anything else,
     naming them."""

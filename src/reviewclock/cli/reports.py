@@ -15,6 +15,7 @@ from reviewclock.cli.options import (
     examples,
     one_of,
     parse_address,
+    parse_days_ahead,
     parse_supported_date,
     parse_whole_number,
     pick_format,
@@ -261,7 +262,7 @@ def report(
     due_within: Annotated[
         int | None,
         typer.Option(
-            parser=parse_whole_number,
+            parser=parse_days_ahead,
             metavar="N",
             show_default=False,
             help="Count as due soon what is due within N working days "
