@@ -675,7 +675,7 @@ def test_ctrl_c_during_a_large_import(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("ref", ["John-Brown", "MaryJones", "mary.jones", "Jane_Smith"])
 def test_name_like_references_are_warned_about_everywhere(tmp_path: Path, ref: str) -> None:
-    from reviewclock.checks import looks_like_a_name
+    from reviewclock.textchecks import looks_like_a_name
 
     assert looks_like_a_name(ref)
     db = str(tmp_path / "a.db")
@@ -691,7 +691,7 @@ def test_name_like_references_are_warned_about_everywhere(tmp_path: Path, ref: s
     "ref", ["BSCP-2024-07", "LCSPR-23-01", "CSPR/2024/3", "NSCP-RR-12", "Y-1", "A1", "SIN2024"]
 )
 def test_typical_references_are_not_mistaken_for_names(ref: str) -> None:
-    from reviewclock.checks import looks_like_a_name
+    from reviewclock.textchecks import looks_like_a_name
 
     assert not looks_like_a_name(ref)
 

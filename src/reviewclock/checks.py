@@ -5,8 +5,6 @@ same transaction as the write, so a check and its write cannot be split.
 
 Refused (exit 1, nothing written):
     a date outside the supported range (:data:`reviewclock.dates.RANGE`);
-    a note or reason longer than :data:`NOTE_LIMIT` characters, an authority longer than
-    :data:`AUTHORITY_LIMIT`, or either holding a NUL character (PostgreSQL cannot keep one);
     an unknown event; a date in the future (except ``publication-planned``,
     which is a plan); a date before awareness; an event that is already
     recorded and cannot repeat; an event before one it depends on (a rapid
@@ -20,14 +18,15 @@ Refused (exit 1, nothing written):
 
 Recorded with a warning:
     a delay notice dated when no duty stage it could be about was open
-    (:func:`uncovered_notice`: the notice is kept); a reference that looks
-    like a person's name (:func:`looks_like_a_name`).
+    (:func:`uncovered_notice`: the notice is kept).
+
+The text people type (references, notes, reasons, the authority) is checked in
+:mod:`reviewclock.textchecks`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -36,74 +35,7 @@ from reviewclock.clock import Clock
 from reviewclock.dates import FIRST_DAY, LAST_DAY, check_in_range, describe
 from reviewclock.errors import EventRefused, UsageProblem
 from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS, Event, Names, Rulebook, Span
-
-_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}")
-_LETTERS = re.compile(r"[A-Za-z]+(?:[ _.'-]*[A-Za-z]+)*")
-_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-"""Words of a reference: ``MaryJones`` is ``Mary`` and ``Jones``; ``BSCP`` is one word."""
-
-NOTE_LIMIT = 2000
-"""The most characters a note or a reason may hold."""
-
-
-def check_ref(ref: str) -> None:
-    """A case reference: 1 to 64 letters, digits and ``/ _ . : -``, starting with a letter or digit."""
-    if not _REF.fullmatch(ref):
-        raise UsageProblem(
-            f"case reference {ref!r} is not valid; use 1 to 64 letters, digits and / _ . : - "
-            "(for example BSCP-2024-07), and never a child's name"
-        )
-
-
-def looks_like_a_name(ref: str) -> bool:
-    """True for references that read as a person's name: ``John-Brown``, ``MaryJones``,
-    ``mary.jones``, ``Jane Smith``.
-
-    A name is two to four words of letters alone, none of them an upper-case
-    abbreviation; references such as ``BSCP-2024-07``, ``LCSPR-23-01`` or
-    ``CSPR/2024/3`` hold digits or abbreviations and are not names.
-    """
-    if not _LETTERS.fullmatch(ref):  # holds a digit, or is not words of letters
-        return False
-    words = _WORD.findall(ref)
-    return 2 <= len(words) <= 4 and all(len(w) >= 2 and not w.isupper() for w in words)
-
-
-def check_note(text: str | None, what: str = "the note") -> None:
-    """A note or reason holds at most :data:`NOTE_LIMIT` characters, and no NUL."""
-    if text is None:
-        return
-    if len(text) > NOTE_LIMIT:
-        raise UsageProblem(
-            f"{what} is {len(text):,} characters long; keep it to {NOTE_LIMIT:,} "
-            "(a short note, never a child's name)"
-        )
-    _check_no_nul(text, what)
-
-
-AUTHORITY_LIMIT = 200
-"""The most characters the name of a local authority may hold (the register's column)."""
-
-
-def check_authority(authority: str | None) -> None:
-    """The name of a local authority: at most :data:`AUTHORITY_LIMIT` characters, no NUL."""
-    if authority is None:
-        return
-    if len(authority) > AUTHORITY_LIMIT:
-        raise UsageProblem(
-            f"the authority is {len(authority):,} characters long; keep it to "
-            f"{AUTHORITY_LIMIT} (the local authority's name, e.g. 'Northshire County Council')"
-        )
-    _check_no_nul(authority, "the authority")
-
-
-def _check_no_nul(text: str, what: str) -> None:
-    """PostgreSQL cannot store a NUL character at all, so neither engine takes one: a
-    register keeps the same text wherever it lives."""
-    if "\x00" in text:
-        raise UsageProblem(
-            f"{what} holds a NUL character (\\x00), which a register cannot keep; remove it"
-        )
+from reviewclock.textchecks import check_note
 
 
 def check_date(name: str, on: dt.date) -> None:

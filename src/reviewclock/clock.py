@@ -6,44 +6,15 @@ what today is (the London date, or ``--as-of``).
 On a date in the past the clock sees the case as it stood then
 (:func:`as_it_stood`): the one place that decides what "as of" means.
 
-States, on a given date (see the README for the same list in plain words):
-
-``on-track``
-    open, and due more than the due-soon window away.
-``due-soon``
-    open, and due within the window (default 2 working days; due today included).
-``overdue``
-    open and past due, with no recorded cause.
-``delayed-proceedings``
-    a statutory stage, open and past due, where proceedings of a counting kind
-    (criminal by default) were running at some point between the stage's start
-    and its due date. Proceedings that began only after the stage fell due did
-    not cause its lateness, so such a stage stays ``overdue``. A stage that is
-    not the partnership's duty (the Panel's own response time) is never
-    delayed by proceedings: late, it is ``overdue``.
-``met``
-    done on or before the due date.
-``met-extended``
-    done after the statutory due date, but on or before a date the Panel agreed
-    (``extension-agreed``). An agreed extension moves the due date that
-    ``on-track``, ``due-soon`` and ``overdue`` are judged against; the rule's
-    own date stays as ``statutory_due``, and the annual figures count such a
-    stage apart from on time and late.
-``met-late``
-    done after the due date.
-
-A local milestone (nature ``local-target``, from the settings file) is shown
-while neither its own event nor its parent stage's meeting event is recorded;
-late, it is ``overdue`` (a missed local target, never a breach, never delayed
-by proceedings).
+What each state means is in :mod:`reviewclock.states`, beside the statuses the clock
+gives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import NamedTuple
 
 from reviewclock.calendar import WorkingCalendar, add_months
@@ -57,8 +28,10 @@ from reviewclock.casefile import (
     proceedings_of,
 )
 from reviewclock.rules import Direction, Rulebook, Stage, Unit
+from reviewclock.states import URGENCY, CaseStatus, StageStatus, State
 
-# The register and the CSV codec still read the two case records from here.
+# The register and the CSV codec still read the two case records from here, and the
+# renderers the statuses.
 __all__ = [
     "URGENCY",
     "CaseRecord",
@@ -69,32 +42,6 @@ __all__ = [
     "State",
     "as_it_stood",
 ]
-
-
-class State(enum.StrEnum):
-    ON_TRACK = "on-track"
-    DUE_SOON = "due-soon"
-    OVERDUE = "overdue"
-    DELAYED_PROCEEDINGS = "delayed-proceedings"
-    MET = "met"
-    MET_EXTENDED = "met-extended"
-    MET_LATE = "met-late"
-
-    @property
-    def is_open(self) -> bool:
-        return self not in (State.MET, State.MET_EXTENDED, State.MET_LATE)
-
-
-URGENCY: dict[State, int] = {
-    State.OVERDUE: 0,
-    State.DELAYED_PROCEEDINGS: 1,
-    State.DUE_SOON: 2,
-    State.ON_TRACK: 3,
-    State.MET_LATE: 4,
-    State.MET_EXTENDED: 5,
-    State.MET: 6,
-}
-"""How urgently each state needs the officer, most urgent first."""
 
 
 def as_it_stood(case: CaseRecord, day: dt.date, rules: Rulebook | None = None) -> CaseRecord | None:
@@ -131,60 +78,6 @@ def as_it_stood(case: CaseRecord, day: dt.date, rules: Rulebook | None = None) -
     ]
     kept.sort(key=lambda e: e.on)
     return replace(case, events=tuple(kept))
-
-
-class StageStatus(NamedTuple):
-    """One stage of one case on one date."""
-
-    stage: Stage
-    starts: dt.date
-    due: dt.date
-    done: dt.date | None
-    state: State
-    working_days_left: int | None
-    """Open stages only: working days from today to the due date (0 = due today,
-    negative = that many working days late)."""
-    working_days_taken: int | None = None
-    """Met stages counted forwards: working days from the start to the done date."""
-    delay: Delay | None = None
-    statutory_due: dt.date | None = None
-    """The rule's own due date; differs from ``due`` only when an extension is agreed."""
-    extension: EventRecord | None = None
-    """The agreed extension in force, if any (its ``until`` is ``due``)."""
-
-    @property
-    def rule_due(self) -> dt.date:
-        """The due date the rule gives, whatever was agreed since."""
-        return self.due if self.statutory_due is None else self.statutory_due
-
-    @property
-    def extended(self) -> bool:
-        return self.statutory_due is not None and self.statutory_due != self.due
-
-    @property
-    def due_on_weekend(self) -> bool:
-        return self.due.weekday() >= 5
-
-
-@dataclass(frozen=True, slots=True)
-class CaseStatus:
-    """Everything the clock says about one case on one date."""
-
-    stages: tuple[StageStatus, ...]
-    proceedings: tuple[Proceeding, ...] = field(default=())
-
-    def by_urgency(self) -> list[StageStatus]:
-        """The stages, the one that most needs the officer first (then the earliest due)."""
-        return sorted(self.stages, key=_urgency)
-
-    @property
-    def most_urgent(self) -> StageStatus | None:
-        return min(self.stages, key=_urgency, default=None)
-
-
-def _urgency(s: StageStatus) -> tuple[int, bool, dt.date]:
-    """By state; within a state a national stage before a local milestone; then by due date."""
-    return URGENCY[s.state], s.stage.parent is not None, s.due
 
 
 class _StagePlan(NamedTuple):

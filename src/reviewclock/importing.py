@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 from reviewclock.casefile import CaseRecord, EventRecord
-from reviewclock.checks import check_authority, check_case, check_ref
+from reviewclock.checks import check_case
 from reviewclock.clock import Clock
 from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
 from reviewclock.render import count
 from reviewclock.rules import Rulebook
 from reviewclock.store.records import ImportPlan, NewCase
+from reviewclock.textchecks import check_authority, check_ref
 from reviewclock.transfer import (
     OUTCOME_COLUMNS,
     ImportProblems,

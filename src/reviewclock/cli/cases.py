@@ -90,8 +90,8 @@ def add_sin(
     or anything else that identifies a child, in the reference or a note: the
     register holds references and dates only.
     """
-    from reviewclock.checks import looks_like_a_name
     from reviewclock.render.terminal import print_case
+    from reviewclock.textchecks import looks_like_a_name
 
     settings = user_settings()
     now = london_now()

@@ -170,7 +170,7 @@ def import_(
                 for problem in problems:
                     print(problem)
             raise refusal(file, problems, listed=dry_run)
-    from reviewclock.checks import looks_like_a_name
+    from reviewclock.textchecks import looks_like_a_name
 
     for item in incoming:
         if looks_like_a_name(item.case.ref):

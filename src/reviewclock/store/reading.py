@@ -1,11 +1,12 @@
-"""Reading the register: cases with their current events, and which cases are open.
+"""Reading the register: cases with their current events.
 
 Ordinary reads use SQL that both engines run, with named parameters. The read
 that a status makes of every case goes through the driver's own cursor, for
 speed (stdlib sqlite3 on SQLite, psycopg on PostgreSQL); only its parameter
 marks differ. SQLite hands back dates and times as ISO text, PostgreSQL as
 ``date`` and ``timestamptz`` values: :func:`day` and :func:`utc` accept both.
-A case's past (history, deletions, the log) is read in :mod:`~reviewclock.store.history`.
+A case's past (history, deletions, the log) is read in :mod:`~reviewclock.store.history`,
+and which cases are open in :mod:`~reviewclock.store.opencases`.
 """
 
 from __future__ import annotations
@@ -155,12 +156,14 @@ def cases(
     events in date order, one at a time as they are read. With ``open_in`` and ``on``,
     cases that had no stage open on ``on`` are left unread (see :meth:`Register.cases`):
     they are worked out once, by set algebra on the events' names (see
-    :func:`open_case_ids`), or with dates when looking back past recorded events. A case
+    :func:`~reviewclock.store.opencases.open_case_ids`), or with dates when looking back past recorded events. A case
     holding a date outside the supported range is left out, and named in ``bad``
     (ref -> date)."""
     if open_in is not None and on is None:
         raise ValueError("open_in needs the date the clock is read for (on=)")
     if open_in is not None and on is not None:
+        from reviewclock.store.opencases import open_case_ids  # it builds on this module
+
         ids = open_case_ids(db, open_in, on, rules)
         yield from cases_by_id(db, ids, audit=audit, rules=rules, bad=bad)
         return
@@ -233,102 +236,6 @@ def _ids(db: Db, ids: list[int]) -> Any:
     import json
 
     return json.dumps(ids)
-
-
-def open_case_ids(db: Db, stages: Sequence[Stage], on: dt.date, rules: Rulebook) -> list[int]:
-    """The ids of the cases with a stage open on ``on``: every case the clock finds open
-    then is among them (the clock decides the rest).
-
-    On a date after every recorded event but plans (the usual case), a stage is open
-    when one of its start events is recorded and its meeting event is not. That is set
-    algebra on names alone (an amendment keeps the name of the event it corrects, so
-    corrected rows need not be told apart), which the index on events (name, case_id)
-    answers without reading the table. Looking back past recorded events needs dates:
-    a stage was open when a start event was dated on or before ``on`` (or is a plan,
-    which counts whatever its date) and its meeting event was not.
-    """
-    plans, plan_params = named("plan", rules.plans)
-    later = next(
-        iter(
-            db.rows(
-                f"SELECT 1 FROM events WHERE on_date > :on AND name NOT IN ({plans}) LIMIT 1",
-                {**plan_params, "on": on},
-            )
-        ),
-        None,
-    )
-    if later is not None:
-        sql, params = _open_on_sql(stages, on, rules.plans)
-        return sorted(int(r[0]) for r in db.rows(sql, params))
-    return _open_now_ids(db, stages)
-
-
-def _open_now_ids(db: Db, stages: Sequence[Stage]) -> list[int]:
-    """The ids of the cases with a stage open after every event recorded: a start event
-    recorded and the meeting event not (set algebra on names, from the index)."""
-    # Each name's cases once, straight from the index, then the algebra in Python: the
-    # database's own EXCEPT and UNION build and merge a temporary tree per stage, which
-    # takes twice as long on a large register.
-    having: dict[str, set[int]] = {}
-    for name in {n for stage in stages for n in (*stage.starts_on, stage.met_by)}:
-        rows = db.rows("SELECT case_id FROM events WHERE name = :name", {"name": name})
-        having[name] = {case_id for (case_id,) in rows}
-    found: set[int] = set()
-    for stage in stages:
-        started = set().union(*(having[n] for n in stage.starts_on))
-        found |= started - having[stage.met_by]
-    return sorted(found)
-
-
-def _open_on_sql(
-    stages: Sequence[Stage], on: dt.date, plan_names: Sequence[str]
-) -> tuple[str, dict[str, Any]]:
-    """SQL for the ids of cases with a stage open on ``on``, tested with dates. Both engines
-    run it: each test is a CASE, not a boolean."""
-    conditions: list[str] = []
-    plans, plan_params = named("plan", plan_names)
-    params: dict[str, Any] = {**plan_params, "on": on}
-    for i, stage in enumerate(stages):
-        starts = ", ".join(f":s{i}_{j}" for j in range(len(stage.starts_on)))
-        params |= {f"s{i}_{j}": name for j, name in enumerate(stage.starts_on)}
-        params[f"m{i}"] = stage.met_by
-        conditions.append(
-            f"(MAX(CASE WHEN name IN ({starts}) AND (on_date <= :on OR name IN ({plans}))"
-            " THEN 1 ELSE 0 END) = 1"
-            f" AND MAX(CASE WHEN name = :m{i} AND on_date <= :on THEN 1 ELSE 0 END) = 0)"
-        )
-    sql = f"SELECT case_id FROM events WHERE {CURRENT} GROUP BY case_id HAVING " + " OR ".join(
-        conditions
-    )
-    return sql, params
-
-
-def event_names(db: Db) -> set[str]:
-    """The name of every event recorded (the index on events (name, case_id) answers it)."""
-    return {str(r[0]) for r in db.rows("SELECT DISTINCT name FROM events")}
-
-
-def active_case_ids(
-    db: Db, stages: Sequence[Stage], since: dt.date, on: dt.date, rules: Rulebook
-) -> list[int]:
-    """The ids of the cases that had a stage open on ``on``, or have an event dated on or
-    after ``since``: every case that can count in figures for a period from ``since`` to
-    ``on`` (a case with neither had every stage done before the period began).
-
-    A case with no event dated on or after ``since`` stood on ``on`` (not before
-    ``since``) as it stands after all its events, so among those cases the ones open
-    on ``on`` are the ones open now, which the names alone tell (no dates to compare).
-    A case the register learnt of only after ``on`` (its awareness is later) counts
-    nowhere, and is left out."""
-    later = db.rows("SELECT DISTINCT case_id FROM events WHERE on_date >= :since", {"since": since})
-    still_open = _open_now_ids(db, stages) if since <= on else open_case_ids(db, stages, on, rules)
-    unknown = db.rows(
-        f"SELECT case_id FROM events WHERE name = :opening AND {CURRENT}"
-        " GROUP BY case_id HAVING MIN(on_date) > :on",
-        {"opening": rules.opening_event, "on": on},
-    )
-    known = {int(r[0]) for r in later} | set(still_open)
-    return sorted(known - {int(r[0]) for r in unknown})
 
 
 def event_counts(db: Db, cid: Any) -> tuple[int, int]:

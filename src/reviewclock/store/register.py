@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from reviewclock.clock import CaseRecord, Clock, EventRecord
 from reviewclock.errors import RegisterError, UsageProblem
 from reviewclock.rules import Stage
-from reviewclock.store import reading, schema
+from reviewclock.store import opencases, reading, schema
 from reviewclock.store.db import Core, Db, Lite, connect_sqlite
 from reviewclock.store.engine import lock_timeout, translated
 from reviewclock.store.location import POSTGRESQL, LocationError, locate
@@ -393,13 +393,13 @@ class Register:
     def event_names(self) -> set[str]:
         """The name of every event recorded, whether or not the rulebook still declares it."""
         with self._read() as db:
-            return reading.event_names(db)
+            return opencases.event_names(db)
 
     def active_case_ids(self, stages: Sequence[Stage], since: dt.date, on: dt.date) -> list[int]:
         """The row ids of the cases with one of ``stages`` open on ``on``, or with an event
         dated on or after ``since``: the cases that can count in figures from ``since`` on."""
         with self._read() as db:
-            return reading.active_case_ids(db, stages, since, on, self.rules)
+            return opencases.active_case_ids(db, stages, since, on, self.rules)
 
     def cases_by_id(
         self, ids: Sequence[int], *, audit: bool = True, bad: dict[str, str] | None = None

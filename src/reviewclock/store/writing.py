@@ -24,14 +24,7 @@ from typing import Any
 
 from reviewclock import interruption
 from reviewclock.casefile import CaseRecord, EventRecord
-from reviewclock.checks import (
-    check_authority,
-    check_case,
-    check_new_event,
-    check_note,
-    check_outcomes,
-    check_ref,
-)
+from reviewclock.checks import check_case, check_new_event, check_outcomes
 from reviewclock.clock import Clock
 from reviewclock.dates import RANGE
 from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem
@@ -40,6 +33,7 @@ from reviewclock.store.db import Batch, Db
 from reviewclock.store.engine import current_user, is_duplicate
 from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.records import ImportPlan, LogRow, describe_record
+from reviewclock.textchecks import check_authority, check_note, check_ref
 
 Planner = Callable[[Mapping[str, CaseRecord]], ImportPlan]
 """Given the cases in the register, what to import (raising when the file cannot be)."""
