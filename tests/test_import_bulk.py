@@ -15,8 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sqlite3
+import sys
+import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -30,7 +34,8 @@ from reviewclock.config import Settings
 from reviewclock.errors import ReviewclockError
 from reviewclock.importing import plan_import
 from reviewclock.rules import DECISIONS, PANEL_VIEWS, PROCEEDING_KINDS, Milestone, rulebook
-from reviewclock.store import Register, writing
+from reviewclock.store import Register, bulk, writing
+from reviewclock.store.records import NewCase
 from reviewclock.transfer import Incoming, read_csv, write_csv
 
 NOW = dt.datetime(2025, 3, 3, 9, 15, 30, 123456, tzinfo=dt.UTC)
@@ -135,8 +140,8 @@ def one_by_one(path: Path, cases: Sequence[CaseRecord]) -> None:
 def imported(path: Path, incoming: Sequence[Incoming], *, update: bool = False) -> tuple[int, int]:
     with Register(str(path), create=True) as register:
         return register.import_cases(
-            lambda existing: plan_import(
-                incoming, existing, update=update, today=TODAY, clock=CLOCK
+            lambda existing, store=None: plan_import(
+                incoming, existing, update=update, today=TODAY, clock=CLOCK, store=store
             ),
             dry_run=False,
             now=NOW,
@@ -195,7 +200,7 @@ def test_a_failed_bulk_import_leaves_the_register_and_its_indexes(
     def full(*args: object) -> int:  # the disk fills up after the events went in
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(writing, "_write_log", full)
+    monkeypatch.setattr(writing, "shaped_events", full)
     with pytest.raises(ReviewclockError):
         imported(path, incoming)
     # The rows, and the indexes set aside for them, are as they were.
@@ -359,3 +364,117 @@ def test_a_first_import_beside_an_open_reader_keeps_wal_and_does_not_wait(
         register.close()
     reader.close()
     assert _journal(db) == "wal"
+
+
+# --- storing cases while the rest are checked ---------------------------------------------
+
+
+_shapes: set[tuple[str, ...]] = set()
+"""The columns of the chunks the writer stored."""
+
+
+def _writers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "reviewclock-import"]
+
+
+def _rows_so_far(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Cut the writer's chunks and statements small, so that a small import goes through
+    many of each; returns a list that grows by the cases each chunk stores."""
+    monkeypatch.setattr(bulk, "CHUNK", 7)
+    monkeypatch.setattr(bulk, "MAX_VARIABLES", 40)  # 6 narrow or 3 wide rows a statement
+    chunks: list[int] = []
+    write = bulk.CaseWriter._write
+
+    def counted(self: bulk.CaseWriter, chunk: list[NewCase]) -> None:
+        write(self, chunk)
+        chunks.append(len(chunk))
+        _shapes.add(self.shape)
+
+    monkeypatch.setattr(bulk.CaseWriter, "_write", counted)
+    return chunks
+
+
+NO_OUTCOME = {"decision": None, "panel_view": None, "national_review": None}
+
+
+@pytest.mark.parametrize("held", [0, 1], ids=["new register", "register in use"])
+def test_cases_stored_chunk_by_chunk_are_what_recording_case_by_case_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: int
+) -> None:
+    chunks = _rows_so_far(monkeypatch)
+    # Outcomes in a few cases only: some chunks hold none (a narrower insert), some do.
+    cases = [
+        c if i % 20 == 0 else replace(c, events=tuple(e._replace(**NO_OUTCOME) for e in c.events))
+        for i, c in enumerate(generated(120, seed=11))
+    ]
+    incoming, _ = read_csv(write_csv(cases, RULES), RULES)
+    before = sys.getswitchinterval()
+    _shapes.clear()
+    one_by_one(tmp_path / "slow.db", cases)
+    # Into a new register the indexes are set aside; into one that holds a case, ids go on
+    # from it and the indexes stay in place.
+    Register(str(tmp_path / "bulk.db"), create=True).close()
+    one_by_one(tmp_path / "bulk.db", cases[:held])
+    added = (120 - held, sum(len(c.events) for c in cases[held:]))
+    assert imported(tmp_path / "bulk.db", incoming[held:]) == added
+    assert sum(chunks) == 120 - held and len(chunks) == 18 - held
+    assert _shapes == {bulk.NARROW, writing.EVENT_COLUMNS}
+    assert dump(tmp_path / "bulk.db") == dump(tmp_path / "slow.db")
+    assert sys.getswitchinterval() == before
+    assert not _writers()
+
+
+def _csv_with_a_bad_row(tmp_path: Path, count: int, bad: int) -> Path:
+    """``count`` cases, the one on line ``bad`` notified before it became known."""
+    rows = ["ref,aware,notified"]
+    for line in range(2, count + 2):
+        notified = "2024-03-01" if line == bad else "2024-03-05"
+        rows.append(f"R-{line},2024-03-04,{notified}")
+    path = tmp_path / "in.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["new register", "register in use"])
+def test_a_case_refused_after_others_were_stored_leaves_the_register_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: bool
+) -> None:
+    from helpers import assert_refused, run
+
+    chunks = _rows_so_far(monkeypatch)
+    db = tmp_path / "r.db"
+    if first:
+        Register(str(db), create=True).close()
+    else:
+        assert run("add-sin", "KEPT-1", "--aware", "2024-03-04", "--db", str(db)).exit_code == 0
+    before = dump(db)
+    r = run("import", str(_csv_with_a_bad_row(tmp_path, 60, bad=45)), "--db", str(db))
+    assert_refused(r, 1, "line 45 (R-45)", "notified", "nothing was imported")
+    assert sum(chunks) >= 35  # the cases before it had been stored, in the transaction
+    assert dump(db) == before
+    assert not _writers()
+
+
+def test_a_failure_in_the_writer_reaches_the_user_as_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers import assert_refused, run
+
+    _rows_so_far(monkeypatch)
+    db = tmp_path / "r.db"
+    Register(str(db), create=True).close()
+    before = dump(db)
+    insert = bulk.CaseWriter._insert
+    calls: list[str] = []
+
+    def full(self: bulk.CaseWriter, table: str, *args: Any) -> None:
+        calls.append(table)
+        if len(calls) == 5:  # the disk fills up while the cases go in
+            raise sqlite3.OperationalError("database or disk is full")
+        insert(self, table, *args)
+
+    monkeypatch.setattr(bulk.CaseWriter, "_insert", full)
+    r = run("import", str(_csv_with_a_bad_row(tmp_path, 60, bad=0)), "--db", str(db))
+    assert_refused(r, 1, "could not write the register", "database or disk is full")
+    assert dump(db) == before
+    assert not _writers()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -86,9 +86,12 @@ def plan_import(
     update: bool,
     today: dt.date,
     clock: Clock,
+    store: Callable[[NewCase], None] | None = None,
 ) -> ImportPlan:
     """What importing ``incoming`` into a register holding ``existing`` would add. Every
-    problem is collected and raised together as :class:`ImportProblems`."""
+    problem is collected and raised together as :class:`ImportProblems`. Each new case
+    that passes its checks is handed to ``store`` at once, until a problem is found (the
+    transaction it was stored in is then rolled back)."""
     problems: list[Problem] = []
     plan = ImportPlan()
     for item in incoming:
@@ -96,13 +99,15 @@ def plan_import(
         if item.deletion is not None:
             plan.deletions.append(item.deletion)
             continue
+        new = None
         try:
             check_ref(case.ref)
             have = existing.get(case.ref)
             if have is None:
                 check_authority(case.authority)
                 check_case(case.ref, case.events, today, clock)
-                plan.cases.append(NewCase(case, item.log))
+                new = NewCase(case, item.log)
+                plan.cases.append(new)
             elif not update:
                 raise ReviewclockError(
                     "is already in the register; use --update to add its new events"
@@ -113,6 +118,8 @@ def plan_import(
                 plan.appended.extend((case.ref, e) for e in extra)
         except ReviewclockError as e:
             problems.append(Problem(item.line, case.ref, str(e), item.unit))
+        if new is not None and store is not None and not problems:
+            store(new)  # written at once, in the same transaction, while the rest is checked
     if problems:
         raise ImportProblems(problems)
     return plan

@@ -143,8 +143,10 @@ def import_(
     location, _ = register_location(db, settings)
     now = london_now()
 
-    def planner(existing: Any) -> Any:
-        return plan_import(incoming, existing, update=update, today=now.date(), clock=clock)
+    def planner(existing: Any, store: Any = None) -> Any:
+        return plan_import(
+            incoming, existing, update=update, today=now.date(), clock=clock, store=store
+        )
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(gc_paused())

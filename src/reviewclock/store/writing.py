@@ -20,7 +20,7 @@ import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from reviewclock import interruption
 from reviewclock.casefile import CaseRecord, EventRecord
@@ -29,14 +29,21 @@ from reviewclock.clock import Clock
 from reviewclock.dates import RANGE
 from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem
 from reviewclock.store import reading
-from reviewclock.store.db import Batch, Db
+from reviewclock.store.db import Batch, Db, Lite
 from reviewclock.store.engine import current_user, is_duplicate
 from reviewclock.store.location import POSTGRESQL
-from reviewclock.store.records import ImportPlan, LogRow, describe_record
+from reviewclock.store.records import ImportPlan, LogRow, NewCase, describe_record
 from reviewclock.textchecks import check_authority, check_note, check_ref
 
-Planner = Callable[[Mapping[str, CaseRecord]], ImportPlan]
-"""Given the cases in the register, what to import (raising when the file cannot be)."""
+
+class Planner(Protocol):
+    """Given the cases in the register, what to import (raising when the file cannot be).
+    Each new case that passes its checks is handed to ``store`` at once, if given, in the
+    order of the plan, until a problem is found."""
+
+    def __call__(
+        self, existing: Mapping[str, CaseRecord], store: Callable[[NewCase], None] | None = None
+    ) -> ImportPlan: ...
 
 
 def insert_sql(table: str, columns: Sequence[str]) -> str:
@@ -265,46 +272,48 @@ def import_cases(
 ) -> tuple[int, int]:
     """Check an import against the register and write it, all in this transaction.
 
-    An import that at least doubles the register's events (any import into a new one)
-    sets the events' indexes aside while it inserts and builds them again before the
-    commit: building an index once is several times quicker than growing it row by row.
+    On SQLite each new case is stored (by :func:`reviewclock.store.bulk.plan_and_store`,
+    in a thread of its own) as soon as it has passed its checks, while the rest are
+    checked; a problem anywhere stops the import, and the caller rolls everything back.
+    Into a register with no events yet, the events' indexes are set aside while the rows
+    go in and built again before the commit: building an index once is several times
+    quicker than growing it row by row. On PostgreSQL the plan is written once whole.
     """
     if db.dialect == POSTGRESQL:
         db.run("LOCK TABLE cases IN EXCLUSIVE MODE")
     existing = {c.ref: c for _, c in reading.cases(db, audit=False, rules=clock.rules)}
-    plan = planner(existing)
     if dry_run:
+        plan = planner(existing)
         return len(plan.cases), plan.events
     user = who(db)
-    now = stamp = utc(now)
-    if plan.cases:
-        created = db.stored(stamp)
-        db.insert_many(
-            "cases",
-            [
-                (
-                    CASE_COLUMNS,
-                    [
-                        (c.case.ref, c.case.authority, c.case.harm, created, user)
-                        for c in plan.cases
-                    ],
-                )
-            ],
-        )
-    ids: dict[str, int] = dict(db.rows("SELECT ref, id FROM cases"))  # type: ignore[arg-type]
-    new = [c for c in plan.cases if not c.log]
-    written = sum(len(c.case.events) for c in new) + len(plan.appended)
-    plain = itertools.chain(
-        ((ids[c.case.ref], c.case.events) for c in new),
-        ((ids[ref], (e,)) for ref, e in plan.appended),
-    )
+    now = utc(now)
+    lite = isinstance(db, Lite)
     bulk: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-    if written and written >= (db.value("SELECT count(*) FROM events") or 0):
+    if lite and not db.value("SELECT EXISTS (SELECT 1 FROM events)"):
         bulk = db.indexes_set_aside("events")
     with bulk:
+        if isinstance(db, Lite):
+            from reviewclock.store.bulk import plan_and_store
+
+            plan = plan_and_store(db, planner, existing, user, now)
+        else:
+            plan = planner(existing)
+            created = db.stored(now)
+            rows = [(c.case.ref, c.case.authority, c.case.harm, created, user) for c in plan.cases]
+            db.insert_many("cases", [(CASE_COLUMNS, rows)] if rows else [])
+        ids: dict[str, int] = {}
+        if plan.appended or any(c.log for c in plan.cases) or not lite:
+            ids = dict(db.rows("SELECT ref, id FROM cases"))  # type: ignore[arg-type]
+        stored = () if lite else plan.cases  # the writer stored the others
+        plain = itertools.chain(
+            ((ids[c.case.ref], c.case.events) for c in stored if not c.log),
+            ((ids[ref], (e,)) for ref, e in plan.appended),
+        )
         db.insert_many("events", shaped_events(plain, user, now, db.stored))
+        written = sum(len(c.case.events) for c in plan.cases if not c.log) + len(plan.appended)
         for c in plan.cases:
-            written += _write_log(db, ids[c.case.ref], c.log, user, now)
+            if c.log:
+                written += _write_log(db, ids[c.case.ref], c.log, user, now)
     if plan.deletions:
         db.run_many(
             INSERT_DELETION,
