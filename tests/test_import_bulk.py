@@ -1,8 +1,10 @@
 """A bulk import writes what recording the same cases one by one writes, and checks alike.
 
-An import into a new register sets the events' indexes aside and builds them
-again before the commit, inserts rows by runs of one shape, and checks each
-case through tables worked out once per rulebook. These tests hold the result
+An import stores each case as soon as it has passed its checks, from a second
+thread, thousands of rows to a statement; once it has stored as many events as
+the register held (at once into a new register) it sets the events' indexes
+aside and builds them again before the commit; and it checks each case through
+tables worked out once per rulebook. These tests hold the result
 to the slow, plain way: the register equals one built case by case through
 ``add_case`` and ``record`` (same clock), row for row, type for type, with the
 same schema; and :func:`check_case` gives the answer (and the words) that
@@ -371,6 +373,8 @@ def test_a_first_import_beside_an_open_reader_keeps_wal_and_does_not_wait(
 
 _shapes: set[tuple[str, ...]] = set()
 """The columns of the chunks the writer stored."""
+_aside: list[bool] = []
+"""Whether the events' indexes were set aside after each chunk."""
 
 
 def _writers() -> list[threading.Thread]:
@@ -389,6 +393,7 @@ def _rows_so_far(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         write(self, chunk)
         chunks.append(len(chunk))
         _shapes.add(self.shape)
+        _aside.append(bool(self.set_aside))
 
     monkeypatch.setattr(bulk.CaseWriter, "_write", counted)
     return chunks
@@ -409,7 +414,9 @@ def test_cases_stored_chunk_by_chunk_are_what_recording_case_by_case_writes(
     ]
     incoming, _ = read_csv(write_csv(cases, RULES), RULES)
     before = sys.getswitchinterval()
+    sys.setswitchinterval(0.004)  # not the default: the import must give back this one
     _shapes.clear()
+    _aside.clear()
     one_by_one(tmp_path / "slow.db", cases)
     # Into a new register the indexes are set aside; into one that holds a case, ids go on
     # from it and the indexes stay in place.
@@ -420,7 +427,8 @@ def test_cases_stored_chunk_by_chunk_are_what_recording_case_by_case_writes(
     assert sum(chunks) == 120 - held and len(chunks) == 18 - held
     assert _shapes == {bulk.NARROW, writing.EVENT_COLUMNS}
     assert dump(tmp_path / "bulk.db") == dump(tmp_path / "slow.db")
-    assert sys.getswitchinterval() == before
+    assert sys.getswitchinterval() == pytest.approx(0.004)
+    sys.setswitchinterval(before)
     assert not _writers()
 
 

@@ -54,15 +54,23 @@ def plan_and_store(
 ) -> ImportPlan:
     """The plan of an import into an SQLite register, each new case stored as soon as it
     has passed its checks (but its events when it carries a log of corrections: the
-    caller writes those, and the events ``plan.appended`` adds to cases already there)."""
+    caller writes those, and the events ``plan.appended`` adds to cases already there).
+
+    Once the import has stored as many events as the register held (at once, into a
+    register with none), the events' indexes are set aside, and built again from the same
+    SQL when every case is stored: building an index once is several times quicker than
+    growing it row by row, and a small import into a large register keeps them."""
     first = int(db.value("SELECT coalesce(max(id), 0) + 1 FROM cases"))
-    writer = CaseWriter(db.conn, first_id=first, user=user, now=now)
+    held = int(db.value("SELECT count(*) FROM events"))
+    writer = CaseWriter(db, first_id=first, user=user, now=now, set_aside=held)
     try:
         plan = planner(existing, writer.add)
     except BaseException:
         writer.stop()
         raise
     writer.finish()
+    for sql in writer.set_aside:  # in the transaction: a rollback brings back the old ones
+        db.run(sql)
     return plan
 
 
@@ -85,9 +93,15 @@ class CaseWriter:
     caller writes afterwards) on ``conn``, in a thread of its own."""
 
     def __init__(
-        self, conn: sqlite3.Connection, *, first_id: int, user: str, now: dt.datetime
+        self, db: Lite, *, first_id: int, user: str, now: dt.datetime, set_aside: int | None
     ) -> None:
-        self.conn = conn
+        self.db = db
+        conn = self.conn = db.conn
+        self.aside_at = set_aside
+        """Set the events' indexes aside once this many events are stored (None: never)."""
+        self.stored = 0
+        self.set_aside: list[str] = []
+        """The SQL that creates the indexes set aside again."""
         self.next_id = first_id
         self.user = user
         self.now = utc(now)
@@ -146,6 +160,10 @@ class CaseWriter:
 
     def _insert(self, table: str, columns: tuple[str, ...], values: Sequence[Any]) -> None:
         width = len(columns)
+        if table == "events":
+            if self.aside_at is not None and self.stored >= self.aside_at:
+                self.set_aside, self.aside_at = self.db.drop_indexes("events"), None
+            self.stored += len(values) // width
         per = max(1, self.limit // width) * width
         for start in range(0, len(values), per):
             part = values[start : start + per]

@@ -117,12 +117,10 @@ class Lite:
         for columns, rows in batches:
             self.conn.executemany(_insert_sql(table, columns, False), rows)
 
-    @contextlib.contextmanager
-    def indexes_set_aside(self, table: str) -> Iterator[None]:
-        """Drop ``table``'s indexes for the body (a bulk insert), then create them again
-        from the very SQL text the schema holds. Runs inside the caller's transaction
-        (DDL is transactional in SQLite): on a failure nothing is re-created here, and the
-        rollback brings the indexes back with the rest."""
+    def drop_indexes(self, table: str) -> list[str]:
+        """Drop ``table``'s indexes, inside the caller's transaction (DDL is transactional in
+        SQLite: a rollback brings them back); returns the SQL that creates them again, in
+        order, as the schema holds it."""
         saved = self.conn.execute(
             "SELECT name, sql FROM sqlite_master"
             " WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid",
@@ -130,9 +128,7 @@ class Lite:
         ).fetchall()
         for name, _ in saved:
             self.conn.execute(f'DROP INDEX "{name}"')
-        yield
-        for _, sql in saved:
-            self.conn.execute(sql)
+        return [sql for _, sql in saved]
 
 
 class Core:
@@ -186,11 +182,6 @@ class Core:
         for columns, rows in batches:
             named = [dict(zip(columns, values, strict=True)) for values in rows]
             self.conn.execute(text(_insert_sql(table, columns, True)), named)
-
-    @contextlib.contextmanager
-    def indexes_set_aside(self, table: str) -> Iterator[None]:
-        """PostgreSQL keeps its indexes through a bulk insert."""
-        yield
 
 
 Db = Lite | Core

@@ -275,9 +275,7 @@ def import_cases(
     On SQLite each new case is stored (by :func:`reviewclock.store.bulk.plan_and_store`,
     in a thread of its own) as soon as it has passed its checks, while the rest are
     checked; a problem anywhere stops the import, and the caller rolls everything back.
-    Into a register with no events yet, the events' indexes are set aside while the rows
-    go in and built again before the commit: building an index once is several times
-    quicker than growing it row by row. On PostgreSQL the plan is written once whole.
+    On PostgreSQL the plan is written once whole (PostgreSQL keeps its indexes through it).
     """
     if db.dialect == POSTGRESQL:
         db.run("LOCK TABLE cases IN EXCLUSIVE MODE")
@@ -288,32 +286,28 @@ def import_cases(
     user = who(db)
     now = utc(now)
     lite = isinstance(db, Lite)
-    bulk: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-    if lite and not db.value("SELECT EXISTS (SELECT 1 FROM events)"):
-        bulk = db.indexes_set_aside("events")
-    with bulk:
-        if isinstance(db, Lite):
-            from reviewclock.store.bulk import plan_and_store
+    if isinstance(db, Lite):
+        from reviewclock.store.bulk import plan_and_store
 
-            plan = plan_and_store(db, planner, existing, user, now)
-        else:
-            plan = planner(existing)
-            created = db.stored(now)
-            rows = [(c.case.ref, c.case.authority, c.case.harm, created, user) for c in plan.cases]
-            db.insert_many("cases", [(CASE_COLUMNS, rows)] if rows else [])
-        ids: dict[str, int] = {}
-        if plan.appended or any(c.log for c in plan.cases) or not lite:
-            ids = dict(db.rows("SELECT ref, id FROM cases"))  # type: ignore[arg-type]
-        stored = () if lite else plan.cases  # the writer stored the others
-        plain = itertools.chain(
-            ((ids[c.case.ref], c.case.events) for c in stored if not c.log),
-            ((ids[ref], (e,)) for ref, e in plan.appended),
-        )
-        db.insert_many("events", shaped_events(plain, user, now, db.stored))
-        written = sum(len(c.case.events) for c in plan.cases if not c.log) + len(plan.appended)
-        for c in plan.cases:
-            if c.log:
-                written += _write_log(db, ids[c.case.ref], c.log, user, now)
+        plan = plan_and_store(db, planner, existing, user, now)
+    else:
+        plan = planner(existing)
+        created = db.stored(now)
+        rows = [(c.case.ref, c.case.authority, c.case.harm, created, user) for c in plan.cases]
+        db.insert_many("cases", [(CASE_COLUMNS, rows)] if rows else [])
+    ids: dict[str, int] = {}
+    if plan.appended or any(c.log for c in plan.cases) or not lite:
+        ids = dict(db.rows("SELECT ref, id FROM cases"))  # type: ignore[arg-type]
+    stored = () if lite else plan.cases  # the writer stored the others
+    plain = itertools.chain(
+        ((ids[c.case.ref], c.case.events) for c in stored if not c.log),
+        ((ids[ref], (e,)) for ref, e in plan.appended),
+    )
+    db.insert_many("events", shaped_events(plain, user, now, db.stored))
+    written = sum(len(c.case.events) for c in plan.cases if not c.log) + len(plan.appended)
+    for c in plan.cases:
+        if c.log:
+            written += _write_log(db, ids[c.case.ref], c.log, user, now)
     if plan.deletions:
         db.run_many(
             INSERT_DELETION,
