@@ -39,6 +39,10 @@ NARROW = ("case_id", "name", "on_date", "kind", "recorded_by", "recorded_at")
 """The columns of an event that records its date, and perhaps a kind: nearly every one."""
 _NARROW_TAIL = (None,) * (len(EventRecord._fields) - 3)
 """What an event holds after its name, date and kind when it fits :data:`NARROW`."""
+GROWN_AT_ONE_END = ("ix_events_case_id", "ix_events_amends")
+"""The events' indexes that an import's rows all go into at one place, so that keeping
+them costs little: the new case ids follow the others, in order, and a new row corrects
+nothing (its ``amends`` is NULL). The others are set aside (see :func:`plan_and_store`)."""
 CHUNK = 2000
 """Cases handed to the writer at a time."""
 MAX_VARIABLES = 32766
@@ -57,9 +61,10 @@ def plan_and_store(
     caller writes those, and the events ``plan.appended`` adds to cases already there).
 
     Once the import has stored as many events as the register held (at once, into a
-    register with none), the events' indexes are set aside, and built again from the same
-    SQL when every case is stored: building an index once is several times quicker than
-    growing it row by row, and a small import into a large register keeps them."""
+    register with none), the events' indexes that new rows land all over (but those in
+    :data:`GROWN_AT_ONE_END`) are set aside, and built again from the same SQL when every
+    case is stored: building an index once is several times quicker than growing it row
+    by row, and a small import into a large register keeps them."""
     first = int(db.value("SELECT coalesce(max(id), 0) + 1 FROM cases"))
     held = int(db.value("SELECT count(*) FROM events"))
     writer = CaseWriter(db, first_id=first, user=user, now=now, set_aside=held)
@@ -162,7 +167,8 @@ class CaseWriter:
         width = len(columns)
         if table == "events":
             if self.aside_at is not None and self.stored >= self.aside_at:
-                self.set_aside, self.aside_at = self.db.drop_indexes("events"), None
+                self.set_aside = self.db.drop_indexes("events", keep=GROWN_AT_ONE_END)
+                self.aside_at = None
             self.stored += len(values) // width
         per = max(1, self.limit // width) * width
         for start in range(0, len(values), per):

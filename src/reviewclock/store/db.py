@@ -117,15 +117,16 @@ class Lite:
         for columns, rows in batches:
             self.conn.executemany(_insert_sql(table, columns, False), rows)
 
-    def drop_indexes(self, table: str) -> list[str]:
+    def drop_indexes(self, table: str, keep: Sequence[str] = ()) -> list[str]:
         """Drop ``table``'s indexes, inside the caller's transaction (DDL is transactional in
         SQLite: a rollback brings them back); returns the SQL that creates them again, in
-        order, as the schema holds it."""
+        order, as the schema holds it. The indexes named in ``keep`` stay."""
         saved = self.conn.execute(
             "SELECT name, sql FROM sqlite_master"
             " WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid",
             (table,),
         ).fetchall()
+        saved = [(name, sql) for name, sql in saved if name not in keep]
         for name, _ in saved:
             self.conn.execute(f'DROP INDEX "{name}"')
         return [sql for _, sql in saved]
