@@ -696,6 +696,16 @@ def test_typical_references_are_not_mistaken_for_names(ref: str) -> None:
     assert not looks_like_a_name(ref)
 
 
+@pytest.mark.parametrize("ref", ["A" * 63 + "1", "Ab" * 31 + "-1", "a." * 31 + "1"])
+def test_a_long_reference_is_judged_at_once(ref: str) -> None:
+    """Letters and separators up to the 64 characters a reference may hold, then a digit: a
+    pattern that could split the letters many ways would try 2**62 of them (and hang here)."""
+    from reviewclock.textchecks import check_ref, looks_like_a_name
+
+    check_ref(ref)
+    assert not looks_like_a_name(ref)
+
+
 def test_import_headers_and_choices_ignore_case(tmp_path: Path) -> None:
     (tmp_path / "in.csv").write_text(
         "Ref,Aware,Harm,Proceedings-Started,Notified,Rapid-Review-Sent,Decision\n"

@@ -15,7 +15,10 @@ import re
 from reviewclock.errors import UsageProblem
 
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}")
-_LETTERS = re.compile(r"[A-Za-z]+(?:[ _.'-]*[A-Za-z]+)*")
+_LETTERS = re.compile(r"[A-Za-z]+(?:[ _.'-]+[A-Za-z]+)*")
+"""Words of letters, one or more separators between them. A string splits into them one way
+only, so a reference that is not a name is turned down at once (with the separators optional,
+the engine tried every way to split a run of letters: seconds for 25 letters and a digit)."""
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 """Words of a reference: ``MaryJones`` is ``Mary`` and ``Jones``; ``BSCP`` is one word."""
 
