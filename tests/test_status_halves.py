@@ -266,3 +266,61 @@ def test_the_entry_point_appends_the_list_to_a_file(db: str, tmp_path: Path) -> 
         )
     assert done.returncode == 0, done.stderr
     assert out.read_text() == "yesterday\n" + expected
+
+
+def test_ctrl_c_ends_both_processes_with_one_line(db: str, tmp_path: Path) -> None:
+    """Ctrl-C reaches every process of the command: the second ends silently, and the
+    first says once that nothing was written."""
+    import select
+    import signal
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "second.fifo"
+    os.mkfifo(fifo)
+    # The second process says it has begun, then waits there for the signal.
+    code = (
+        "import os, signal; from reviewclock.store import Register; first = os.getpid();"
+        " original = Register.case_ids\n"
+        "def case_ids(self, *args):\n"
+        "    if os.getpid() != first:\n"
+        f"        with open({str(fifo)!r}, 'w') as f: f.write(str(os.getpid()))\n"
+        "        signal.pause()\n"
+        "    return original(self, *args)\n"
+        "Register.case_ids = case_ids\n" + HALVED.replace("; ", "\n")
+    )
+    args = ["status", "--all", "--json", "--as-of", AS_OF, "--db", db]
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    keep = os.open(fifo, os.O_WRONLY)  # a writer held open: select waits for the data
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    said = b""
+    while not said:
+        ready, _, _ = select.select([reader], [], [], 60)
+        assert ready, "the second process never began"
+        said = os.read(reader, 64)
+    os.close(reader)
+    os.close(keep)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == "reviewclock: interrupted: nothing was written\n"
+
+
+def test_with_no_process_to_spare_one_process_does_both_halves(
+    db: str, halves: Halves, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _one_pass(db, "--all", "--as-of", AS_OF)
+    halves.on()
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert _one_pass(db, "--all", "--as-of", AS_OF) == expected
+    assert halves.readers()[1:] == [os.getpid(), os.getpid()]

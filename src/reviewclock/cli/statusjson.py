@@ -18,6 +18,7 @@ pass over the register gives.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -116,13 +117,22 @@ class _Forked:
     or None if it failed in any way. The process writes nothing to stdout or stderr."""
 
     def __init__(self, work: Callable[[], bytes]) -> None:
+        self._pid: int | None = None
+        self._read: int | None = None
         sys.stdout.flush()
         sys.stderr.flush()
         read, write = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare: this one does all the work
+            os.close(read)
+            os.close(write)
+            return
         if pid == 0:  # the second process: it only ever leaves through os._exit
             code = 1
             try:
+                # Ctrl-C reaches both processes: this one ends silently, the first says so.
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
                 os.close(read)
                 with os.fdopen(write, "wb") as out:
                     out.write(work())
@@ -132,14 +142,14 @@ class _Forked:
             finally:
                 os._exit(code)
         os.close(write)
-        self._pid: int | None = pid
-        self._read: int | None = read
+        self._pid, self._read = pid, read
 
     def result(self) -> tuple[Any, list[Any], dict[str, str]] | None:
         """Wait for the work to end; what it returned, or None if it failed."""
         import marshal
 
-        assert self._read is not None and self._pid is not None
+        if self._read is None or self._pid is None:
+            return None
         with os.fdopen(self._read, "rb") as source:
             self._read = None
             data = source.read()
@@ -155,8 +165,6 @@ class _Forked:
 
     def stop(self) -> None:
         """End the process if it is still running (this one failed or was interrupted)."""
-        import signal
-
         if self._read is not None:
             os.close(self._read)
             self._read = None
