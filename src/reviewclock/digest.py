@@ -68,6 +68,17 @@ def urgency_key(case: CaseRecord, clock: CaseStatus) -> tuple[int, str, str]:
     return (URGENCY[first.state], first.due.isoformat(), case.ref)
 
 
+def urgency_text(case: CaseRecord, clock: CaseStatus) -> str:
+    """:func:`urgency_key` as one string that sorts the same way (a long list of strings
+    sorts several times faster than one of tuples): the state's place in two digits, the
+    due date (always ten characters; none at all at the one place for cases with nothing
+    urgent), then the reference."""
+    first = clock.most_urgent
+    if first is None:
+        return f"{len(URGENCY):02d}{case.ref}"
+    return f"{URGENCY[first.state]:02d}{first.due.isoformat()}{case.ref}"
+
+
 def is_local(s: StageStatus) -> bool:
     """A local milestone: reported apart, never counted with the national stages."""
     return s.stage.nature is Nature.LOCAL_TARGET

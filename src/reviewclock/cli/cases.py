@@ -389,26 +389,15 @@ def status(
         "overdue": overdue,
         "due_within": due_within,
     }
+    if as_json:
+        from reviewclock.cli.statusjson import write_status_json
+
+        with gc_paused():
+            write_status_json(db, settings, clock, today, filters)
+        return
     with gc_paused(), open_register(db, settings) as register:
         open_in = None if include_all else clock.stages
         bad: dict[str, str] = {}
-        if as_json:
-            # Each case is read, worked out and written as JSON once; the text waits in a
-            # temporary file while the keys are sorted, so the register is never held at once.
-            from reviewclock.cli.runtime import sorted_json_list
-            from reviewclock.digest import shown as kept
-            from reviewclock.digest import urgency_key
-            from reviewclock.render.data import CaseJson
-
-            encode = CaseJson().case
-            with sorted_json_list() as listed:
-                for _, case in register.each_case(audit=True, open_in=open_in, on=today, bad=bad):
-                    evaluated = clock.evaluate_case(case, today)
-                    if evaluated is not None and kept(evaluated[1], **filters):
-                        listed.add(urgency_key(*evaluated), encode(*evaluated))
-                warn_unreadable(bad)
-                listed.write()
-            return
         cases = (c for _, c in register.each_case(audit=False, open_in=open_in, on=today, bad=bad))
         shown = select_cases(clock.evaluate_all(cases, today), **filters)
         warn_unreadable(bad)

@@ -84,74 +84,151 @@ def emit_json_list(items: Iterable[Any], *, encoded: bool = False) -> None:
 class SortedJsonList:
     """A JSON list of items written as JSON text, each given with a key, and written
     out (as :func:`emit_json_list` does) in the order of the keys; items with equal
-    keys keep the order they were given in.
+    keys keep the order they were given in (a lower ``part`` first).
 
-    The text is held aside in ``spool``, so that however large the register, only the
-    keys are kept in memory, and each item is made once: nothing is read or worked out
-    again to sort. Made by :func:`sorted_json_list`.
+    The text is held aside in ``spools`` (one per part, so that another process can
+    fill a part of its own), so that however large the register, only the keys are
+    kept in memory, and each item is made once: nothing is read or worked out again
+    to sort. Made by :func:`sorted_json_list`.
     """
 
-    def __init__(self, spool: Any) -> None:
-        self._spool = spool
+    def __init__(self, spools: list[Any]) -> None:
+        self._spools = spools
         self._encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
         self._errors = getattr(sys.stdout, "errors", None) or "strict"
-        self._places: list[tuple[Any, int, int]] = []
-        self._size = 0
+        self._places: list[tuple[Any, int, int, int]] = []
+        """(key, part, offset, size) of each item."""
+        self._sizes = [0] * len(spools)
 
-    def add(self, key: Any, text: str) -> None:
+    def add(self, key: Any, text: str, part: int = 0) -> None:
+        # Each item is held with the separator that comes before it in the list (the
+        # first item's is left out), so that it goes out in one copy.
         data = text.encode(self._encoding, self._errors)
         try:
-            self._spool.write(data)
+            self._spools[part].write(b",\n")
+            self._spools[part].write(data)
         except OSError as e:
             raise _spool_failed(e) from None
-        self._places.append((key, self._size, len(data)))
-        self._size += len(data)
+        self._places.append((key, part, self._sizes[part], len(data) + 2))
+        self._sizes[part] += len(data) + 2
+
+    def flush(self) -> None:
+        """Write what is buffered to the spools."""
+        try:
+            for spool in self._spools:
+                spool.flush()
+        except OSError as e:
+            raise _spool_failed(e) from None
+
+    def places(self, part: int) -> list[tuple[Any, int, int, int]]:
+        """Where the items of ``part`` are: what :meth:`adopt` takes."""
+        return [place for place in self._places if place[1] == part]
+
+    def adopt(self, places: Iterable[tuple[Any, int, int, int]]) -> None:
+        """Take the items another process wrote into its part's spool (after it flushed)."""
+        self._places.extend(places)
+
+    def clear(self, part: int) -> None:
+        """Forget the items of ``part`` and empty its spool, to fill it again."""
+        self._places = [place for place in self._places if place[1] != part]
+        self._sizes[part] = 0
+        spool = self._spools[part]
+        spool.seek(0)
+        spool.truncate()
 
     def write(self) -> None:
         """Write the list to stdout, in the order of the keys."""
         import os
 
-        try:
-            self._spool.flush()
-        except OSError as e:
-            raise _spool_failed(e) from None
+        self.flush()
         self._places.sort()
-        spool = self._spool.fileno()
+        spools = [spool.fileno() for spool in self._spools]
         sys.stdout.flush()
         out = getattr(sys.stdout, "buffer", None)
         if out is None:  # a text stream alone (stdout redirected in-process)
             decode = self._encoding, self._errors
             emit_json_list(
-                (os.pread(spool, size, offset).decode(*decode) for _, offset, size in self._places),
+                (
+                    os.pread(spools[part], size - 2, offset + 2).decode(*decode)
+                    for _, part, offset, size in self._places
+                ),
                 encoded=True,
             )
             return
-        separator = b"[\n"
-        for _, offset, size in self._places:
-            out.write(separator)
-            out.write(os.pread(spool, size, offset))
-            separator = b",\n"
-        out.write(b"[]\n" if separator == b"[\n" else b"\n]\n")
+        if not self._places:
+            out.write(b"[]\n")
+            out.flush()
+            return
+        out.write(b"[\n")
+        out.flush()
+        copy = _copier(out)
+        skip = 2  # the first item's separator
+        for _, part, offset, size in self._places:
+            copy(spools[part], offset + skip, size - skip)
+            skip = 0
+        out.write(b"\n]\n")
         out.flush()
 
 
+def _copier(out: Any) -> Any:
+    """A function that copies ``size`` bytes at ``offset`` of a file to ``out``: within
+    the kernel (``sendfile``) where ``out``'s file allows it, else through memory."""
+    import errno
+    import os
+
+    def through_memory(spool: int, offset: int, size: int) -> None:
+        out.write(os.pread(spool, size, offset))
+
+    try:
+        target = out.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a stream in memory)
+        return through_memory
+    if not hasattr(os, "sendfile"):
+        return through_memory
+    kernel = True
+
+    def copy(spool: int, offset: int, size: int) -> None:
+        nonlocal kernel
+        while kernel and size:
+            try:
+                sent = os.sendfile(target, spool, offset, size)
+            except OSError as e:
+                # A terminal, say, or a system that cannot: copy through memory from now on.
+                if e.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EAGAIN):
+                    raise
+                kernel = False
+                break
+            if sent == 0:  # pragma: no cover - the spool is never shorter than its places
+                kernel = False
+                break
+            offset += sent
+            size -= sent
+        if size:
+            through_memory(spool, offset, size)
+
+    return copy
+
+
 @contextlib.contextmanager
-def sorted_json_list() -> Iterator[SortedJsonList]:
-    """A :class:`SortedJsonList` over an unnamed temporary file: private to this user,
-    never linked into a directory, and gone when the block ends."""
+def sorted_json_list(parts: int = 1) -> Iterator[SortedJsonList]:
+    """A :class:`SortedJsonList` over unnamed temporary files (one per part): private to
+    this user, never linked into a directory, and gone when the block ends."""
     import tempfile
 
-    try:  # only a failure to make the file is told as one; the block's own errors pass
-        spool = tempfile.TemporaryFile(buffering=1 << 20)  # noqa: SIM115 - closed below
-    except OSError as e:
-        raise _spool_failed(e) from None
+    spools: list[Any] = []
     try:
-        yield SortedJsonList(spool)
+        try:  # only a failure to make a file is told as one; the block's own errors pass
+            for _ in range(parts):
+                spools.append(tempfile.TemporaryFile(buffering=1 << 20))  # noqa: SIM115
+        except OSError as e:
+            raise _spool_failed(e) from None
+        yield SortedJsonList(spools)
     finally:
-        # Its text is thrown away: a write that failed and fails again on closing is
+        # Their text is thrown away: a write that failed and fails again on closing is
         # already told.
-        with contextlib.suppress(OSError):
-            spool.close()
+        for spool in spools:
+            with contextlib.suppress(OSError):
+                spool.close()
 
 
 def _spool_failed(e: OSError) -> Exception:

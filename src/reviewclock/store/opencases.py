@@ -110,3 +110,19 @@ def active_case_ids(
     )
     known = {int(r[0]) for r in later} | set(still_open)
     return sorted(known - {int(r[0]) for r in unknown})
+
+
+def all_case_ids(db: Db) -> list[int]:
+    """The id of every case, in the order they were added."""
+    return [int(r[0]) for r in db.rows("SELECT id FROM cases ORDER BY id")]
+
+
+def stamp(db: Db) -> tuple[Any, ...]:
+    """The newest row id of the cases, the events and the deletions. reviewclock only ever
+    adds rows, and removes them only with a deletion row of its own, so two reads with
+    the same stamp read the same cases and events."""
+    sql = (
+        "SELECT (SELECT max(id) FROM cases), (SELECT max(id) FROM events),"
+        " (SELECT max(id) FROM deletions)"
+    )
+    return tuple(next(iter(db.rows(sql))))

@@ -151,9 +151,11 @@ def cases(
     open_in: Sequence[Stage] | None = None,
     on: dt.date | None = None,
     bad: dict[str, str] | None = None,
+    between: tuple[int, int] | None = None,
 ) -> Iterator[tuple[int, CaseRecord]]:
     """Every case, in the order they were added, each with its row id and its current
-    events in date order, one at a time as they are read. With ``open_in`` and ``on``,
+    events in date order, one at a time as they are read; with ``between`` (and no
+    ``open_in``), only the cases whose row ids are in that range. With ``open_in`` and ``on``,
     cases that had no stage open on ``on`` are left unread (see :meth:`Register.cases`):
     they are worked out once, by set algebra on the events' names (see
     :func:`~reviewclock.store.opencases.open_case_ids`), or with dates when looking back past recorded events. A case
@@ -167,16 +169,22 @@ def cases(
         ids = open_case_ids(db, open_in, on, rules)
         yield from cases_by_id(db, ids, audit=audit, rules=rules, bad=bad)
         return
-    heads = db.rows(f"SELECT {HEAD_COLUMNS} FROM cases ORDER BY id")
     columns, ordered = event_columns(audit, rules)
     marks, _ = named("ord", rules.ordered_events)
+    only, within, params = "", "", dict[str, Any](ordered)
+    if between is not None:
+        only, within = " WHERE id BETWEEN :lo AND :hi", " AND case_id BETWEEN :lo AND :hi"
+        params |= {"lo": between[0], "hi": between[1]}
+    heads = db.rows(f"SELECT {HEAD_COLUMNS} FROM cases{only} ORDER BY id", params)
     # Every plan and agreed extension: one quick pass, rather than by case again.
     order = plan_order(
-        db.rows(f"SELECT id, amends, recorded_at FROM events WHERE name IN ({marks})", ordered)
+        db.rows(
+            f"SELECT id, amends, recorded_at FROM events WHERE name IN ({marks}){within}", params
+        )
     )
     rows = db.rows(
-        f"SELECT {columns} FROM events WHERE {CURRENT} ORDER BY case_id, on_date, id",
-        ordered,
+        f"SELECT {columns} FROM events WHERE {CURRENT}{within} ORDER BY case_id, on_date, id",
+        params,
     )
     yield from _merge(heads, rows, order=order, bad=bad)
 

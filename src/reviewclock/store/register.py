@@ -254,11 +254,9 @@ class Register:
         until: dt.date | None = None,
     ) -> CaseRecord:
         """Append an event to a case, after checking it against what is recorded.
-
-        ``decision`` goes with ``rapid-review-sent``; ``panel_view`` and
-        ``national_review`` with ``panel-response`` (see ``rules.OUTCOMES``);
-        ``until`` is the new due date of an agreed extension.
-        """
+        ``decision`` goes with ``rapid-review-sent``; ``panel_view`` and ``national_review``
+        with ``panel-response`` (see ``rules.OUTCOMES``); ``until`` is the new due date of
+        an agreed extension."""
         new = EventRecord(
             name,
             on,
@@ -288,12 +286,10 @@ class Register:
     ) -> tuple[CaseRecord, CaseRecord]:
         """Correct a recorded event, keeping the old row; returns (before, after).
 
-        ``on`` is the correct date (None keeps the date). ``outcomes`` corrects
-        what the event records besides its date, by field (``decision``,
-        ``panel_view``, ``national_review``); fields not named are kept.
-        ``was`` picks which record to correct when the event is recorded more
-        than once (proceedings, publication plans, delay notices).
-        """
+        ``on`` is the correct date (None keeps the date). ``outcomes`` corrects what the
+        event records besides its date, by field (``decision``, ``panel_view``,
+        ``national_review``); fields not named are kept. ``was`` picks which record to
+        correct when the event is recorded more than once (proceedings, plans, notices)."""
         if not reason.strip():
             raise UsageProblem("give the reason for the correction with --reason TEXT")
         with self._write() as conn:
@@ -303,12 +299,9 @@ class Register:
             )  # fmt: skip
 
     def import_cases(self, planner: Planner, *, dry_run: bool, now: dt.datetime) -> tuple[int, int]:
-        """Add cases from a file, all or nothing, in one transaction.
-
-        ``planner`` is given the cases in the register and says what to add (or
-        raises, listing every problem); with ``dry_run`` nothing is written.
-        Returns (cases added, events added).
-        """
+        """Add cases from a file, all or nothing, in one transaction. ``planner`` is given
+        the cases in the register and says what to add (or raises, listing every problem);
+        with ``dry_run`` nothing is written. Returns (cases added, events added)."""
         if self.empty:  # a dry run into a database that is not a register yet
             plan = planner({})
             return len(plan.cases), plan.events
@@ -360,15 +353,11 @@ class Register:
     ) -> list[CaseRecord]:
         """Every case, in the order they were added, each with its events in date order.
 
-        Without ``audit``, events come without their notes and who recorded them
-        and when: all that a status needs, read much faster. With ``open_in``
-        (the clock's stages) and ``on`` (the date the clock is read for), cases
-        that had no stage open on that date are left unread: a stage was open
-        when one of its start events was dated on or before ``on`` (or is a
-        plan) and its meeting event was not, which the database can tell without
-        working out dates. A case closed since ``on`` is still read. The clock
-        decides what the case looked like on ``on`` (:func:`reviewclock.clock.as_it_stood`).
-        """
+        Without ``audit``, events come without their notes and who recorded them and
+        when: all a status needs, read much faster. With ``open_in`` (the clock's stages)
+        and ``on`` (the date the clock is read for), only the cases with a stage open on
+        that date are read (:func:`~reviewclock.store.opencases.open_case_ids`); the clock
+        decides what each looked like then (:func:`reviewclock.clock.as_it_stood`)."""
         bad: dict[str, str] = {}
         found = [case for _, case in self.each_case(audit=audit, open_in=open_in, on=on, bad=bad)]
         self.unreadable = list(bad.items())
@@ -381,14 +370,17 @@ class Register:
         open_in: Sequence[Stage] | None = None,
         on: dt.date | None = None,
         bad: dict[str, str] | None = None,
+        between: tuple[int, int] | None = None,
     ) -> Iterator[tuple[int, CaseRecord]]:
         """As :meth:`cases`, with each case's row id, one case at a time as it is read, so
         that a command over a large register holds one case at a time, not all of them.
-        Each case left out (a date outside the supported range) is named in ``bad``."""
+        Each case left out (a date outside the supported range) is named in ``bad``;
+        ``between``: see :func:`~reviewclock.store.reading.cases`."""
         with self._read() as db:
             yield from reading.cases(
-                db, audit=audit, rules=self.rules, open_in=open_in, on=on, bad=bad
-            )
+                db, audit=audit, rules=self.rules, open_in=open_in, on=on, bad=bad,
+                between=between,
+            )  # fmt: skip
 
     def event_names(self) -> set[str]:
         """The name of every event recorded, whether or not the rulebook still declares it."""
@@ -407,6 +399,18 @@ class Register:
         """The cases with these (distinct) row ids, in this order, one at a time."""
         with self._read() as db:
             yield from reading.cases_by_id(db, ids, audit=audit, rules=self.rules, bad=bad)
+
+    def snapshot(self) -> contextlib.AbstractContextManager[object]:
+        """One read transaction: reads inside it (on SQLite) see the register as at the first."""
+        return self._read()
+
+    def case_ids(self, open_in: Sequence[Stage] | None, on: dt.date) -> tuple[list[int], Any]:
+        """The ids :meth:`each_case` reads, in its order, and the register's stamp (see
+        :func:`~reviewclock.store.opencases.stamp`)."""
+        with self._read() as db:
+            if open_in is None:
+                return opencases.all_case_ids(db), opencases.stamp(db)
+            return opencases.open_case_ids(db, open_in, on, self.rules), opencases.stamp(db)
 
     def history(self, ref: str) -> list[HistoryEntry]:
         """Every record, correction and deletion for ``ref``, oldest first."""
@@ -432,19 +436,14 @@ class Register:
 
     def backup(self, dest: Path) -> int:
         """Copy the register to a new private file ``dest``; returns the cases copied.
-
-        SQLite: the online backup API, checked for integrity. PostgreSQL:
-        ``pg_dump --format=custom``.
-        """
+        SQLite: the online backup API, checked for integrity. PostgreSQL: ``pg_dump``."""
         with self._read() as conn:
             return upkeep.backup(conn, self.where, dest)
 
     def problems(self, today: dt.date) -> list[str]:
-        """What is wrong with the register, for ``reviewclock doctor``; empty when all is well.
-
-        SQLite: integrity and file modes. PostgreSQL: tables readable by PUBLIC
-        (there are no files to check). Both: schema revision and contradictions.
-        """
+        """What is wrong with the register, for ``reviewclock doctor``; empty when all is
+        well. SQLite: integrity and file modes. PostgreSQL: tables readable by PUBLIC (there
+        are no files to check). Both: schema revision and contradictions."""
         with self._read() as conn:
             found, cases, bad = upkeep.survey(conn, self.where, self.clock)
         return found + upkeep.case_problems(cases, bad, today, self.clock)
