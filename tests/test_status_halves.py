@@ -324,3 +324,33 @@ def test_with_no_process_to_spare_one_process_does_both_halves(
     monkeypatch.setattr(os, "fork", no_fork)
     assert _one_pass(db, "--all", "--as-of", AS_OF) == expected
     assert halves.readers()[1:] == [os.getpid(), os.getpid()]
+
+
+@pytest.mark.parametrize(
+    ("args", "refs"),
+    [
+        # As of Monday 3 February 2025 (examples/build-register.sh): the Panel's answer to
+        # BSCP-2024-08 late since 31 December, the rapid review of BSCP-2024-09 late since
+        # Friday, BSCP-2024-05 held up by a trial; BSCP-2024-11's notification due Tuesday
+        # (1 working day); BSCP-2024-10's rapid review due Thursday 13 February (8 left);
+        # BSCP-2023-14 closed. --all lets the closed case in; the other filters still hold.
+        (("--all",), ["BSCP-2024-08", "BSCP-2024-09", "BSCP-2024-05", "BSCP-2024-11",
+                      "BSCP-2024-10", "BSCP-2023-14"]),
+        (("--all", "--overdue"), ["BSCP-2024-08", "BSCP-2024-09", "BSCP-2024-05"]),
+        (("--all", "--due-within", "3"), ["BSCP-2024-08", "BSCP-2024-09", "BSCP-2024-05",
+                                          "BSCP-2024-11"]),
+        (("--due-within", "8"), ["BSCP-2024-08", "BSCP-2024-09", "BSCP-2024-05",
+                                 "BSCP-2024-11", "BSCP-2024-10"]),
+    ],
+)  # fmt: skip
+def test_all_combines_with_the_other_filters(
+    args: tuple[str, ...], refs: list[str], tmp_path: Path
+) -> None:
+    import json
+    import shutil
+
+    example = tmp_path / "register.db"
+    shutil.copy(Path(__file__).parent.parent / "examples" / "register.db", example)
+    r = run("status", "--json", *args, "--as-of", "2025-02-03", "--db", str(example))
+    assert r.exit_code == 0, r.stderr
+    assert [case["ref"] for case in json.loads(r.stdout)] == refs

@@ -49,6 +49,8 @@ def shown(
     due_within: int | None = None,
 ) -> bool:
     """Whether :func:`select_cases` keeps a case with this status (the same filters)."""
+    if include_closed and not overdue and due_within is None:  # every case (status --all)
+        return True
     open_stages = [s for s in clock.stages if s.state.is_open]
     if not include_closed and clock.stages and not open_stages:
         return False
