@@ -90,23 +90,6 @@ def working_days(holidays: Mapping[dt.date, str], first_year: int, last_year: in
     return [o for o in range(first, last + 1) if (o - 1) % 7 < 5 and o not in off]
 
 
-def is_working_days(
-    days: Sequence[int], holidays: Mapping[dt.date, str], first_year: int, last_year: int
-) -> bool:
-    """Whether ``days`` is exactly what :func:`working_days` gives (a cheap check of a cache)."""
-    first = dt.date(first_year, 1, 1).toordinal()
-    last = dt.date(last_year, 12, 31).toordinal()
-    off = {d.toordinal() for d in holidays}
-    weeks, rest = divmod(last - first + 1, 7)
-    weekdays = weeks * 5 + sum(1 for o in range(first, first + rest) if (o - 1) % 7 < 5)
-    expected = weekdays - sum(1 for o in off if first <= o <= last and (o - 1) % 7 < 5)
-    return (
-        len(days) == expected
-        and all(a < b for a, b in itertools.pairwise(days))
-        and all(first <= o <= last and (o - 1) % 7 < 5 and o not in off for o in days)
-    )
-
-
 class WorkingCalendar:
     """Working-day arithmetic for one nation of the United Kingdom.
 
@@ -369,7 +352,6 @@ __all__ = [
     "bank_holidays",
     "check_count",
     "count_from",
-    "is_working_days",
     "weekend_note",
     "working_days",
 ]

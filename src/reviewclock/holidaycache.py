@@ -6,9 +6,10 @@ run. The table for a nation only changes with a new release of that package,
 so it is cached in a file named by the package's installed version (read from
 the name of its ``.dist-info`` directory, without importing it): upgrading the
 package makes a new file.
-The file also keeps the working days of those years, so that the calendar's
-index is read rather than worked out day by day. A missing, unreadable or
-damaged cache file is simply worked out again; the cache never changes an answer.
+The working days of those years are worked out from the table each time: that
+is quicker than reading them from the file and checking them. A missing,
+unreadable or damaged cache file is simply worked out again; the cache never
+changes an answer.
 """
 
 from __future__ import annotations
@@ -21,17 +22,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from reviewclock.calendar import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    bank_holidays,
-    is_working_days,
-    working_days,
-)
+from reviewclock.calendar import FIRST_YEAR, LAST_YEAR, bank_holidays, working_days
 from reviewclock.files import make_private_dirs, others_can_write
 
 APP = "reviewclock"
-FORMAT = 2
+FORMAT = 3
 """Bumped when the file's layout changes, so that an older file is never misread."""
 
 
@@ -78,18 +73,15 @@ def cached_calendar(nation: str) -> tuple[dict[dt.date, str], list[int]]:
     """
     nation = nation.upper()
     path = cache_path(nation)
-    try:
-        cached = _read(path)
-        if cached:
-            return cached
-    except (OSError, ValueError, TypeError, AttributeError, KeyError):
-        pass
-    table = bank_holidays(nation, FIRST_YEAR, LAST_YEAR)
-    days = working_days(table, FIRST_YEAR, LAST_YEAR)
-    data = {"holidays": {d.isoformat(): n for d, n in sorted(table.items())}, "working_days": days}
-    with contextlib.suppress(OSError):
-        _write(path, json.dumps(data))
-    return table, days
+    table = None
+    with contextlib.suppress(OSError, ValueError, TypeError, AttributeError, KeyError):
+        table = _read(path)
+    if not table:
+        table = bank_holidays(nation, FIRST_YEAR, LAST_YEAR)
+        data = {"holidays": {d.isoformat(): n for d, n in sorted(table.items())}}
+        with contextlib.suppress(OSError):
+            _write(path, json.dumps(data))
+    return table, working_days(table, FIRST_YEAR, LAST_YEAR)
 
 
 def cached_bank_holidays(nation: str) -> dict[dt.date, str]:
@@ -97,17 +89,15 @@ def cached_bank_holidays(nation: str) -> dict[dt.date, str]:
     return cached_calendar(nation)[0]
 
 
-def _read(path: Path) -> tuple[dict[dt.date, str], list[int]] | None:
+def _read(path: Path) -> dict[dt.date, str] | None:
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     with os.fdopen(fd, "rb") as f:
         if others_can_write(os.fstat(fd)):
             return None
         raw = json.loads(f.read().decode("utf-8"))
     table = {dt.date.fromisoformat(k): str(v) for k, v in raw["holidays"].items()}
-    days = [int(d) for d in raw["working_days"]]
-    in_range = all(FIRST_YEAR <= d.year <= LAST_YEAR for d in table)
-    if table and in_range and is_working_days(days, table, FIRST_YEAR, LAST_YEAR):
-        return table, days
+    if table and all(FIRST_YEAR <= d.year <= LAST_YEAR for d in table):
+        return table
     return None
 
 
