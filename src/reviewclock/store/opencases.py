@@ -13,6 +13,7 @@ from typing import Any
 
 from reviewclock.rules import Rulebook, Stage
 from reviewclock.store.db import Db
+from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.reading import CURRENT, named
 
 
@@ -50,15 +51,26 @@ def _open_now_ids(db: Db, stages: Sequence[Stage]) -> list[int]:
     # Each name's cases once, straight from the index, then the algebra in Python: the
     # database's own EXCEPT and UNION build and merge a temporary tree per stage, which
     # takes twice as long on a large register.
-    having: dict[str, set[int]] = {}
-    for name in {n for stage in stages for n in (*stage.starts_on, stage.met_by)}:
-        rows = db.rows("SELECT case_id FROM events WHERE name = :name", {"name": name})
-        having[name] = {case_id for (case_id,) in rows}
+    having = {
+        name: _having(db, name)
+        for name in {n for stage in stages for n in (*stage.starts_on, stage.met_by)}
+    }
     found: set[int] = set()
     for stage in stages:
         started = set().union(*(having[n] for n in stage.starts_on))
         found |= started - having[stage.met_by]
     return sorted(found)
+
+
+def _having(db: Db, name: str) -> set[int]:
+    """The ids of the cases with an event named ``name`` (from the index)."""
+    if db.dialect == POSTGRESQL:
+        rows = db.rows("SELECT case_id FROM events WHERE name = :name", {"name": name})
+        return {int(case_id) for (case_id,) in rows}
+    # SQLite joins the ids into one text in C: reading that is a third quicker than a row
+    # per id, on a register where an event name has tens of thousands of cases.
+    text = db.value("SELECT group_concat(case_id) FROM events WHERE name = :name", {"name": name})
+    return set(map(int, text.split(","))) if text else set()
 
 
 def _open_on_sql(
