@@ -655,11 +655,22 @@ def test_ctrl_c_during_a_backup_leaves_no_copy(tmp_path: Path, db: str) -> None:
 def test_ctrl_c_during_a_large_import(tmp_path: Path) -> None:
     rows = "".join(f"IM-{i},2024-01-02\n" for i in range(2000))
     (tmp_path / "in.csv").write_text("ref,aware\n" + rows)
-    db = tmp_path / "reg.db"
+    place = tmp_path / "registers"
+    place.mkdir()
+    db = place / "reg.db"
+    # Into a new register: it is filled beside its place and appears only once it is
+    # linked there, so until then nothing is written, not even an empty register.
+    for point in ("before-commit", "after-commit", "before-link"):
+        r = interrupt_at(point, tmp_path, "import", str(tmp_path / "in.csv"), "--db", str(db))
+        assert (r.returncode, r.stderr) == (130, "reviewclock: interrupted: nothing was written\n")
+        assert list(place.iterdir()) == [], point
+        (tmp_path / "reached").unlink()
+    # Into a register that exists: saved from the commit on.
+    ok("add-sin", "IM-FIRST", "--aware", "2024-01-02", "--db", str(db))
     r = interrupt_at("before-commit", tmp_path, "import", str(tmp_path / "in.csv"), "--db", str(db))
     assert (r.returncode, r.stderr) == (130, "reviewclock: interrupted: nothing was written\n")
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
     (tmp_path / "reached").unlink()
     r = interrupt_at("after-commit", tmp_path, "import", str(tmp_path / "in.csv"), "--db", str(db))
     assert (r.returncode, r.stderr) == (
@@ -667,7 +678,7 @@ def test_ctrl_c_during_a_large_import(tmp_path: Path) -> None:
         "reviewclock: interrupted after the change was saved\n",
     )
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 2000
+        assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 2001
 
 
 # -- the officer's data ----------------------------------------------------------------------
@@ -828,3 +839,27 @@ def test_due_within_takes_days_ahead_only(tmp_path: Path, command: str, value: s
     assert run("add-sin", "R-1", "--aware", "2024-03-28", "--db", db).exit_code == 0
     assert_refused(run(command, "--due-within", value, "--db", db), 2, repr(value))
     assert run(command, "--due-within", "0", "--db", db, "--as-of", "2024-04-02").exit_code == 0
+
+
+def test_a_refused_import_into_a_new_register_leaves_no_file(tmp_path: Path) -> None:
+    """The import is checked as it is written: a new register is filled beside its place
+    and appears there only when every case is in."""
+    place = tmp_path / "registers"
+    place.mkdir()
+    db = place / "new.db"
+    # Line 3 is notified before the incident was known of.
+    (tmp_path / "in.csv").write_text(
+        "ref,aware,notified\nN-1,2024-01-02,2024-01-04\nN-2,2024-03-05,2024-03-01\n"
+    )
+    r = run("import", str(tmp_path / "in.csv"), "--db", str(db))
+    assert_refused(r, 1, "line 3", "N-2")
+    assert list(place.iterdir()) == []
+    # Made good, the same import makes the register, private, and nothing else.
+    (tmp_path / "in.csv").write_text(
+        "ref,aware,notified\nN-1,2024-01-02,2024-01-04\nN-2,2024-03-05,2024-03-06\n"
+    )
+    r = run("import", str(tmp_path / "in.csv"), "--db", str(db))
+    assert r.exit_code == 0, r.stderr
+    assert [p.name for p in place.iterdir()] == ["new.db"]
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert ok("status", "--all", "--db", str(db), "--as-of", "2024-03-06").count("N-") >= 2

@@ -5,13 +5,14 @@ heavy, so an interrupt at any moment (even while modules load) ends the
 command the same way: no traceback, and a line that says either
 ``interrupted: nothing was written`` or ``interrupted after the change was
 saved``. The register marks a change as saved the moment its transaction
-commits; the commit and that mark happen with Ctrl-C held back, so the two
-cannot disagree. Ending the process while a transaction is open is safe:
+commits (a new register that an import fills aside, the moment it is linked
+into place); the commit, or the link, and that mark happen with Ctrl-C held
+back, so the two cannot disagree. Ending the process while a transaction is open is safe:
 SQLite discards an uncommitted transaction, exactly as after a power cut.
 
 For tests of these moments, ``REVIEWCLOCK_PAUSE_AT`` names a point
 (``startup``, ``before-commit``, ``after-commit``, or ``before-link`` when a
-backup is complete but not yet in place) where the command stops,
+backup, or a new register an import filled, is complete but not yet in place) where the command stops,
 writes the point's name to the FIFO named by ``REVIEWCLOCK_PAUSE_FIFO``, and
 waits for a signal.
 """
@@ -22,7 +23,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -34,10 +35,38 @@ _temporary: set[str] = set()
 """Files being made (a backup, a new register) that an interrupt must not leave behind."""
 
 
+_in_place_later = False
+"""The change goes into a file that is put in place at the end (see :func:`saved_in_place`)."""
+
+
 def mark_saved() -> None:
-    """The command's change is committed: an interrupt from now on says so."""
+    """The command's change is committed: an interrupt from now on says so (unless it is
+    committed to a file not yet in place: see :func:`saved_in_place`)."""
     global _saved
-    _saved = True
+    if not _in_place_later:
+        _saved = True
+
+
+@contextlib.contextmanager
+def saved_in_place() -> Iterator[None]:
+    """For a change committed to a file that is put in place at the end of the block (a new
+    register filled aside, see :func:`put_in_place`): until then an interrupt says that
+    nothing was written, which is true, since the file is removed."""
+    global _in_place_later
+    _in_place_later = True
+    try:
+        yield
+    finally:
+        _in_place_later = False
+
+
+def put_in_place(link: Callable[[], None]) -> None:
+    """Put the file in place (``link``) and count the change as saved, with Ctrl-C held back
+    meanwhile, so that the two cannot disagree."""
+    global _saved
+    with held():
+        link()
+        _saved = True
 
 
 def message() -> str:

@@ -140,7 +140,7 @@ def import_(
         incoming, problems, encoding = read_import(file, file_format, clock.rules)
     if encoding != "UTF-8":
         warn(f"{file} is not UTF-8 text; it was read as {encoding} (Excel's default on Windows)")
-    location, _ = register_location(db, settings)
+    location, is_default = register_location(db, settings)
     now = london_now()
 
     def planner(existing: Any, store: Any = None) -> Any:
@@ -155,6 +155,18 @@ def import_(
                 # Checking against a register that does not exist yet: an empty one.
                 plan = planner({})
                 cases, events = len(plan.cases), plan.events
+            elif missing_file(location):
+                # A new register is filled beside its place, and appears there only once
+                # the import is in: a refused import leaves no register behind.
+                from reviewclock.store.engine import lock_timeout
+                from reviewclock.store.location import locate
+                from reviewclock.store.sqlite import filled_aside
+
+                path = locate(location).path
+                assert path is not None
+                aside = filled_aside(path, make_dirs=is_default, timeout=lock_timeout())
+                with aside as temp, open_register(str(temp), settings, clock=clock) as register:
+                    cases, events = register.import_cases(planner, dry_run=False, now=now)
             else:
                 register = stack.enter_context(
                     open_register(

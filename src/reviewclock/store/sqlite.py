@@ -125,16 +125,20 @@ def _create_register(path: Path, timeout: float) -> None:
         _build_register(temp, path, timeout)
 
 
-def _build_register(temp: Path, path: Path, timeout: float) -> None:
+def _write_schema(temp: Path, timeout: float) -> None:
+    """The schema every revision makes (see reviewclock.store.schema.SQLITE_SCHEMA), in
+    one transaction, through the rollback journal: nothing is left to fold in before the
+    file is linked into place (every connection turns WAL on when it opens it)."""
     from reviewclock.store.schema import SQLITE_SCHEMA
 
+    with contextlib.closing(sqlite3.connect(temp, timeout=timeout)) as plain:
+        plain.execute("PRAGMA synchronous = FULL")
+        plain.executescript(SQLITE_SCHEMA.read_text(encoding="utf-8"))
+
+
+def _build_register(temp: Path, path: Path, timeout: float) -> None:
     try:
-        # The schema every revision makes (see reviewclock.store.schema.SQLITE_SCHEMA), in
-        # one transaction, through the rollback journal: nothing is left to fold in before
-        # the file is linked into place (every connection turns WAL on when it opens it).
-        with contextlib.closing(sqlite3.connect(temp, timeout=timeout)) as plain:
-            plain.execute("PRAGMA synchronous = FULL")
-            plain.executescript(SQLITE_SCHEMA.read_text(encoding="utf-8"))
+        _write_schema(temp, timeout)
         try:
             os.link(temp, path)
         except FileExistsError:
@@ -143,6 +147,55 @@ def _build_register(temp: Path, path: Path, timeout: float) -> None:
                     f"{path} appeared while the register was being made, and it is not a "
                     "register; check what made it"
                 ) from None
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{temp}{suffix}").unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def filled_aside(path: Path, *, make_dirs: bool, timeout: float) -> Iterator[Path]:
+    """A new register made beside ``path`` under a private temporary name, for the block
+    to fill (an import into a new register), then linked to ``path`` when the block ends
+    without an error, and removed otherwise: the new register appears whole, or not at all.
+    The block closes its connections before it ends."""
+    import tempfile
+
+    try:
+        if not path.parent.exists():
+            if not make_dirs:
+                raise RegisterError(
+                    f"the directory {path.parent} does not exist; create it, or choose another --db"
+                )
+            from reviewclock.files import make_private_dirs
+
+            make_private_dirs(path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+        os.close(fd)
+    except OSError as e:
+        raise RegisterError(f"cannot use the register {path}: {e.strerror}") from None
+    temp = Path(name)
+
+    def link() -> None:
+        os.link(temp, path)
+
+    try:
+        with interruption.temporary(temp), interruption.saved_in_place():
+            _write_schema(temp, timeout)
+            yield temp
+            if Path(f"{temp}-wal").exists():  # never: closing the last connection folds it in
+                raise RegisterError(
+                    f"the new register {path} was not closed cleanly; run the import again"
+                )
+            interruption.pause("before-link")
+            try:
+                interruption.put_in_place(link)
+            except FileExistsError:
+                raise RegisterError(
+                    f"{path} appeared while the import ran, so nothing was imported into it; "
+                    "run the import again"
+                ) from None
+            except OSError as e:
+                raise RegisterError(f"cannot use the register {path}: {e.strerror}") from None
     finally:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{temp}{suffix}").unlink(missing_ok=True)
