@@ -79,12 +79,12 @@ def write_status_json(
                 listed.flush()
             return marshal.dumps((stamp, listed.places(1), its_bad))
 
-        helper = _Forked(second_half)
+        second = _Forked(second_half)
         try:
             with open_register(db, settings, clock=clock) as register, register.snapshot():
                 ids, stamp = register.case_ids(open_in, today)
                 work(register, ids[: len(ids) // 2], listed, 0, bad)
-                found = helper.result()
+                found = second.result()
                 if found is not None and found[0] == stamp:
                     listed.adopt(found[1])
                     bad.update(found[2])
@@ -92,7 +92,7 @@ def write_status_json(
                     listed.clear(1)
                     work(register, ids[len(ids) // 2 :], listed, 1, bad)
         finally:
-            helper.stop()
+            second.stop()
         warn_unreadable(bad)
         listed.write()
 
