@@ -43,6 +43,34 @@ def assert_refused(r: Run, code: int, *fragments: str) -> None:
         assert f in lines[0], (f, lines[0])
 
 
+def imported_modules(
+    *args: str, env: dict[str, str] | None = None, exit_code: int | None = None
+) -> tuple[set[str], str]:
+    """Run reviewclock in a fresh interpreter with -X importtime: what it imported, and its
+    output (and, given ``exit_code``, that it ended with it)."""
+    code = (
+        "import sys; from reviewclock.cli import main; "
+        "sys.argv = ['reviewclock', *sys.argv[1:]]; main()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "100", **(env or {})},
+        timeout=60,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    if exit_code is not None:
+        assert proc.returncode == exit_code, proc.stderr
+    modules = {
+        line.split("|")[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "typer" in modules  # the measurement itself works
+    return modules, proc.stdout
+
+
 def run_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed entry point in a subprocess, as cron and a shell would."""
     exe = str(Path(sys.executable).parent / "reviewclock")

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from helpers import assert_refused, run
+from helpers import assert_refused, imported_modules, run
 
 # A hand-made year. Financial year 2023/24 runs from 1 April 2023 to 31 March 2024.
 CASES = """\
@@ -176,19 +173,8 @@ def drawn_bars(svg: ET.Element) -> dict[str, tuple[float, float]]:
 
 @pytest.mark.sqlite_only
 def test_charts_do_not_slow_the_other_commands(db: str) -> None:
-    code = (
-        "import sys; from reviewclock.cli import main; "
-        "sys.argv = ['reviewclock', *sys.argv[1:]]; main()"
-    )
     for args in (["status", "--db", db], ["stats", "--year", "2023/24", "--db", db]):
-        p = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", code, *args],
-            capture_output=True,
-            text=True,
-            env=dict(os.environ),
-        )
-        assert p.returncode == 0, p.stderr
-        imported = {line.split("|")[-1].strip() for line in p.stderr.splitlines() if "|" in line}
+        imported, _ = imported_modules(*args, exit_code=0)
         assert "reviewclock.cli.reports" in imported  # the measurement itself works
         assert not {m for m in imported if m.split(".")[0] in {"matplotlib", "icalendar"}}
 

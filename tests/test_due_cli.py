@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import assert_refused, run, run_process
+from helpers import assert_refused, imported_modules, run, run_process
 
 
 def test_due_worked_examples() -> None:
@@ -137,29 +136,6 @@ def test_every_command_has_help_with_an_example() -> None:
         )
 
 
-def _imported_modules(*args: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:
-    """Run reviewclock in a fresh interpreter with -X importtime: what it imported, and its output."""
-    code = (
-        "import sys; from reviewclock.cli import main; "
-        "sys.argv = ['reviewclock', *sys.argv[1:]]; main()"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "100", **(env or {})},
-        timeout=60,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    modules = {
-        line.split("|")[-1].strip()
-        for line in proc.stderr.splitlines()
-        if line.startswith("import time:") and "|" in line
-    }
-    assert "typer" in modules  # the measurement itself works
-    return modules, proc.stdout
-
-
 STORAGE = {"sqlmodel", "sqlalchemy", "alembic"}
 
 
@@ -173,7 +149,7 @@ STORAGE = {"sqlmodel", "sqlalchemy", "alembic"}
     ],
 )
 def test_help_and_due_do_not_import_the_storage_stack(args: list[str]) -> None:
-    modules, _ = _imported_modules(*args)
+    modules, _ = imported_modules(*args)
     assert not {m for m in modules if m.split(".")[0] in STORAGE}
 
 
@@ -183,7 +159,7 @@ def test_completion_does_not_import_the_storage_stack() -> None:
         "COMP_WORDS": "reviewclock d",
         "COMP_CWORD": "1",
     }
-    modules, out = _imported_modules(env=env)
+    modules, out = imported_modules(env=env)
     assert "due" in out
     assert not {m for m in modules if m.split(".")[0] in STORAGE}
 
@@ -204,7 +180,7 @@ def test_an_sqlite_register_is_read_and_written_without_sqlalchemy(
 ) -> None:
     db = str(tmp_path / "r.db")
     assert run("add-sin", "R-1", "--aware", "2024-03-28", "--db", db).exit_code == 0
-    modules, out = _imported_modules(*args, "--db", db)
+    modules, out = imported_modules(*args, "--db", db)
     assert "R-" in out
     assert "reviewclock.store.reading" in modules  # the register was opened
     assert not {m for m in modules if m.split(".")[0] in STORAGE}
@@ -217,7 +193,7 @@ def test_an_sqlite_register_is_read_and_written_without_sqlalchemy(
 
 def test_due_reads_the_holidays_version_without_importing_holidays() -> None:
     assert run("due", "2023-05-05", "-w", "5").exit_code == 0  # fills the holiday cache
-    modules, out = _imported_modules("due", "2023-05-05", "-w", "5", "--quiet")
+    modules, out = imported_modules("due", "2023-05-05", "-w", "5", "--quiet")
     assert out == "2023-05-15\n"
     assert "holidays" not in modules and "pydantic" not in modules
     # Nor what only other commands need: the metadata reader (the cache is named from the

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from alembic import command
@@ -14,7 +11,7 @@ from alembic.config import Config
 from sqlalchemy import Date, Engine, bindparam, create_engine, inspect, text
 from sqlmodel import SQLModel
 
-from helpers import assert_refused, query, run, schema
+from helpers import assert_refused, imported_modules, query, run, schema
 from reviewclock.migrations import HEAD
 from reviewclock.models import Case, Deletion, Event, SentDigest
 from reviewclock.store import Register, known_revisions
@@ -155,19 +152,8 @@ def test_register_from_a_newer_reviewclock_is_refused(register_url: str) -> None
 def test_a_current_register_opens_without_importing_alembic(tmp_path: Path) -> None:
     path = tmp_path / "r.db"
     assert run("add-sin", "R-1", "--aware", "2024-03-28", "--db", str(path)).exit_code == 0
-    code = (
-        "import sys; from reviewclock.cli import main; "
-        "sys.argv = ['reviewclock', 'status', '--db', sys.argv[1]]; main()"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code, str(path)],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=60,
-    )
-    assert "R-1" in proc.stdout, proc.stderr
-    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    imported, out = imported_modules("status", "--db", str(path))
+    assert "R-1" in out
     assert "reviewclock.store.reading" in imported  # the measurement itself works
     assert not {m for m in imported if m.split(".")[0] == "alembic"}
 
@@ -196,19 +182,8 @@ def test_a_new_register_from_the_file_is_the_one_the_revisions_make(tmp_path: Pa
 
 
 def test_a_new_register_is_made_without_alembic_or_sqlalchemy(tmp_path: Path) -> None:
-    code = (
-        "import sys; from reviewclock.cli import main; "
-        "sys.argv = ['reviewclock', 'add-sin', 'R-1', '--aware', '2024-03-28', "
-        "'--db', sys.argv[1]]; main()"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code, str(tmp_path / "new.db")],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=60,
-    )
-    assert "R-1" in proc.stdout, proc.stderr
-    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    db = str(tmp_path / "new.db")
+    imported, out = imported_modules("add-sin", "R-1", "--aware", "2024-03-28", "--db", db)
+    assert "R-1" in out
     assert "reviewclock.store.writing" in imported or "reviewclock.checks" in imported
     assert not {m for m in imported if m.split(".")[0] in ("alembic", "sqlalchemy", "sqlmodel")}
