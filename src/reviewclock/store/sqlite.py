@@ -53,14 +53,7 @@ def prepare_file(path: Path, *, create: bool, make_dirs: bool, timeout: float) -
                 f"there is no register at {path} yet; add the first case with "
                 "'reviewclock add-sin', or point --db (or REVIEWCLOCK_DB) at your register"
             )
-        if not path.parent.exists():
-            if not make_dirs:
-                raise RegisterError(
-                    f"the directory {path.parent} does not exist; create it, or choose another --db"
-                )
-            from reviewclock.files import make_private_dirs
-
-            make_private_dirs(path.parent)
+        _directory_for(path, make_dirs=make_dirs)
         _create_register(path, timeout)
     except OSError as e:
         raise RegisterError(f"cannot use the register {path}: {e.strerror}") from None
@@ -97,6 +90,30 @@ def first_import_journal(conn: sqlite3.Connection) -> Iterator[None]:
                 conn.execute("PRAGMA journal_mode = WAL")
 
 
+def _directory_for(path: Path, *, make_dirs: bool) -> None:
+    """Make sure the directory a new register goes in exists: made (private) only where
+    reviewclock chooses the place itself (``make_dirs``), otherwise a refusal."""
+    if path.parent.exists():
+        return
+    if not make_dirs:
+        raise RegisterError(
+            f"the directory {path.parent} does not exist; create it, or choose another --db"
+        )
+    from reviewclock.files import make_private_dirs
+
+    make_private_dirs(path.parent)
+
+
+def _temp_beside(path: Path) -> Path:
+    """A new empty private (0600) file beside ``path``, named after it, to be linked to it
+    when done."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
 def _head(path: Path) -> bytes:
     """The first 16 bytes of a file (an SQLite database starts with its magic string)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
@@ -116,11 +133,7 @@ def _create_register(path: Path, timeout: float) -> None:
     appeared at ``path`` meanwhile is left alone. If another process made the
     register a moment ago, its register is used.
     """
-    import tempfile
-
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
-    os.close(fd)
-    temp = Path(name)
+    temp = _temp_beside(path)
     with interruption.temporary(temp):
         _build_register(temp, path, timeout)
 
@@ -158,22 +171,11 @@ def filled_aside(path: Path, *, make_dirs: bool, timeout: float) -> Iterator[Pat
     to fill (an import into a new register), then linked to ``path`` when the block ends
     without an error, and removed otherwise: the new register appears whole, or not at all.
     The block closes its connections before it ends."""
-    import tempfile
-
     try:
-        if not path.parent.exists():
-            if not make_dirs:
-                raise RegisterError(
-                    f"the directory {path.parent} does not exist; create it, or choose another --db"
-                )
-            from reviewclock.files import make_private_dirs
-
-            make_private_dirs(path.parent)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
-        os.close(fd)
+        _directory_for(path, make_dirs=make_dirs)
+        temp = _temp_beside(path)
     except OSError as e:
         raise RegisterError(f"cannot use the register {path}: {e.strerror}") from None
-    temp = Path(name)
 
     def link() -> None:
         os.link(temp, path)
@@ -204,16 +206,13 @@ def filled_aside(path: Path, *, make_dirs: bool, timeout: float) -> Iterator[Pat
 def private_temp(dest: Path) -> Path:
     """A new empty private (0600) file beside ``dest``, to be linked to ``dest`` when done;
     refuses when ``dest`` already exists (a backup never overwrites a file)."""
-    import tempfile
 
     try:
         if dest.is_symlink() or dest.exists():
             raise RegisterError(exists_message(dest))
-        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".new", dir=dest.parent)
+        return _temp_beside(dest)
     except OSError as e:
         raise RegisterError(f"cannot create the backup {dest}: {e.strerror}") from None
-    os.close(fd)
-    return Path(name)
 
 
 def exists_message(dest: Path) -> str:
