@@ -151,11 +151,12 @@ def import_(
     with contextlib.ExitStack() as stack:
         stack.enter_context(gc_paused())
         try:
-            if missing_file(location) and (dry_run or problems):
+            new_file = missing_file(location)
+            if new_file and (dry_run or problems):
                 # Checking against a register that does not exist yet: an empty one.
                 plan = planner({})
                 cases, events = len(plan.cases), plan.events
-            elif missing_file(location):
+            elif new_file:
                 # A new register is filled beside its place, and appears there only once
                 # the import is in: a refused import leaves no register behind.
                 from reviewclock.store.engine import lock_timeout

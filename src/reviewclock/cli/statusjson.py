@@ -41,27 +41,25 @@ def write_status_json(
     open_in = None if filters["include_closed"] else clock.stages
     bad: dict[str, str] = {}
 
-    def work(register: Any, ids: list[int], listed: Any, part: int, bad: dict[str, str]) -> None:
-        """Add the cases ``ids`` (a run of ``case_ids``) to ``part``."""
-        if not ids:
-            return
-        if open_in is None:  # every case: one run of row ids, read in one pass
-            cases = register.each_case(audit=True, bad=bad, between=(ids[0], ids[-1]))
-        else:
-            cases = register.cases_by_id(ids, audit=True, bad=bad)
+    def add(cases: Any, listed: Any, part: int = 0) -> None:
         for _, case in cases:
             evaluated = clock.evaluate_case(case, today)
             if evaluated is not None and shown(evaluated[1], **filters):
                 listed.add(urgency_text(*evaluated), encode(*evaluated), part)
 
+    def work(register: Any, ids: list[int], listed: Any, part: int, bad: dict[str, str]) -> None:
+        """Add the cases ``ids`` (a run of ``case_ids``) to ``part``."""
+        if not ids:
+            return
+        if open_in is None:  # every case: one run of row ids, read in one pass
+            add(register.each_case(audit=True, bad=bad, between=(ids[0], ids[-1])), listed, part)
+        else:
+            add(register.cases_by_id(ids, audit=True, bad=bad), listed, part)
+
     with open_register(db, settings, clock=clock) as register:
-        halves = _worth_halving(register.path)
-        if not halves:
+        if not _worth_halving(register.path):
             with sorted_json_list() as listed:
-                for _, case in register.each_case(audit=True, open_in=open_in, on=today, bad=bad):
-                    evaluated = clock.evaluate_case(case, today)
-                    if evaluated is not None and shown(evaluated[1], **filters):
-                        listed.add(urgency_text(*evaluated), encode(*evaluated))
+                add(register.each_case(audit=True, open_in=open_in, on=today, bad=bad), listed)
                 warn_unreadable(bad)
                 listed.write()
             return
@@ -75,7 +73,7 @@ def write_status_json(
             with open_register(db, settings, clock=clock) as register, register.snapshot():
                 ids, stamp = register.case_ids(open_in, today)
                 its_bad: dict[str, str] = {}
-                work(register, ids[len(ids) // 2 :], listed, 1, its_bad)
+                work(register, _halves(ids)[1], listed, 1, its_bad)
                 listed.flush()
             return marshal.dumps((stamp, listed.places(1), its_bad))
 
@@ -83,18 +81,24 @@ def write_status_json(
         try:
             with open_register(db, settings, clock=clock) as register, register.snapshot():
                 ids, stamp = register.case_ids(open_in, today)
-                work(register, ids[: len(ids) // 2], listed, 0, bad)
+                first, rest = _halves(ids)
+                work(register, first, listed, 0, bad)
                 found = second.result()
                 if found is not None and found[0] == stamp:
                     listed.adopt(found[1])
                     bad.update(found[2])
                 else:
                     listed.clear(1)
-                    work(register, ids[len(ids) // 2 :], listed, 1, bad)
+                    work(register, rest, listed, 1, bad)
         finally:
             second.stop()
         warn_unreadable(bad)
         listed.write()
+
+
+def _halves(ids: list[int]) -> tuple[list[int], list[int]]:
+    """The first half of ``ids`` and the rest: both processes split them here, alike."""
+    return ids[: len(ids) // 2], ids[len(ids) // 2 :]
 
 
 def _worth_halving(path: Path | None) -> bool:
