@@ -29,9 +29,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _versions import ROOT, unpack, version_env
 from registers import write
-
-ROOT = Path(__file__).resolve().parents[1]
 
 FROZEN = (
     "import sys, datetime, zoneinfo, reviewclock.cli.runtime as runtime; "
@@ -47,16 +46,7 @@ FROZEN = (
 
 
 def run(src: Path, home: Path, *args: str) -> bytes:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(src),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-    }
-    for var in ("REVIEWCLOCK_CONFIG", "REVIEWCLOCK_DB", "NO_COLOR"):
-        env.pop(var, None)
+    env = version_env(src, home)
     proc = subprocess.run(
         [sys.executable, "-c", FROZEN, *args], capture_output=True, env=env, timeout=900
     )
@@ -91,13 +81,8 @@ def main() -> None:
     failures = 0
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.base, "src"],
-            check=True,
-            capture_output=True,
-        ).stdout
         (tmp / "base").mkdir()
-        subprocess.run(["tar", "-x", "-C", str(tmp / "base")], input=archive, check=True)
+        unpack(args.base, tmp / "base", "src")
         sources = {"base": tmp / "base" / "src", "new": ROOT / "src"}
         big = write(tmp / "big.csv", args.size)
         lines = big.read_text().splitlines(keepends=True)

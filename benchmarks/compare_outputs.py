@@ -24,9 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _versions import ROOT, unpack, version_env
 from registers import TODAY, write
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def commands(refs: list[str], as_of: str, year: str) -> list[list[str]]:
@@ -49,17 +48,7 @@ REPORT_FORMATS = ("text", "markdown", "html", "json", "csv")
 
 
 def run(src: Path, args: list[str], db: Path, home: Path) -> tuple[int, bytes]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(src),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "COLUMNS": "200",
-    }
-    for var in ("REVIEWCLOCK_CONFIG", "REVIEWCLOCK_DB", "NO_COLOR"):
-        env.pop(var, None)
+    env = version_env(src, home, COLUMNS="200")
     proc = subprocess.run(
         [sys.executable, "-m", "reviewclock", *args, "--db", str(db)],
         capture_output=True,
@@ -109,12 +98,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base"
         base.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.base, "src", "examples/register.db"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        unpack(args.base, base, "src", "examples/register.db")
         base_src, new_src = base / "src", ROOT / "src"
         refs = ["BSCP-2023-14", "BSCP-2024-05", "BSCP-2024-11"]
         for as_of in ("2025-03-03", "2024-07-01"):
