@@ -285,7 +285,7 @@ def import_cases(
         return len(plan.cases), plan.events
     user = who(db)
     now = utc(now)
-    lite = isinstance(db, Lite)
+    stored: Sequence[NewCase] = ()  # new cases whose events are written below (not SQLite's)
     if isinstance(db, Lite):
         from reviewclock.store.bulk import plan_and_store
 
@@ -295,10 +295,10 @@ def import_cases(
         created = db.stored(now)
         rows = [(c.case.ref, c.case.authority, c.case.harm, created, user) for c in plan.cases]
         db.insert_many("cases", [(CASE_COLUMNS, rows)] if rows else [])
+        stored = plan.cases
     ids: dict[str, int] = {}
-    if plan.appended or any(c.log for c in plan.cases) or not lite:
+    if plan.appended or any(c.log for c in plan.cases) or stored:
         ids = dict(db.rows("SELECT ref, id FROM cases"))  # type: ignore[arg-type]
-    stored = () if lite else plan.cases  # the writer stored the others
     plain = itertools.chain(
         ((ids[c.case.ref], c.case.events) for c in stored if not c.log),
         ((ids[ref], (e,)) for ref, e in plan.appended),
