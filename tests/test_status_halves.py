@@ -136,6 +136,54 @@ def test_two_halves_give_what_one_pass_gives(
     assert len(readers) == 2 and readers.count(os.getpid()) == 1, readers
 
 
+def test_halves_of_a_register_with_cases_deleted_give_what_one_pass_gives(
+    db: str, halves: Halves
+) -> None:
+    """Every case is halved by its row id, from the first to the last: the first and the
+    last case deleted, and most of the first half, leave gaps in that run, and the halves
+    are uneven, but no case is read twice or left out."""
+    refs = ["H-000", "H-079", *(f"H-{i:03d}" for i in range(2, 38, 2) if i != 10)]
+    for ref in refs:
+        r = run("delete", ref, "--reason", "entered twice", "--yes", "--db", db)
+        assert r.exit_code == 0, r.stderr
+    for args in (("--all", "--as-of", AS_OF), ("--as-of", AS_OF)):
+        halves.monkeypatch.setattr(statusjson, "SPLIT_FROM_BYTES", 1 << 40)
+        expected = _one_pass(db, *args)
+        halves.on()
+        before = len(halves.readers())
+        got = _one_pass(db, *args)
+        assert got == expected
+        # Each process read its half once: the second half was taken from the other process.
+        assert len(set(halves.readers()[before:])) == 2
+        assert not any(f'"ref": "{ref}"' in got[0] for ref in refs)
+        if "--all" in args:  # the cases next to the deleted ends are there
+            assert '"ref": "H-078"' in got[0] and '"ref": "H-001"' in got[0]
+
+
+def test_the_run_of_every_case_spans_the_first_to_the_last(tmp_path: Path) -> None:
+    from reviewclock.store.opencases import all_case_ids
+
+    path = str(tmp_path / "r.db")
+    now = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+    with Register(path, create=True) as register:
+        assert register.case_ids(None, now.date())[0] == range(0)
+        for ref in ("A-1", "A-2", "A-3", "A-4"):
+            register.add_case(ref, aware=dt.date(2025, 2, 24), today=now.date(), now=now)
+    with sqlite3.connect(path) as conn:
+        ids = [i for (i,) in conn.execute("SELECT id FROM cases ORDER BY id")]
+    conn.close()
+    with Register(path) as register:
+        got, _ = register.case_ids(None, now.date())
+    assert list(got) == ids and len(ids) == 4
+    for ref in ("A-1", "A-4"):  # both ends gone: the run shrinks to what is left
+        r = run("delete", ref, "--reason", "entered twice", "--yes", "--db", path)
+        assert r.exit_code == 0, r.stderr
+    with Register(path) as register:
+        got, _ = register.case_ids(None, now.date())
+    assert list(got) == ids[1:3]
+    assert all_case_ids  # the function the register asks
+
+
 def test_a_half_read_at_another_moment_is_worked_out_again(
     db: str, halves: Halves, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -120,6 +120,11 @@ class SortedJsonList:
         except OSError as e:
             raise _spool_failed(e) from None
 
+    def sort(self) -> None:
+        """Put the items in order now. Two parts each sorted (in two processes at once)
+        and joined sort again as one merge (:meth:`write` sorts once more)."""
+        self._places.sort()
+
     def places(self, part: int) -> list[tuple[Any, int, int, int]]:
         """Where the items of ``part`` are: what :meth:`adopt` takes."""
         return [place for place in self._places if place[1] == part]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +47,13 @@ def write_status_json(
             if evaluated is not None and shown(evaluated[1], **filters):
                 listed.add(urgency_text(*evaluated), encode(*evaluated), part)
 
-    def work(register: Any, ids: list[int], listed: Any, part: int, bad: dict[str, str]) -> None:
+    def work(
+        register: Any, ids: Sequence[int], listed: Any, part: int, bad: dict[str, str]
+    ) -> None:
         """Add the cases ``ids`` (a run of ``case_ids``) to ``part``."""
         if not ids:
             return
-        if open_in is None:  # every case: one run of row ids, read in one pass
+        if open_in is None:  # every case: a run of row ids, read in one pass
             add(register.each_case(audit=True, bad=bad, between=(ids[0], ids[-1])), listed, part)
         else:
             add(register.cases_by_id(ids, audit=True, bad=bad), listed, part)
@@ -75,6 +77,7 @@ def write_status_json(
                 its_bad: dict[str, str] = {}
                 work(register, _halves(ids)[1], listed, 1, its_bad)
                 listed.flush()
+                listed.sort()  # here, at the same time as the first half is sorted there
             return marshal.dumps((stamp, listed.places(1), its_bad))
 
         second = _Forked(second_half)
@@ -83,6 +86,7 @@ def write_status_json(
                 ids, stamp = register.case_ids(open_in, today)
                 first, rest = _halves(ids)
                 work(register, first, listed, 0, bad)
+                listed.sort()
                 found = second.result()
                 if found is not None and found[0] == stamp:
                     listed.adopt(found[1])
@@ -96,7 +100,7 @@ def write_status_json(
         listed.write()
 
 
-def _halves(ids: list[int]) -> tuple[list[int], list[int]]:
+def _halves(ids: Sequence[int]) -> tuple[Sequence[int], Sequence[int]]:
     """The first half of ``ids`` and the rest: both processes split them here, alike."""
     return ids[: len(ids) // 2], ids[len(ids) // 2 :]
 

@@ -404,8 +404,9 @@ class Register:
         """One read transaction: reads inside it (on SQLite) see the register as at the first."""
         return self._read()
 
-    def case_ids(self, open_in: Sequence[Stage] | None, on: dt.date) -> tuple[list[int], Any]:
-        """The ids :meth:`each_case` reads, in its order, and the register's stamp (see
+    def case_ids(self, open_in: Sequence[Stage] | None, on: dt.date) -> tuple[Sequence[int], Any]:
+        """The ids :meth:`each_case` reads, in its order (every case: the run of row ids
+        from the first to the last), and the register's stamp (see
         :func:`~reviewclock.store.opencases.stamp`)."""
         with self._read() as db:
             if open_in is None:
