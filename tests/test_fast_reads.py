@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,3 +208,49 @@ def test_a_command_builds_its_calendar_once(
     result = run(*command, "--db", db, "--as-of", AS_OF)
     assert result.exit_code == 0, result.stderr
     assert built == ["ENG"]
+
+
+def test_every_case_is_read_with_its_events_in_date_order_from_the_index(
+    tmp_path: Path,
+) -> None:
+    """Listing every case reads its events in the order of their dates straight from the
+    index on (case_id, on_date): SQLite sorts nothing, and a case's events still come in
+    date order when they were recorded out of it."""
+    from reviewclock.store import reading
+    from reviewclock.store.db import Lite
+
+    db = str(tmp_path / "r.db")
+    r = run("add-sin", "LATE-NOTE", "--aware", "2024-06-03", "--db", db)
+    assert r.exit_code == 0, r.stderr
+
+    # The notification's date corrected after the rapid review: the row that counts for
+    # it is newer than the rapid review's, and dated before it.
+    for args in (
+        ("record", "LATE-NOTE", "notified", "--on", "2024-06-10"),
+        ("record", "LATE-NOTE", "rapid-review-sent", "--on", "2024-06-20"),
+        ("amend", "LATE-NOTE", "notified", "--on", "2024-06-05", "--reason", "typed wrongly"),
+    ):
+        r = run(*args, "--db", db)
+        assert r.exit_code == 0, r.stderr
+    asked: dict[str, Any] = {}
+
+    class Noted(Lite):
+        def rows(self, sql: str, params: Any = None) -> Any:
+            asked[sql] = params or {}
+            return super().rows(sql, params)
+
+    rules = load_settings().clock().rules
+    with sqlite3.connect(db) as conn:
+        cases = list(reading.cases(Noted(conn), audit=True, rules=rules))
+        plans = {
+            sql: " | ".join(
+                str(step[3]) for step in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            )
+            for sql, params in asked.items()
+            if "ORDER BY case_id, on_date" in sql
+        }
+    conn.close()
+    assert [e.name for e in cases[0][1].events] == ["aware", "notified", "rapid-review-sent"]
+    assert len(plans) == 1, asked
+    (plan,) = plans.values()
+    assert "ix_events_case_id_on_date" in plan and "TEMP B-TREE" not in plan, plan

@@ -165,7 +165,7 @@ def test_a_bulk_import_writes_what_recording_case_by_case_writes(tmp_path: Path)
     one_by_one(tmp_path / "slow.db", cases)
     bulk, slow = dump(tmp_path / "bulk.db"), dump(tmp_path / "slow.db")
     assert bulk[0] == slow[0]  # the same indexes, from the same SQL
-    assert {"ix_events_case_id", "ix_events_amends", "ix_events_name_case_id"} <= {
+    assert {"ix_events_case_id_on_date", "ix_events_amends", "ix_events_name_case_id"} <= {
         row[1] for row in bulk[0]
     }
     assert bulk[1] == slow[1]

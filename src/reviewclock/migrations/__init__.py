@@ -5,4 +5,4 @@ add the next. ``HEAD`` must name the newest, so that opening a current
 register needs no Alembic import at all.
 """
 
-HEAD = "0007"
+HEAD = "0008"

@@ -1,4 +1,4 @@
--- The schema of a new SQLite register, as every revision makes it (revision 0007).
+-- The schema of a new SQLite register, as every revision makes it (revision 0008).
 -- Written by reviewclock.store.schema.sqlite_schema_from_revisions(); do not edit.
 BEGIN;
 CREATE TABLE alembic_version (
@@ -41,7 +41,6 @@ CREATE TABLE "events" (
 	CONSTRAINT fk_events_amends FOREIGN KEY(amends) REFERENCES events (id), 
 	FOREIGN KEY(case_id) REFERENCES cases (id)
 );
-CREATE INDEX ix_events_case_id ON events (case_id);
 CREATE INDEX ix_events_amends ON events (amends);
 CREATE TABLE deletions (
 	id INTEGER NOT NULL, 
@@ -54,5 +53,6 @@ CREATE TABLE deletions (
 );
 CREATE INDEX ix_deletions_ref ON deletions (ref);
 CREATE INDEX ix_events_name_case_id ON events (name, case_id);
-INSERT INTO alembic_version (version_num) VALUES ('0007');
+CREATE INDEX ix_events_case_id_on_date ON events (case_id, on_date);
+INSERT INTO alembic_version (version_num) VALUES ('0008');
 COMMIT;

@@ -39,7 +39,7 @@ NARROW = ("case_id", "name", "on_date", "kind", "recorded_by", "recorded_at")
 """The columns of an event that records its date, and perhaps a kind: nearly every one."""
 _NARROW_TAIL = (None,) * (len(EventRecord._fields) - 3)
 """What an event holds after its name, date and kind when it fits :data:`NARROW`."""
-GROWN_AT_ONE_END = ("ix_events_case_id", "ix_events_amends")
+GROWN_AT_ONE_END = ("ix_events_case_id_on_date", "ix_events_amends")
 """The events' indexes that an import's rows all go into at one place, so that keeping
 them costs little: the new case ids follow the others, in order, and a new row corrects
 nothing (its ``amends`` is NULL). The others are set aside (see :func:`plan_and_store`)."""
