@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from reviewclock.errors import UsageProblem
@@ -80,14 +80,27 @@ def bank_holidays(nation: str, first_year: int, last_year: int) -> dict[dt.date,
     return {d: str(name) for d, name in known.items()}
 
 
-def working_days(holidays: Mapping[dt.date, str], first_year: int, last_year: int) -> list[int]:
+def working_days(holidays: Iterable[dt.date], first_year: int, last_year: int) -> list[int]:
     """The working days (Monday to Friday, not in ``holidays``) from 1 January of
     ``first_year`` to 31 December of ``last_year``, as ordinals in order."""
     first = dt.date(first_year, 1, 1).toordinal()
-    last = dt.date(last_year, 12, 31).toordinal()
-    off = {d.toordinal() for d in holidays}
+    span = dt.date(last_year, 12, 31).toordinal() - first + 1
+    return list(itertools.compress(range(first, first + span), _working(holidays, first, span)))
+
+
+def _working(holidays: Iterable[dt.date], base: int, span: int) -> bytearray:
+    """One byte for each of the ``span`` days from the ordinal ``base``: 1 for a working
+    day (Monday to Friday, not in ``holidays``), else 0. Made week by week rather than
+    day by day: every command builds it, for close on fifty years."""
     # date.fromordinal(1) is a Monday, so (ordinal - 1) % 7 is the weekday.
-    return [o for o in range(first, last + 1) if (o - 1) % 7 < 5 and o not in off]
+    weekday = (base - 1) % 7
+    week = b"\1\1\1\1\1\0\0"
+    days = bytearray((week[weekday:] + week * (span // 7 + 1))[:span])
+    for day in holidays:
+        i = day.toordinal() - base
+        if 0 <= i < span:
+            days[i] = 0
+    return days
 
 
 class WorkingCalendar:
@@ -124,7 +137,6 @@ class WorkingCalendar:
         extra_closures: Iterable[dt.date] = (),
         *,
         bank_holidays: Mapping[dt.date, str] | None = None,
-        working_days: Sequence[int] | None = None,
     ) -> None:
         code = nation.upper()
         if code not in NATIONS:
@@ -134,20 +146,14 @@ class WorkingCalendar:
         years = [d.year for d in self._extra]
         first, last = min([FIRST_YEAR, *years]), max([LAST_YEAR, *years])
         if bank_holidays is not None and (first, last) == (FIRST_YEAR, LAST_YEAR):
-            plain = None if self._extra else working_days
-            self._build(first, last, bank_holidays, plain)
+            self._build(first, last, bank_holidays)
         else:
             self._build(first, last)
 
     def _build(
-        self,
-        first_year: int,
-        last_year: int,
-        known: Mapping[dt.date, str] | None = None,
-        working: Sequence[int] | None = None,
+        self, first_year: int, last_year: int, known: Mapping[dt.date, str] | None = None
     ) -> None:
-        """Build the index; ``working`` may give the working days ready-made (ordinals from
-        :func:`working_days` for these years and ``known``, with no extra closures)."""
+        """Build the index over these years; ``known``: their bank holidays, if at hand."""
         if known is None:
             known = bank_holidays(self.nation, first_year, last_year)
         names = dict(known)
@@ -155,18 +161,12 @@ class WorkingCalendar:
             names.setdefault(d, "local closure")
         base = dt.date(first_year, 1, 1).toordinal()
         span = dt.date(last_year, 12, 31).toordinal() - base + 1
-        if working is None:
-            working = working_days(names, first_year, last_year)
         # _upto[i] is the number of working days strictly before day base + i;
         # _days lists the working days in order, so _days[_upto[i]] is the
         # first working day on or after day base + i.
-        if working and not (base <= working[0] and working[-1] < base + span):
-            raise ValueError("the working days given lie outside the calendar's years")
-        working_day = bytearray(span)
-        for o in working:
-            working_day[o - base] = 1
-        upto = list(itertools.accumulate(working_day, initial=0))
-        days = list(map(dt.date.fromordinal, working))
+        working = _working(names, base, span)
+        upto = list(itertools.accumulate(working, initial=0))
+        days = list(map(dt.date.fromordinal, itertools.compress(range(base, base + span), working)))
         self._first_year, self._last_year = first_year, last_year
         self._base, self._upto, self._days, self._names = base, upto, days, names
         self._span = span

@@ -88,7 +88,7 @@ class Settings:
 
     def _make_calendar(self, nation: str | None) -> WorkingCalendar:
         from reviewclock.calendar import NATIONS, UnknownNationError, WorkingCalendar
-        from reviewclock.holidaycache import cached_calendar
+        from reviewclock.holidaycache import cached_bank_holidays
 
         code = (nation or self.nation).upper()
         if code not in NATIONS:
@@ -98,8 +98,8 @@ class Settings:
                 if nation is None
                 else UnknownNationError(nation, "--nation")
             )
-        table, days = cached_calendar(code)
-        return WorkingCalendar(code, self.extra_closures, bank_holidays=table, working_days=days)
+        table = cached_bank_holidays(code)
+        return WorkingCalendar(code, self.extra_closures, bank_holidays=table)
 
     def rules(self) -> Rulebook:
         """The rulebook these settings give: the national chain plus the milestones."""

@@ -1,4 +1,4 @@
-"""A cache of the bank-holiday table and the working-day index, in the user's cache directory.
+"""A cache of the bank-holiday table, in the user's cache directory.
 
 Working out the bank holidays means loading the ``holidays`` package's rules
 for every country in the world, which costs more than the rest of a ``status``
@@ -6,8 +6,8 @@ run. The table for a nation only changes with a new release of that package,
 so it is cached in a file named by the package's installed version (read from
 the name of its ``.dist-info`` directory, without importing it): upgrading the
 package makes a new file.
-The working days of those years are worked out from the table each time: that
-is quicker than reading them from the file and checking them. A missing,
+The calendar works the working days out from the table each time: that is
+quicker than reading them from the file and checking them. A missing,
 unreadable or damaged cache file is simply worked out again; the cache never
 changes an answer.
 """
@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from reviewclock.calendar import FIRST_YEAR, LAST_YEAR, bank_holidays, working_days
+from reviewclock.calendar import FIRST_YEAR, LAST_YEAR, bank_holidays
 from reviewclock.files import make_private_dirs, others_can_write
 
 APP = "reviewclock"
@@ -63,9 +63,8 @@ def installed_version(distribution: str) -> str:
     return metadata_version(distribution)
 
 
-def cached_calendar(nation: str) -> tuple[dict[dt.date, str], list[int]]:
-    """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`, and the
-    working days of those years (as ordinals, in order, with no local closures).
+def cached_bank_holidays(nation: str) -> dict[dt.date, str]:
+    """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`.
 
     A cache file that another user could change (not ours, or group- or
     world-writable) is not believed: a planted holiday would move every deadline.
@@ -81,12 +80,7 @@ def cached_calendar(nation: str) -> tuple[dict[dt.date, str], list[int]]:
         data = {"holidays": {d.isoformat(): n for d, n in sorted(table.items())}}
         with contextlib.suppress(OSError):
             _write(path, json.dumps(data))
-    return table, working_days(table, FIRST_YEAR, LAST_YEAR)
-
-
-def cached_bank_holidays(nation: str) -> dict[dt.date, str]:
-    """The bank holidays of ``nation`` from :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
-    return cached_calendar(nation)[0]
+    return table
 
 
 def _read(path: Path) -> dict[dt.date, str] | None:
