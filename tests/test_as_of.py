@@ -421,7 +421,6 @@ def test_the_panels_lateness_is_chased_not_notified(tmp_path: Path) -> None:
 def test_nature_not_name_decides() -> None:
     """A statutory stage under the same proceedings is delayed; the same stage declared a
     national target is overdue, whatever it is called."""
-    from dataclasses import replace
 
     from reviewclock.rules import Rulebook, rulebook
 
@@ -434,7 +433,7 @@ def test_nature_not_name_decides() -> None:
         EventRecord("rapid-review-sent", D("2024-06-20")),
     ]
     swapped = tuple(
-        replace(s, nature=Nature.STATUTORY if s.nature is Nature.NATIONAL_TARGET else s.nature)
+        s._replace(nature=Nature.STATUTORY if s.nature is Nature.NATIONAL_TARGET else s.nature)
         for s in national.stages
     )
     duty = Clock(WorkingCalendar("ENG"), Rulebook(national.events, swapped)).evaluate(

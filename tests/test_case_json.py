@@ -9,7 +9,6 @@ one case to a line, in the order ``select_cases`` gives.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import io
 import json
@@ -107,9 +106,7 @@ def stages(draw: st.DrawFn) -> Any:
     dropped one after another must never be mistaken for each other."""
     stage = draw(st.sampled_from(RULES.stages))
     if draw(st.booleans()):
-        stage = dataclasses.replace(
-            stage, title=draw(awkward), source=draw(awkward), owed_by=draw(awkward)
-        )
+        stage = stage._replace(title=draw(awkward), source=draw(awkward), owed_by=draw(awkward))
     return stage
 
 
@@ -213,8 +210,8 @@ def test_equal_times_in_other_zones_are_written_each_as_it_is() -> None:
         case = CaseRecord(
             "R", None, None, (EventRecord("aware", dt.date(2024, 6, 3), recorded_at=first),)
         )
-        later = dataclasses.replace(
-            case, events=(EventRecord("aware", dt.date(2024, 6, 3), recorded_at=second),)
+        later = case._replace(
+            events=(EventRecord("aware", dt.date(2024, 6, 3), recorded_at=second),)
         )
         status = CaseStatus(())
         assert encoder.case(case, status) == ENCODE(case_dict(case, status))

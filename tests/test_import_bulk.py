@@ -20,7 +20,6 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -409,7 +408,7 @@ def test_cases_stored_chunk_by_chunk_are_what_recording_case_by_case_writes(
     chunks = _rows_so_far(monkeypatch)
     # Outcomes in a few cases only: some chunks hold none (a narrower insert), some do.
     cases = [
-        c if i % 20 == 0 else replace(c, events=tuple(e._replace(**NO_OUTCOME) for e in c.events))
+        c if i % 20 == 0 else c._replace(events=tuple(e._replace(**NO_OUTCOME) for e in c.events))
         for i, c in enumerate(generated(120, seed=11))
     ]
     incoming, _ = read_csv(write_csv(cases, RULES), RULES)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from reviewclock.rules import AWARE, Rulebook, rulebook
@@ -53,8 +52,7 @@ class EventRecord(NamedTuple):
         return ", ".join(parts) or None
 
 
-@dataclass(frozen=True, slots=True)
-class CaseRecord:
+class CaseRecord(NamedTuple):
     """A case as the register holds it: its reference, descriptive fields and events."""
 
     ref: str
@@ -87,8 +85,7 @@ def in_force(
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class Proceeding:
+class Proceeding(NamedTuple):
     """A span of proceedings: ``ended`` is None while they are running."""
 
     kind: str
@@ -103,8 +100,7 @@ class Proceeding:
         return self.started <= end and (self.ended is None or self.ended >= start)
 
 
-@dataclass(frozen=True, slots=True)
-class Delay:
+class Delay(NamedTuple):
     """Why a past-due stage is ``delayed-proceedings`` rather than ``overdue``."""
 
     proceedings: tuple[Proceeding, ...]
@@ -150,6 +146,6 @@ def proceedings_of(
             continue
         for i, span in enumerate(spans):
             if span.ended is None and (e.kind is None or span.kind == e.kind):
-                spans[i] = replace(span, ended=e.on)
+                spans[i] = span._replace(ended=e.on)
                 break
     return tuple(spans)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
 from typing import NamedTuple
 
 from reviewclock.calendar import WorkingCalendar, add_months
@@ -77,7 +76,7 @@ def as_it_stood(case: CaseRecord, day: dt.date, rules: Rulebook | None = None) -
         and all(r in known for r in declared[e.name].requires)
     ]
     kept.sort(key=lambda e: e.on)
-    return replace(case, events=tuple(kept))
+    return case._replace(events=tuple(kept))
 
 
 class _StagePlan(NamedTuple):
@@ -238,7 +237,7 @@ class Clock:
         proceedings: tuple[Proceeding, ...] = ()
         if self._proceedings_start in first:
             proceedings = tuple(
-                replace(p, working_days=between(p.started, p.ended or today))
+                p._replace(working_days=between(p.started, p.ended or today))
                 for p in proceedings_of(events, self.rules)
             )
         extensions = [n for n in self._extensions if n in first]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from reviewclock.casefile import CaseRecord
 from reviewclock.clock import URGENCY, CaseStatus, StageStatus, State
@@ -93,8 +93,7 @@ def state_counts(clocks: Iterable[CaseStatus], *, local: bool = False) -> Counte
     )
 
 
-@dataclass(frozen=True, slots=True)
-class DigestLine:
+class DigestLine(NamedTuple):
     """One stage that needs the officer, as the digest states it."""
 
     ref: str
@@ -108,8 +107,7 @@ class DigestLine:
         return left
 
 
-@dataclass(frozen=True, slots=True)
-class Digest:
+class Digest(NamedTuple):
     """What needs attention on one date, in the three groups an officer acts on."""
 
     as_of: dt.date

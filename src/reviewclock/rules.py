@@ -15,8 +15,7 @@ This module is pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from reviewclock.national import (
     AWARE,
@@ -60,8 +59,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Rulebook:
+class Rulebook(NamedTuple):
     """The rules one unit works to: the national chain plus its own milestones.
 
     ``events`` by name; ``stages`` in order, each local milestone right after the

@@ -8,7 +8,7 @@ these words and :mod:`reviewclock.rules` gathers them into a rulebook.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class Unit(enum.StrEnum):
@@ -67,8 +67,7 @@ class Names(enum.StrEnum):
     """A stage the rulebook lets the Panel extend."""
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """Something that happens to a case and is recorded with a date.
 
     What an event means is said here, by its properties; no other module tests
@@ -111,8 +110,7 @@ class Event:
     (the Panel's response). Each is one of :data:`OUTCOMES`."""
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
+class Stage(NamedTuple):
     """One deadline in the chain, or a local milestone inside one."""
 
     name: str
@@ -157,8 +155,7 @@ class Stage:
         return text
 
 
-@dataclass(frozen=True, slots=True)
-class Milestone:
+class Milestone(NamedTuple):
     """A step of the partnership's own procedure inside a national stage, as the
     settings file declares it (``[[milestone]]``)."""
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from reviewclock.casefile import Delay, EventRecord, Proceeding
@@ -102,12 +101,11 @@ class StageStatus(NamedTuple):
         return self.due.weekday() >= 5
 
 
-@dataclass(frozen=True, slots=True)
-class CaseStatus:
+class CaseStatus(NamedTuple):
     """Everything the clock says about one case on one date."""
 
     stages: tuple[StageStatus, ...]
-    proceedings: tuple[Proceeding, ...] = field(default=())
+    proceedings: tuple[Proceeding, ...] = ()
 
     def by_urgency(self) -> list[StageStatus]:
         """The stages, the one that most needs the officer first (then the earliest due)."""

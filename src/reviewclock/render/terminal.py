@@ -12,8 +12,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.clock import CaseStatus, StageStatus, State
@@ -40,8 +39,7 @@ STATE_STYLE: dict[State, str] = {
 WRAPPING_COLUMNS = frozenset({"Note", "Also open", "Source"})
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
     text: str
     style: str | None = None
     parts: tuple[tuple[str, str], ...] = ()

@@ -8,8 +8,8 @@ in a process list or in a message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 SQLITE = "sqlite"
@@ -31,8 +31,7 @@ class LocationError(ValueError):
     """The text does not name a register reviewclock can open; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
     """A register's whereabouts, parsed once."""
 
     text: str
