@@ -37,7 +37,7 @@ import datetime as dt
 import functools
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from reviewclock.errors import UsageProblem
 
@@ -285,12 +285,12 @@ def weekend_note(day: dt.date) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class DueDate:
+class DueDate(NamedTuple):
     """A count of working days or months from a start date, as ``reviewclock due`` shows it."""
 
     start: dt.date
-    count: int
+    length: int
+    """How many working days or months (negative: counted back)."""
     unit: str
     """``working days`` or ``months``."""
     nation: str

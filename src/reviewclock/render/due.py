@@ -12,7 +12,7 @@ def due_json(found: DueDate) -> str:
     note = weekend_note(found.due)
     data = {
         "start": found.start.isoformat(),
-        "count": found.count,
+        "count": found.length,
         "unit": found.unit,
         "nation": found.nation,
         "due": found.due.isoformat(),
@@ -28,9 +28,9 @@ def due_text(found: DueDate, *, quiet: bool = False) -> str:
     skipped."""
     lines = [found.due.isoformat()]
     if not quiet:
-        direction = "after" if found.count >= 0 else "before"
+        direction = "after" if found.length >= 0 else "before"
         lines.append(
-            f"{describe(found.due)}: {abs(found.count)} {found.unit} {direction} "
+            f"{describe(found.due)}: {abs(found.length)} {found.unit} {direction} "
             f"{describe(found.start)} ({NATIONS[found.nation]} bank holidays)."
         )
         note = weekend_note(found.due)
