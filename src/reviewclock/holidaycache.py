@@ -49,8 +49,8 @@ def installed_version(distribution: str) -> str:
     """
     prefix, suffix = f"{distribution}-", ".dist-info"
     for entry in sys.path:
-        try:
-            names = [path.name for path in Path(entry or ".").iterdir()]
+        try:  # the names alone: a Path for each of hundreds of entries would cost 0.5 ms
+            names = os.listdir(entry or ".")  # noqa: PTH208
         except OSError:
             continue
         for name in names:
