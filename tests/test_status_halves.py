@@ -160,6 +160,29 @@ def test_halves_of_a_register_with_cases_deleted_give_what_one_pass_gives(
             assert '"ref": "H-078"' in got[0] and '"ref": "H-001"' in got[0]
 
 
+def test_row_ids_at_the_ends_of_sqlites_range_are_halved_too(db: str, halves: Halves) -> None:
+    """A register written by another tool, with case ids at both ends of what SQLite allows:
+    the run between them is longer than a Python length can be, and is halved all the same."""
+    with sqlite3.connect(db) as conn:
+        for case_id, ref in ((-(2**63), "LOWEST"), (2**63 - 1, "HIGHEST")):
+            conn.execute(
+                "INSERT INTO cases (id, ref, created_at, created_by)"
+                " VALUES (?, ?, '2025-01-01 00:00:00', 'x')",
+                (case_id, ref),
+            )
+            conn.execute(
+                "INSERT INTO events (case_id, name, on_date, recorded_by, recorded_at)"
+                " VALUES (?, 'aware', '2025-01-06', 'x', '2025-01-06 10:00:00')",
+                (case_id,),
+            )
+    conn.close()
+    expected = _one_pass(db, "--all", "--as-of", AS_OF)
+    halves.on()
+    got = _one_pass(db, "--all", "--as-of", AS_OF)
+    assert got == expected
+    assert '"ref": "LOWEST"' in got[0] and '"ref": "HIGHEST"' in got[0]
+
+
 def test_the_run_of_every_case_spans_the_first_to_the_last(tmp_path: Path) -> None:
     from reviewclock.store.opencases import all_case_ids
 

@@ -101,8 +101,14 @@ def write_status_json(
 
 
 def _halves(ids: Sequence[int]) -> tuple[Sequence[int], Sequence[int]]:
-    """The first half of ``ids`` and the rest: both processes split them here, alike."""
-    return ids[: len(ids) // 2], ids[len(ids) // 2 :]
+    """The first half of ``ids`` and the rest: both processes split them here, alike. A run
+    of row ids (a range) is halved by its bounds: SQLite's row ids run from -2**63 to
+    2**63 - 1, so a run can be longer than a length Python can hold."""
+    if isinstance(ids, range):
+        middle = ids.start + (ids.stop - ids.start) // 2
+        return range(ids.start, middle), range(middle, ids.stop)
+    middle = len(ids) // 2
+    return ids[:middle], ids[middle:]
 
 
 def _worth_halving(path: Path | None) -> bool:
