@@ -146,17 +146,6 @@ class Clock:
             self._calendar = self._calendar()
         return self._calendar
 
-    def due_date(self, stage: Stage, start: dt.date, parent_due: dt.date | None = None) -> dt.date:
-        """The due date of ``stage`` when its start (or anchor) event is on ``start``;
-        a milestone counted back goes from its parent's due date, ``parent_due``."""
-        sign = 1 if stage.direction is Direction.AFTER else -1
-        if stage.parent is not None and stage.direction is Direction.BEFORE:
-            assert parent_due is not None
-            return self.calendar.add_working_days(parent_due, -stage.length)
-        if stage.unit is Unit.MONTHS:
-            return add_months(start, sign * stage.length)
-        return self.calendar.add_working_days(start, sign * stage.length)
-
     def _delay(
         self,
         stage: Stage,
@@ -240,7 +229,7 @@ class Clock:
                 p._replace(working_days=between(p.started, p.ended or today))
                 for p in proceedings_of(events, self.rules)
             )
-        extensions = [n for n in self._extensions if n in first]
+        extended = any(name in first for name in self._extensions)
         due_soon_days = self.due_soon_days
         out: list[StageStatus] = []
         parents: dict[str, StageStatus] = {}
@@ -276,11 +265,8 @@ class Clock:
             else:
                 statutory = add(start, offset)
             due, agreed = statutory, None
-            if extendable and extensions:
-                for name in extensions:
-                    agreed = in_force(events, name, stage.name)
-                    if agreed is not None:
-                        break
+            if extendable and extended:
+                agreed = self.extension_of(stage, events)
                 if agreed is not None and agreed.until is not None and agreed.until > statutory:
                     due = agreed.until
                 else:
