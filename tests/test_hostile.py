@@ -382,13 +382,7 @@ def test_a_holiday_cache_others_can_write_is_not_believed(_isolated_home: Path) 
     path.parent.mkdir(parents=True, mode=0o700)
     # Planted: Tuesday 2 January 2024 as a bank holiday. Without it, one working day after
     # Monday 1 January 2024 (New Year's Day) is Tuesday 2 January.
-    from reviewclock.calendar import FIRST_YEAR, LAST_YEAR, working_days
-
-    table = {"2024-01-01": "New Year's Day", "2024-01-02": "Planted"}
-    days = working_days(
-        {dt.date.fromisoformat(d): n for d, n in table.items()}, FIRST_YEAR, LAST_YEAR
-    )
-    planted = {"holidays": table, "working_days": days}  # consistent, so only the mode tells
+    planted = {"holidays": {"2024-01-01": "New Year's Day", "2024-01-02": "Planted"}}
     path.write_text(json.dumps(planted))
     Path(path).chmod(0o666)
     assert ok("due", "2024-01-01", "-w", "1", "-q").strip() == "2024-01-02"

@@ -80,14 +80,6 @@ def bank_holidays(nation: str, first_year: int, last_year: int) -> dict[dt.date,
     return {d: str(name) for d, name in known.items()}
 
 
-def working_days(holidays: Iterable[dt.date], first_year: int, last_year: int) -> list[int]:
-    """The working days (Monday to Friday, not in ``holidays``) from 1 January of
-    ``first_year`` to 31 December of ``last_year``, as ordinals in order."""
-    first = dt.date(first_year, 1, 1).toordinal()
-    span = dt.date(last_year, 12, 31).toordinal() - first + 1
-    return list(itertools.compress(range(first, first + span), _working(holidays, first, span)))
-
-
 def _working(holidays: Iterable[dt.date], base: int, span: int) -> bytearray:
     """One byte for each of the ``span`` days from the ordinal ``base``: 1 for a working
     day (Monday to Friday, not in ``holidays``), else 0. Made week by week rather than
@@ -353,5 +345,4 @@ __all__ = [
     "check_count",
     "count_from",
     "weekend_note",
-    "working_days",
 ]
