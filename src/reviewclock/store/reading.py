@@ -155,12 +155,12 @@ def cases(
 ) -> Iterator[tuple[int, CaseRecord]]:
     """Every case, in the order they were added, each with its row id and its current
     events in date order, one at a time as they are read; with ``between`` (and no
-    ``open_in``), only the cases whose row ids are in that range. With ``open_in`` and ``on``,
-    cases that had no stage open on ``on`` are left unread (see :meth:`Register.cases`):
-    they are worked out once, by set algebra on the events' names (see
-    :func:`~reviewclock.store.opencases.open_case_ids`), or with dates when looking back past recorded events. A case
-    holding a date outside the supported range is left out, and named in ``bad``
-    (ref -> date)."""
+    ``open_in``), only the cases whose row ids are in that range. With ``open_in`` and
+    ``on``, cases that had no stage open on ``on`` are left unread (see
+    :meth:`Register.cases`): they are worked out once, by set algebra on the events'
+    names (see :func:`~reviewclock.store.opencases.open_case_ids`), or with dates when
+    looking back past recorded events. A case holding a date outside the supported range
+    is left out, and named in ``bad`` (ref -> date)."""
     if open_in is not None and on is None:
         raise ValueError("open_in needs the date the clock is read for (on=)")
     if open_in is not None and on is not None:
