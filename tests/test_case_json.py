@@ -31,7 +31,7 @@ from reviewclock.cli.runtime import sorted_json_list
 from reviewclock.clock import CaseStatus, Clock, StageStatus, State
 from reviewclock.config import load_settings
 from reviewclock.digest import select_cases
-from reviewclock.render.data import CaseJson, case_dict, case_json
+from reviewclock.render.data import CaseJson, case_dict
 from reviewclock.rules import DECISIONS, HARMS, PROCEEDING_KINDS, Milestone, rulebook
 from reviewclock.store import Register
 from reviewclock.transfer_json import deletion_json, log_json
@@ -148,7 +148,6 @@ def test_every_shape_of_case_is_written_as_the_standard_encoder_writes_it(
     expected = ENCODE(case_dict(case, status))
     assert CaseJson().case(case, status) == expected
     assert SHARED.case(case, status) == expected
-    assert case_json(case, status) == expected
 
 
 @settings(max_examples=100, deadline=None)

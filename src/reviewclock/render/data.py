@@ -287,11 +287,3 @@ _NO_OUTCOME = ', "decision": null, "panel_view": null, "national_review": null}'
 
 def _extension_dict(extension: EventRecord) -> dict[str, Any]:
     return {"agreed": _iso(extension.on), "to": _iso(extension.until), "note": extension.note}
-
-
-_SHARED = CaseJson()
-
-
-def case_json(case: CaseRecord, clock: CaseStatus) -> str:
-    """``case_dict(case, clock)`` as one line of JSON text, as ``emit_json_list`` writes it."""
-    return _SHARED.case(case, clock)
