@@ -39,19 +39,20 @@ def parse_supported_date(text: str) -> dt.date:
         raise typer.BadParameter(str(e)) from None
 
 
-def parse_whole_number(text: str) -> int:
+def _whole_number(text: str, example: str) -> int:
     try:
         return int(text.strip())
     except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a whole number, for example 5 or -7") from None
+        raise typer.BadParameter(f"{text!r} is not a whole number, for example {example}") from None
+
+
+def parse_whole_number(text: str) -> int:
+    return _whole_number(text, "5 or -7")
 
 
 def parse_days_ahead(text: str) -> int:
     """A number of working days from today: 0 (due today) or more."""
-    try:
-        days = int(text.strip())
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a whole number, for example 5") from None
+    days = _whole_number(text, "5")
     if days < 0:
         raise typer.BadParameter(
             f"{text!r} looks back; give 0 (due today) or more working days ahead, for example 5"
