@@ -75,12 +75,18 @@ def message() -> str:
     )
 
 
+def with_journals(path: str | Path) -> list[Path]:
+    """A half-made register or backup, and the files SQLite may keep beside it (its
+    write-ahead log, shared memory and rollback journal): everything to remove."""
+    return [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
+
+
 def on_interrupt(signum: int, frame: FrameType | None) -> None:
     """End the command at once with one line on stderr and status 130."""
     for name in list(_temporary):  # a half-made backup or register
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for part in with_journals(name):
             with contextlib.suppress(OSError):
-                Path(name + suffix).unlink()
+                part.unlink()
     with contextlib.suppress(Exception):
         sys.stdout.flush()  # what was already printed (``Added ...``) still reaches the reader
     try:

@@ -161,8 +161,8 @@ def _build_register(temp: Path, path: Path, timeout: float) -> None:
                     "register; check what made it"
                 ) from None
     finally:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{temp}{suffix}").unlink(missing_ok=True)
+        for part in interruption.with_journals(temp):
+            part.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -199,8 +199,8 @@ def filled_aside(path: Path, *, make_dirs: bool, timeout: float) -> Iterator[Pat
             except OSError as e:
                 raise RegisterError(f"cannot use the register {path}: {e.strerror}") from None
     finally:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{temp}{suffix}").unlink(missing_ok=True)
+        for part in interruption.with_journals(temp):
+            part.unlink(missing_ok=True)
 
 
 def private_temp(dest: Path) -> Path:
