@@ -21,7 +21,6 @@ order, so the register is the same row for row: each case gets the next id in tu
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import queue
 import sqlite3
 import sys
@@ -30,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reviewclock.casefile import CaseRecord, EventRecord
-from reviewclock.store.db import Lite, sqlite_value
+from reviewclock.store.db import Lite, insert_sql, sqlite_value
 from reviewclock.store.records import ImportPlan, NewCase
 from reviewclock.store.writing import EVENT_COLUMNS, Planner, event_row, utc
 
@@ -77,12 +76,6 @@ def plan_and_store(
     for sql in writer.set_aside:  # in the transaction: a rollback brings back the old ones
         db.run(sql)
     return plan
-
-
-@functools.lru_cache(maxsize=32)
-def _insert_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
-    one = "(" + ", ".join("?" * len(columns)) + ")"
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * rows)
 
 
 class _Days(dict[Any, Any]):
@@ -173,7 +166,9 @@ class CaseWriter:
         per = max(1, self.limit // width) * width
         for start in range(0, len(values), per):
             part = values[start : start + per]
-            self.conn.execute(_insert_sql(table, columns, len(part) // width), part)
+            self.conn.execute(
+                insert_sql(table, columns, named=False, rows=len(part) // width), part
+            )
 
     def _write(self, chunk: list[NewCase]) -> None:
         first = self.next_id

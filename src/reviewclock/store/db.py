@@ -36,9 +36,13 @@ _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
 @functools.lru_cache(maxsize=64)
-def _insert_sql(table: str, columns: tuple[str, ...], named: bool) -> str:
+def insert_sql(table: str, columns: tuple[str, ...], *, named: bool = True, rows: int = 1) -> str:
+    """``INSERT INTO table (a, b) VALUES (:a, :b)``: with ``named`` marks, plain SQL that
+    both engines run; otherwise ``?`` marks, for SQLite's own driver, and ``rows`` rows of
+    them in one statement."""
     places = (":" + c for c in columns) if named else ("?" for _ in columns)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(places)})"
+    one = f"({', '.join(places)})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * rows)
 
 
 def sqlite_value(value: Any) -> Any:
@@ -115,7 +119,7 @@ class Lite:
         all, which on a bulk import of mostly empty optional columns halves the time
         SQLite spends binding."""
         for columns, rows in batches:
-            self.conn.executemany(_insert_sql(table, columns, False), rows)
+            self.conn.executemany(insert_sql(table, columns, named=False), rows)
 
     def drop_indexes(self, table: str, keep: Sequence[str] = ()) -> list[str]:
         """Drop ``table``'s indexes, inside the caller's transaction (DDL is transactional in
@@ -182,7 +186,7 @@ class Core:
 
         for columns, rows in batches:
             named = [dict(zip(columns, values, strict=True)) for values in rows]
-            self.conn.execute(text(_insert_sql(table, columns, True)), named)
+            self.conn.execute(text(insert_sql(table, columns)), named)
 
 
 Db = Lite | Core

@@ -29,7 +29,7 @@ from reviewclock.clock import Clock
 from reviewclock.dates import RANGE
 from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem
 from reviewclock.store import reading
-from reviewclock.store.db import Batch, Db, Lite
+from reviewclock.store.db import Batch, Db, Lite, insert_sql
 from reviewclock.store.engine import current_user, is_duplicate
 from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.records import ImportPlan, LogRow, NewCase, describe_record
@@ -44,13 +44,6 @@ class Planner(Protocol):
     def __call__(
         self, existing: Mapping[str, CaseRecord], store: Callable[[NewCase], None] | None = None
     ) -> ImportPlan: ...
-
-
-def insert_sql(table: str, columns: Sequence[str]) -> str:
-    """``INSERT INTO table (a, b) VALUES (:a, :b)``: plain SQL that both engines run."""
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
-    )
 
 
 CASE_COLUMNS = ("ref", "authority", "harm", "created_at", "created_by")
