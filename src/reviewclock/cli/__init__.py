@@ -4,7 +4,7 @@ Heavy modules (the storage stack above all) are imported inside the commands
 that need them, so that ``--help``, shell completion and ``due`` stay fast.
 Only :mod:`reviewclock.cli.runtime` knows what "today" is.
 
-- :mod:`~reviewclock.cli.app`: the app and its error funnel
+- :mod:`~reviewclock.cli.typerapp`: the app and its error funnel
 - :mod:`~reviewclock.cli.options`: shared options, arguments, parsers and completion
 - :mod:`~reviewclock.cli.runtime`: today, the settings, the register, JSON output
 - :mod:`~reviewclock.cli.cases`, :mod:`~reviewclock.cli.corrections`,
@@ -18,7 +18,7 @@ import os
 import sys
 
 from reviewclock.cli import cases, corrections, data, reports
-from reviewclock.cli.app import PROG, app
+from reviewclock.cli.typerapp import PROG, app
 
 __all__ = ["app", "main"]
 

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 
-from reviewclock.cli.app import app
 from reviewclock.cli.options import (
     NATIONAL,
     AsOfOption,
@@ -42,6 +41,7 @@ from reviewclock.cli.runtime import (
     warn_name,
     warn_unreadable,
 )
+from reviewclock.cli.typerapp import app
 from reviewclock.errors import ReviewclockError, UsageProblem
 from reviewclock.rules import HARMS
 

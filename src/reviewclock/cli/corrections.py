@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 
-from reviewclock.cli.app import app
 from reviewclock.cli.options import (
     DbOption,
     DecisionOption,
@@ -25,6 +24,7 @@ from reviewclock.cli.options import (
     parse_date,
 )
 from reviewclock.cli.runtime import london_now, open_register, user_settings
+from reviewclock.cli.typerapp import app
 from reviewclock.errors import UsageProblem
 from reviewclock.render import count
 

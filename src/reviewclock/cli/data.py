@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 
-from reviewclock.cli.app import app
 from reviewclock.cli.options import AsOfOption, DbOption, examples, one_of
 from reviewclock.cli.runtime import (
     emit_json_list,
@@ -22,6 +21,7 @@ from reviewclock.cli.runtime import (
     warn_name,
     warn_unreadable,
 )
+from reviewclock.cli.typerapp import app
 from reviewclock.render import count
 
 

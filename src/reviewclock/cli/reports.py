@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from reviewclock.cli.app import PROG, app
 from reviewclock.cli.options import (
     AsOfOption,
     DbOption,
@@ -30,6 +29,7 @@ from reviewclock.cli.runtime import (
     user_settings,
     warn_unreadable,
 )
+from reviewclock.cli.typerapp import PROG, app
 from reviewclock.errors import UsageProblem
 from reviewclock.render import DIGEST_FORMATS
 

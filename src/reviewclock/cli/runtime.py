@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from reviewclock.cli.app import PROG
+from reviewclock.cli.funnel import PROG
 
 
 def london_now() -> dt.datetime:

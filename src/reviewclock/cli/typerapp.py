@@ -1,28 +1,15 @@
-"""The app and its error funnel: every problem becomes one line on stderr.
+"""The Typer app. Every problem it meets goes through :mod:`reviewclock.cli.funnel`."""
 
-Exit 1 for refused input, 2 for a usage error, 130 for Ctrl-C; no traceback
-unless REVIEWCLOCK_DEBUG is set.
-"""
-
-import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from reviewclock.errors import ReviewclockError
+from reviewclock.cli.funnel import PROG, fail, one_line_errors, refuse_non_utf8
 
-PROG = "reviewclock"
-DEBUG_ENV = "REVIEWCLOCK_DEBUG"
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    """Print one line on stderr and exit: the only way a command reports a problem."""
-    first = " ".join(message.split())
-    print(f"{PROG}: error: {first}", file=sys.stderr)
-    raise SystemExit(code)
+__all__ = ["PROG", "app"]
 
 
 def _plain_values(command: Any, ctx: Any) -> None:
@@ -92,52 +79,23 @@ class _Group(TyperGroup):
         from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
         arguments = list(sys.argv[1:] if args is None else args)
-        for arg in arguments:
+        refuse_non_utf8(arguments)
+        with one_line_errors():
             try:
-                arg.encode("utf-8")
-            except UnicodeEncodeError:
-                shown = os.fsencode(arg).decode("ascii", "backslashreplace")
-                _fail(
-                    f"the argument '{shown}' is not UTF-8 text; type references and "
-                    "paths in UTF-8 (check the terminal's character encoding)",
-                    2,
+                rv = super().main(
+                    arguments, prog_name or PROG, complete_var, standalone_mode=False, **extra
                 )
-        try:
-            rv = super().main(
-                arguments, prog_name or PROG, complete_var, standalone_mode=False, **extra
-            )
-        except NoArgsIsHelpError as e:
-            e.show()
-            raise SystemExit(e.exit_code) from None
-        except ClickException as e:
-            hint = ""
-            ctx = getattr(e, "ctx", None)
-            if ctx is not None:
-                hint = f" (see '{ctx.command_path} --help')"
-            _fail(e.format_message() + hint, e.exit_code)
-        except ReviewclockError as e:
-            _fail(str(e), e.exit_code)
-        except typer.Abort:
-            _fail("aborted; nothing was changed", 1)
-        except KeyboardInterrupt:
-            from reviewclock import interruption
-
-            print(f"{PROG}: {interruption.message()}", file=sys.stderr)
-            raise SystemExit(130) from None
-        except OSError as e:
-            if os.environ.get(DEBUG_ENV):
-                raise
-            # A file the system would not open or make: name it and the system's reason.
-            what = f" {e.filename}" if e.filename else ""
-            _fail(f"cannot use{what}: {e.strerror or type(e).__name__}", 1)
-        except Exception as e:
-            if os.environ.get(DEBUG_ENV):
-                raise
-            _fail(
-                f"unexpected {type(e).__name__}: {e}. This is a bug in reviewclock; "
-                f"rerun with {DEBUG_ENV}=1 to see the traceback and report it",
-                1,
-            )
+            except NoArgsIsHelpError as e:
+                e.show()
+                raise SystemExit(e.exit_code) from None
+            except ClickException as e:
+                hint = ""
+                ctx = getattr(e, "ctx", None)
+                if ctx is not None:
+                    hint = f" (see '{ctx.command_path} --help')"
+                fail(e.format_message() + hint, e.exit_code)
+            except typer.Abort:
+                fail("aborted; nothing was changed", 1)
         if not standalone_mode:
             return rv
         raise SystemExit(rv if isinstance(rv, int) else 0)
