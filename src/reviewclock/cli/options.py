@@ -3,14 +3,17 @@
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
+from reviewclock.cli import values
 from reviewclock.cli.runtime import register_location, user_settings
-from reviewclock.dates import check_in_range, parse_any_date
+from reviewclock.dates import parse_any_date
 from reviewclock.errors import UsageProblem
 from reviewclock.rules import DECISIONS, PANEL_VIEWS, Rulebook, rulebook
+
+T = TypeVar("T")
 
 NATIONAL = rulebook()
 """The national rules, for help texts written before any settings are read. Commands
@@ -23,41 +26,24 @@ def names(rule_names: Sequence[str]) -> str:
     return ", ".join(listed[:-1]) + " or " + listed[-1] if len(listed) > 1 else "".join(listed)
 
 
-def parse_date(text: str) -> dt.date:
-    """A date as people type it: ISO, or British day first (the register checks its range)."""
-    try:
-        return parse_any_date(text)
-    except ValueError as e:
-        raise typer.BadParameter(str(e)) from None
+def _parameter(read: Callable[[str], T]) -> Callable[[str], T]:
+    """A reader of :mod:`reviewclock.cli.values` as a Typer parser: its ValueError is a
+    bad parameter, named with its option."""
+
+    def parse(text: str) -> T:
+        try:
+            return read(text)
+        except ValueError as e:
+            raise typer.BadParameter(str(e)) from None
+
+    return parse
 
 
-def parse_supported_date(text: str) -> dt.date:
-    """A date to work from (--as-of, a start date): it must lie in the supported range."""
-    try:
-        return check_in_range(parse_any_date(text))
-    except ValueError as e:
-        raise typer.BadParameter(str(e)) from None
-
-
-def _whole_number(text: str, example: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a whole number, for example {example}") from None
-
-
-def parse_whole_number(text: str) -> int:
-    return _whole_number(text, "5 or -7")
-
-
-def parse_days_ahead(text: str) -> int:
-    """A number of working days from today: 0 (due today) or more."""
-    days = _whole_number(text, "5")
-    if days < 0:
-        raise typer.BadParameter(
-            f"{text!r} looks back; give 0 (due today) or more working days ahead, for example 5"
-        )
-    return days
+parse_date = _parameter(parse_any_date)
+"""A date as people type it: ISO, or British day first (the register checks its range)."""
+parse_supported_date = _parameter(values.supported_date)
+parse_whole_number = _parameter(values.whole_number)
+parse_days_ahead = _parameter(values.days_ahead)
 
 
 def one_of(what: str, options: Sequence[str]) -> Callable[[str], str]:
