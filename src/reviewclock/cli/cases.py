@@ -5,7 +5,7 @@ Correcting a case after the fact (amend, delete) and its audit trail (history) a
 """
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -32,14 +32,12 @@ from reviewclock.cli.options import (
 )
 from reviewclock.cli.runtime import (
     emit_json,
-    gc_paused,
     london_now,
     london_today,
     open_register,
     user_settings,
     warn,
     warn_name,
-    warn_unreadable,
 )
 from reviewclock.cli.typerapp import app
 from reviewclock.errors import ReviewclockError, UsageProblem
@@ -378,29 +376,13 @@ def status(
     db: DbOption = None,
 ) -> None:
     """What is due and what is late: one row per open case, the most urgent first."""
-    from reviewclock.digest import select_cases
-    from reviewclock.render.phrases import summary_line
+    from reviewclock.cli.status import show
 
-    settings = user_settings()
-    today = as_of or london_today()
-    clock = settings.clock()
-    filters: dict[str, Any] = {
-        "include_closed": include_all,
-        "overdue": overdue,
-        "due_within": due_within,
-    }
-    if as_json:
-        from reviewclock.cli.statusjson import write_status_json
-
-        with gc_paused():
-            write_status_json(db, settings, clock, today, filters)
-        return
-    with gc_paused(), open_register(db, settings) as register:
-        open_in = None if include_all else clock.stages
-        bad: dict[str, str] = {}
-        cases = (c for _, c in register.each_case(audit=False, open_in=open_in, on=today, bad=bad))
-        shown = select_cases(clock.evaluate_all(cases, today), **filters)
-        warn_unreadable(bad)
-    from reviewclock.render.terminal import print_status
-
-    print_status(shown, summary_line(shown) + f" (as of {today.isoformat()})")
+    show(
+        as_of=as_of,
+        include_all=include_all,
+        overdue=overdue,
+        due_within=due_within,
+        as_json=as_json,
+        db=db,
+    )

@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from reviewclock.cli import values
-from reviewclock.cli.runtime import register_location, user_settings
+from reviewclock.cli.runtime import DB_ENV, register_location, user_settings
 from reviewclock.dates import parse_any_date
 from reviewclock.errors import UsageProblem
 from reviewclock.rules import DECISIONS, PANEL_VIEWS, Rulebook, rulebook
@@ -64,8 +64,6 @@ def examples(*lines: str) -> str:
 
 
 # -- the register ---------------------------------------------------------------------
-
-DB_ENV = "REVIEWCLOCK_DB"
 
 DbOption = Annotated[
     str | None,

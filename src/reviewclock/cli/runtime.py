@@ -249,6 +249,10 @@ def _spool_failed(e: OSError) -> Exception:
     )
 
 
+DB_ENV = "REVIEWCLOCK_DB"
+"""The register when no --db is given (an empty value counts as none)."""
+
+
 def default_register() -> str:
     import platformdirs
 
