@@ -83,25 +83,38 @@ ROWS = {
 }
 
 
+def _always(command: list[str]) -> Callable[[int], list[str]]:
+    return lambda i: command
+
+
+FLOORS: list[float] = []
+"""Every time the floor took in this run, for the summary line."""
+
+
 def measure(
-    make: Callable[[int], list[str]],
+    make: Callable[[int], list[str]] | list[str],
     runs: int,
     before: Callable[[int], None] | None = None,
     env: dict[str, str] | None = None,
 ) -> tuple[float, float, float]:
-    """(ratio to the floor, median ms, peak MiB) of ``make(i)``, timed in turns with the floor.
-    ``before(i)`` runs untimed before run ``i`` (run -1 is the warm-up)."""
+    """(ratio to the floor, median ms, peak MiB) of ``make(i)`` (or of the command ``make``),
+    timed in turns with the floor. ``before(i)`` runs untimed before run ``i`` (run -1 is the
+    warm-up)."""
+    command = make if callable(make) else _always(make)
     if before:
         before(-1)
-    timed(make(-1), env)  # warm-up: caches, the page cache
-    floors, times, peaks = [], [], []
+    timed(command(-1), env)  # warm-up: caches, the page cache
+    floors: list[float] = []
+    times: list[float] = []
+    peaks: list[float] = []
     for i in range(runs):
         floors.append(timed(FLOOR)[0])
         if before:
             before(i)
-        t, peak = timed(make(i), env)
+        t, peak = timed(command(i), env)
         times.append(t)
         peaks.append(peak)
+    FLOORS.extend(floors)
     return (
         statistics.median(times) / statistics.median(floors),
         statistics.median(times) * 1000,
@@ -190,7 +203,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         ratio, ms, peak = measure(
-            lambda i: reviewclock("due", "2023-05-05", "--working-days", "5"), args.runs * 2
+            reviewclock("due", "2023-05-05", "--working-days", "5"), args.runs * 2
         )
         line("any", "due", ratio, ms, peak)
         for n in sizes:
@@ -214,9 +227,7 @@ def main() -> None:
                     Path(f"{target}{suffix}").unlink(missing_ok=True)
 
             ratio, ms, peak = measure(
-                lambda i, n=n: reviewclock(
-                    "import", str(tmp / f"r{n}.csv"), "--db", str(tmp / f"import{n}.db")
-                ),
+                reviewclock("import", str(csv_path), "--db", str(tmp / f"import{n}.db")),
                 max(1, runs - 2),
                 before=fresh,
             )
@@ -228,7 +239,7 @@ def main() -> None:
             )
             base = ["--db", str(db), "--as-of", AS_OF]
             key = "status" if n <= 1000 else "status100k"
-            ratio, ms, peak = measure(lambda i, base=base: reviewclock("status", *base), runs)
+            ratio, ms, peak = measure(reviewclock("status", *base), runs)
             line(f"{n:,}", key, ratio, ms, peak)
             if n == 1000:
                 status_1k = reviewclock("status", *base)
@@ -239,24 +250,29 @@ def main() -> None:
                 ("ics", ["export", "--format", "ics", *base]),
                 ("stats", ["stats", "--year", "2025/26", *base]),
             ):
-                ratio, ms, peak = measure(lambda i, cmd=cmd: reviewclock(*cmd), runs)
+                ratio, ms, peak = measure(reviewclock(*cmd), runs)
                 line(f"{n:,}", row, ratio, ms, peak)
-            ratio, ms, peak = measure(
-                lambda i, n=n, db=db: reviewclock(
+
+            def add_sin(i: int, n: int = n, db: Path = db) -> list[str]:
+                return reviewclock(
                     "add-sin", f"NEW-{n}-{i + 1}", "--aware", "2026-11-02", "--db", str(db)
-                ),
-                runs,
-            )
-            line(f"{n:,}", "add-sin", ratio, ms, peak)
-            ratio, ms, peak = measure(
-                lambda i, n=n, db=db: reviewclock(
+                )
+
+            def record(i: int, n: int = n, db: Path = db) -> list[str]:
+                return reviewclock(
                     "record", f"NEW-{n}-{i + 1}", "notified", "--on", "2026-11-05", "--db", str(db)
-                ),
-                runs,
-            )
+                )
+
+            ratio, ms, peak = measure(add_sin, runs)
+            line(f"{n:,}", "add-sin", ratio, ms, peak)
+            ratio, ms, peak = measure(record, runs)
             line(f"{n:,}", "record", ratio, ms, peak)
         if status_1k is not None:
             taskwarrior(args.runs, status_1k, tmp)
+    print(
+        f"the floor: median {statistics.median(FLOORS) * 1000:.0f} ms over {len(FLOORS)} runs"
+        f" ({min(FLOORS) * 1000:.0f} to {max(FLOORS) * 1000:.0f} ms)"
+    )
 
 
 if __name__ == "__main__":
