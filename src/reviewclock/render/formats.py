@@ -16,9 +16,9 @@ from typing import Any
 from reviewclock.dates import describe
 from reviewclock.digest import Digest, DigestLine
 from reviewclock.render import visible
+from reviewclock.render.colours import STATE_STYLE
 from reviewclock.render.data import stage_dict
 from reviewclock.render.phrases import action_for, counts_line, days_text, due_text
-from reviewclock.render.terminal import STATE_STYLE
 from reviewclock.render.text import LOCAL_GROUP, digest_text, groups
 
 # Colours for the HTML digest, matching the terminal's: red, magenta, amber, green.

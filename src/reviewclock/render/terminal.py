@@ -15,25 +15,16 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from reviewclock.casefile import CaseRecord, EventRecord
-from reviewclock.clock import CaseStatus, StageStatus, State
+from reviewclock.clock import CaseStatus, StageStatus
 from reviewclock.dates import describe
 from reviewclock.render import visible
+from reviewclock.render.colours import STATE_STYLE
 from reviewclock.render.phrases import NO_LONGER, days_text, due_text, note_for, stage_label
 
 if TYPE_CHECKING:
     from rich.text import Text
 
     from reviewclock.store import HistoryEntry
-
-STATE_STYLE: dict[State, str] = {
-    State.OVERDUE: "bold red",
-    State.DELAYED_PROCEEDINGS: "bold magenta",
-    State.DUE_SOON: "bold dark_orange",
-    State.ON_TRACK: "green",
-    State.MET: "dim green",
-    State.MET_EXTENDED: "cyan",
-    State.MET_LATE: "yellow",
-}
 
 
 WRAPPING_COLUMNS = frozenset({"Note", "Also open", "Source"})
