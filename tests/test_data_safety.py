@@ -273,6 +273,41 @@ def test_amend_twice_and_amend_awareness(db: str) -> None:
     assert hist.count("amended") == 3 and "2024-04-04  2024-04-03" in hist
 
 
+def test_history_shows_what_each_record_says_besides_its_date(db: str) -> None:
+    """The stage and new due date of an agreed extension, and the kind of proceedings, are
+    part of what was recorded: the history shows them on the record and on its correction."""
+    ok("add-sin", "CASE-2", "--aware", "2024-03-28", "--db", db)
+    ok("record", "CASE-2", "notified", "--on", "2024-04-02", "--db", db)
+    extension = ["--stage", "rapid-review", "--to", "2024-05-14", "--db", db]
+    ok("record", "CASE-2", "extension-agreed", "--on", "2024-04-15", *extension)
+    ok(
+        "record",
+        "CASE-2",
+        "proceedings-started",
+        "--kind",
+        "criminal",
+        "--on",
+        "2024-04-20",
+        "--db",
+        db,
+    )
+    ok("amend", "CASE-2", "extension-agreed", "--on", "2024-04-16", "--reason", "typo", "--db", db)
+    r = run("history", "CASE-2", "--db", db, env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.stderr
+    rows = [" ".join(line.split()) for line in r.stdout.splitlines()]
+    [agreed] = [row for row in rows if "recorded extension-agreed" in row]
+    assert "2024-04-15 (rapid-review to 2024-05-14) root" in agreed
+    [corrected] = [row for row in rows if "amended extension-agreed" in row]
+    # Was, then Now; then who (on PostgreSQL with the database role) and why.
+    assert (
+        "2024-04-15 (rapid-review to 2024-05-14) 2024-04-16 (rapid-review to 2024-05-14) root"
+        in corrected
+    )
+    assert corrected.endswith(" typo")
+    [started] = [row for row in rows if "recorded proceedings-started" in row]
+    assert "2024-04-20 (criminal) root" in started
+
+
 def test_amend_a_repeated_event_by_its_old_date(db: str) -> None:
     ok("record", "CASE-1", "lcspr-commissioned", "--on", "2024-05-01", "--db", db)
     for on in ("2024-11-01", "2024-12-02"):

@@ -51,6 +51,17 @@ class EventRecord(NamedTuple):
             parts.append("national review" if self.national_review else "no national review")
         return ", ".join(parts) or None
 
+    @property
+    def details(self) -> str | None:
+        """Everything the event records besides its date, in words: its kind or stage (with
+        an agreed extension's new due date) and its outcome, e.g. ``criminal``,
+        ``rapid-review to 2024-05-14`` or ``decision lcspr``; None when it records nothing
+        more."""
+        kind = self.kind
+        if kind is not None and self.until is not None:
+            kind = f"{kind} to {self.until.isoformat()}"
+        return ", ".join(part for part in (kind, self.outcome) if part) or None
+
 
 class CaseRecord(NamedTuple):
     """A case as the register holds it: its reference, descriptive fields and events."""

@@ -223,9 +223,9 @@ def _london(moment: dt.datetime) -> str:
     return pendulum.instance(moment).in_timezone("Europe/London").format("YYYY-MM-DD HH:mm")
 
 
-def _with_outcome(day: dt.date | None, outcome: str | None) -> str:
+def _with_details(day: dt.date | None, details: str | None) -> str:
     text = "" if day is None else day.isoformat()
-    return f"{text} ({outcome})" if outcome else text
+    return f"{text} ({details})" if details else text
 
 
 def print_history(ref: str, entries: Sequence[HistoryEntry]) -> None:
@@ -235,8 +235,8 @@ def print_history(ref: str, entries: Sequence[HistoryEntry]) -> None:
             Cell(_london(h.at)),
             Cell(h.action),
             Cell(h.event),
-            Cell(_with_outcome(h.old, h.old_outcome)),
-            Cell(_with_outcome(h.new, h.outcome)),
+            Cell(_with_details(h.old, h.old_details)),
+            Cell(_with_details(h.new, h.details)),
             Cell(h.by),
             Cell(h.reason or h.note or ""),
         ]

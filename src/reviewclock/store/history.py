@@ -30,9 +30,10 @@ class HistoryEntry:
     by: str
     at: dt.datetime
     reason: str | None
-    outcome: str | None = None
-    """What the row records besides its date, in words (``decision lcspr``)."""
-    old_outcome: str | None = None
+    details: str | None = None
+    """What the row records besides its date, in words (see :attr:`EventRecord.details`):
+    ``criminal``, ``rapid-review to 2024-05-14``, ``decision lcspr``."""
+    old_details: str | None = None
     """For an amendment: the same, on the row it corrects."""
 
 
@@ -41,7 +42,8 @@ def history(db: Db, ref: str, where: str) -> list[HistoryEntry]:
     rows = list(
         db.rows(
             "SELECT e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by, e.recorded_at,"
-            f" e.amends, e.reason, {OUTCOME_SQL} FROM events e JOIN cases c ON c.id = e.case_id"
+            f" e.amends, e.reason, e.agreed_to, {OUTCOME_SQL}"
+            " FROM events e JOIN cases c ON c.id = e.case_id"
             " WHERE c.ref = :ref ORDER BY e.recorded_at, e.id",
             {"ref": ref},
         )
@@ -53,7 +55,12 @@ def history(db: Db, ref: str, where: str) -> list[HistoryEntry]:
             "'reviewclock status --all' lists the cases"
         )
     dates = {r[0]: r[2] for r in rows}
-    recorded = {r[0]: outcomes(r[9:]) for r in rows}
+    details: dict[Any, str | None] = {}
+    for row_id, name, on, kind, _, _, _, _, _, agreed, *recorded in rows:
+        until = None if agreed is None else day(agreed)
+        details[row_id] = EventRecord(
+            name, day(on), kind, until=until, **outcomes(recorded)
+        ).details
     out = [
         HistoryEntry(
             action="amended" if amends else "recorded",
@@ -65,10 +72,8 @@ def history(db: Db, ref: str, where: str) -> list[HistoryEntry]:
             by=by,
             at=utc(at),
             reason=reason,
-            outcome=EventRecord(name, day(on), **recorded[row_id]).outcome,
-            old_outcome=None
-            if amends is None or amends not in recorded
-            else EventRecord(name, day(on), **recorded[amends]).outcome,
+            details=details[row_id],
+            old_details=None if amends is None else details.get(amends),
         )
         for row_id, name, on, kind, note, by, at, amends, reason, *_ in rows
     ]
