@@ -308,6 +308,40 @@ def test_history_shows_what_each_record_says_besides_its_date(db: str) -> None:
     assert "2024-04-20 (criminal) root" in started
 
 
+def test_amend_corrects_the_new_due_date_of_an_agreed_extension(db: str) -> None:
+    """Notified Tue 2 April 2024: the rapid review is due 15 working days later, Tue 23 April
+    (3-5, 8-12, 15-19, 22, 23 April). The Panel agreed 21 May; the officer typed 14 May."""
+    ok("add-sin", "CASE-2", "--aware", "2024-03-28", "--db", db)
+    ok("record", "CASE-2", "notified", "--on", "2024-04-02", "--db", db)
+    extension = ["--stage", "rapid-review", "--on", "2024-04-15", "--db", db]
+    ok("record", "CASE-2", "extension-agreed", "--to", "2024-05-14", *extension)
+
+    def due() -> str:
+        shown = json.loads(run("show", "CASE-2", "--json", "--db", db, "--as-of", AS_OF).stdout)
+        [stage] = [s for s in shown["stages"] if s["stage"] == "rapid-review"]
+        assert stage["statutory_due"] == "2024-04-23"
+        return str(stage["due"])
+
+    assert due() == "2024-05-14"
+    before = snapshot(db)
+    amend = ["amend", "CASE-2", "extension-agreed", "--reason", "typo", "--db", db]
+    for args, code, fragments in [
+        (["--to", "2024-05-14"], 1, ["already recorded", "rapid-review to 2024-05-14"]),
+        (["--to", "2024-04-23"], 1, ["--to 2024-04-23 is not after", "Tue 2024-04-23"]),
+        (["--to", "2024-05-32"], 2, ["'--to'", "2024-05-32"]),
+    ]:
+        assert_refused(run(*amend, *args), code, *fragments)
+    wrong_event = ["amend", "CASE-2", "notified", "--to", "2024-05-21", "--reason", "r"]
+    assert_refused(run(*wrong_event, "--db", db), 2, "--to applies to an agreed extension only")
+    assert snapshot(db) == before
+    out = ok(*amend, "--to", "2024-05-21")
+    assert "now on 2024-04-15 (rapid-review to 2024-05-21)" in out
+    assert "rapid-review: due 2024-05-14 -> 2024-05-21" in out
+    assert due() == "2024-05-21"
+    rows = query(db, "SELECT agreed_to FROM events WHERE name = 'extension-agreed' ORDER BY id")
+    assert [str(r[0]) for r in rows] == ["2024-05-14", "2024-05-21"]  # both rows are kept
+
+
 def test_amend_a_repeated_event_by_its_old_date(db: str) -> None:
     ok("record", "CASE-1", "lcspr-commissioned", "--on", "2024-05-01", "--db", db)
     for on in ("2024-11-01", "2024-12-02"):

@@ -36,6 +36,8 @@ from reviewclock.render import count
         "    --reason 'date on the plan was wrong'",
         "reviewclock amend BSCP-2024-07 rapid-review-sent --decision lcspr \\",
         "    --reason 'partners decided on 24 April; typed as no-lcspr'",
+        "reviewclock amend BSCP-2024-07 extension-agreed --to 2024-05-21 \\",
+        "    --reason 'the Panel agreed the 21st; typed as the 14th'",
     ),
 )
 def amend(
@@ -45,6 +47,15 @@ def amend(
     on: Annotated[
         dt.date | None,
         typer.Option(parser=parse_date, metavar="DATE", help="The correct date (YYYY-MM-DD)."),
+    ] = None,
+    to: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--to",
+            parser=parse_date,
+            metavar="DATE",
+            help="An agreed extension only: the correct new due date the Panel agreed.",
+        ),
     ] = None,
     decision: DecisionOption = None,
     panel_view: PanelViewOption = None,
@@ -59,19 +70,22 @@ def amend(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Correct a recorded event: its date, or the decision it records.
+    """Correct a recorded event: its date, or what else it records.
 
     The old record is kept and the correction is added beside it, with who
     made it, when and why; 'reviewclock history REF' shows both. The deadlines
-    are worked out again, and the ones that moved are listed. A rapid
-    review's decision (--decision) and the Panel's view (--panel-view,
-    --national-review) are corrected the same way.
+    are worked out again, and the ones that moved are listed. An agreed
+    extension's new due date (--to), a rapid review's decision (--decision)
+    and the Panel's view (--panel-view, --national-review) are corrected the
+    same way.
     """
     settings = user_settings()
     now = london_now()
     today = now.date()
     clock = settings.clock()
     given = outcomes(clock.rules, event, decision, panel_view, national_review)
+    if to is not None:
+        given["until"] = to
     with open_register(db, settings, clock=clock) as register:
         before, after = register.amend(
             ref, event, on, reason=reason, was=was, today=today, now=now, outcomes=given

@@ -55,6 +55,6 @@ class ImportPlan:
 
 
 def describe_record(e: EventRecord) -> str:
-    """``on 2024-04-25 (decision lcspr)``: an event's date and what it records."""
-    text = e.outcome
+    """``on 2024-04-25 (decision lcspr)``: an event's date and what else it records."""
+    text = e.details
     return f"on {e.on.isoformat()}" + (f" ({text})" if text else "")

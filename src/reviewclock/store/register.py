@@ -288,7 +288,8 @@ class Register:
 
         ``on`` is the correct date (None keeps the date). ``outcomes`` corrects what the
         event records besides its date, by field (``decision``, ``panel_view``,
-        ``national_review``); fields not named are kept. ``was`` picks which record to
+        ``national_review``, and an agreed extension's ``until``); fields not named are
+        kept. ``was`` picks which record to
         correct when the event is recorded more than once (proceedings, plans, notices)."""
         if not reason.strip():
             raise UsageProblem("give the reason for the correction with --reason TEXT")

@@ -175,11 +175,14 @@ def amend(
     if on is None and not outcomes:
         raise UsageProblem(
             "say what to correct: --on DATE, or what the event recorded "
-            "(--decision, --panel-view, --national-review)"
+            "(--to, --decision, --panel-view, --national-review)"
         )
     reading.case_id(db, ref, lock=True)
     before = reading.load(db, ref, where, clock.rules, strict=False)
     check_outcomes(clock.rules, name, EventRecord(name, today)._replace(**outcomes))
+    rule = clock.rules.events.get(name)
+    if "until" in outcomes and (rule is None or not rule.extends):
+        raise UsageProblem(f"--to applies to an agreed extension only, not to {name!r}")
     rows = [
         (row_id, old_on, kind, note, agreed, *recorded)
         for row_id, old_on, kind, note, agreed, *recorded in db.rows(
