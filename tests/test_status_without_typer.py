@@ -3,6 +3,7 @@ the app does (output, messages, exit status), and leaves to the app whatever it 
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import sys
@@ -206,3 +207,39 @@ def test_an_argument_in_another_encoding_is_refused_as_the_app_refuses_it(tmp_pa
         whole.stderr,
     )
     assert not list(tmp_path.iterdir())  # no register was made
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", "--as-of", "2025-02-03"],
+        ["status", "--as-of", "2025-02-03", "--all", "--json"],
+        ["status", "--db", "{db}", "--db", "{db}"],  # given twice: read by Typer
+        ["due", "2024-03-28", "-w", "5"],
+    ],
+)
+def test_a_reader_that_has_gone_ends_the_command_quietly(tmp_path: Path, args: list[str]) -> None:
+    """`reviewclock status | head -1`: once the reader has stopped, the command stops too,
+    with no message about the pipe (and no traceback), whichever way it was run."""
+    import os
+
+    db = tmp_path / "register.db"
+    shutil.copyfile(EXAMPLE, db)
+    args = [a.replace("{db}", str(db)) for a in args]
+    exe = str(Path(sys.executable).parent / "reviewclock")
+    # Output held in Python's buffer until the end (as from cron or a shell), and not.
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    buffered["REVIEWCLOCK_DB"] = str(db)
+    for env, command in itertools.product(
+        (buffered, {**buffered, "PYTHONUNBUFFERED": "1"}),
+        ([exe, *args], [sys.executable, "-c", WHOLE_APP, *args]),
+    ):
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before the first line is written
+        try:
+            proc = subprocess.run(
+                command, stdout=write, stderr=subprocess.PIPE, text=True, env=env, timeout=60
+            )
+        finally:
+            os.close(write)
+        assert (proc.returncode, proc.stderr) == (1, ""), command

@@ -43,9 +43,16 @@ def refuse_non_utf8(arguments: Sequence[str]) -> None:
 
 @contextlib.contextmanager
 def one_line_errors() -> Iterator[None]:
-    """Around a command: what it raises becomes one line and an exit status."""
+    """Around a command: what it raises becomes one line and an exit status. What the
+    command printed is flushed here, so that a failure to deliver it is caught too."""
     try:
         yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader of the output has gone (``| head``): stop quietly, as Typer does for
+        # every other command, and let nothing more be written to the pipe on the way out.
+        _drop_stdout()
+        raise SystemExit(1) from None
     except ReviewclockError as e:
         fail(str(e), e.exit_code)
     except KeyboardInterrupt:
@@ -67,3 +74,11 @@ def one_line_errors() -> Iterator[None]:
             f"rerun with {DEBUG_ENV}=1 to see the traceback and report it",
             1,
         )
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so that what is still buffered for a closed pipe
+    goes nowhere when the interpreter exits (Python's own advice for a broken pipe)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
