@@ -259,6 +259,32 @@ def test_bad_input_is_refused_and_changes_nothing(
     assert snapshot(populated) == before
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add-sin", "R-2", "--aware", "2024-03-28"],
+        ["record", "R-1", "notified", "--on", "2024-04-02"],
+        ["status"],
+        ["export"],
+    ],
+)
+@pytest.mark.parametrize("blank", ["", " "])
+def test_a_blank_register_is_refused_not_taken_for_the_default(
+    _isolated_home: Path, args: list[str], blank: str
+) -> None:
+    """`--db "$REGISTER"` with the variable unset must not read or write the default register
+    in the user's data directory, which may hold other cases."""
+    ok("add-sin", "R-1", "--aware", "2024-03-28")  # the default register
+    default = _isolated_home / "data" / "reviewclock" / "register.db"
+    before = default.read_bytes()
+    assert_refused(run(*args, "--db", blank), 2, f"{blank!r}", "blank", "--db")
+    assert_refused(run(*args, env={"REVIEWCLOCK_DB": " "}), 2, "' '", "blank")
+    assert default.read_bytes() == before
+    # An empty REVIEWCLOCK_DB is no REVIEWCLOCK_DB at all, as for any setting from the
+    # environment: the default register.
+    assert run(*args, env={"REVIEWCLOCK_DB": ""}).exit_code == 0
+
+
 def test_db_is_a_directory(tmp_path: Path) -> None:
     assert_refused(run("status", "--db", str(tmp_path)), 1, "is a directory")
     assert_refused(

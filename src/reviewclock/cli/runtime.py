@@ -260,7 +260,18 @@ def default_register() -> str:
 
 
 def register_location(db: str | None, settings: Any) -> tuple[str, bool]:
-    """Where the register is, and whether it is the default (whose directory may be made)."""
+    """Where the register is, and whether it is the default (whose directory may be made).
+
+    A blank ``--db`` (``--db "$REGISTER"`` with the variable unset) is refused rather than
+    taken as no --db: the command would otherwise read, or write, the default register
+    instead of the one meant."""
+    if db is not None and not db.strip():
+        from reviewclock.errors import UsageProblem
+
+        raise UsageProblem(
+            f"the register given, {db!r}, is blank; give --db (or REVIEWCLOCK_DB) the "
+            "register's path or URL, or leave it out for the default register"
+        )
     if db:
         return db, False
     if settings.register:
