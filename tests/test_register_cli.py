@@ -279,7 +279,11 @@ def test_a_blank_register_is_refused_not_taken_for_the_default(
     before = default.read_bytes()
     assert_refused(run(*args, "--db", blank), 2, f"{blank!r}", "blank", "--db")
     assert_refused(run(*args, env={"REVIEWCLOCK_DB": " "}), 2, "' '", "blank")
+    # A URL whose path is blank names no file either (it would make a file named ' ').
+    for url in (f"sqlite:///{blank}", "sqlite:///%20", "sqlite:///file:%20?uri=true"):
+        assert_refused(run(*args, "--db", url), 1, f"{url!r} names no file")
     assert default.read_bytes() == before
+    assert [p.name for p in Path.cwd().iterdir() if not p.name.strip()] == []
     # An empty REVIEWCLOCK_DB is no REVIEWCLOCK_DB at all, as for any setting from the
     # environment: the default register.
     assert run(*args, env={"REVIEWCLOCK_DB": ""}).exit_code == 0

@@ -74,10 +74,10 @@ def _sqlite(text: str) -> Location:
     rest = text.split("://", 1)[1]
     database, _, query = rest.partition("?")
     database = database.removeprefix("/")
-    if not database or database == ":memory:":
-        raise LocationError(f"{text!r} names no file; a register must be kept in a file")
     if "uri=true" in query.split("&") and database.startswith("file:"):
         database = database.removeprefix("file:")  # sqlite:///file:PATH?mode=ro&uri=true
+    if not unquote(database).strip() or database == ":memory:":
+        raise LocationError(f"{text!r} names no file; a register must be kept in a file")
     path = Path(unquote(database)).expanduser()
     url = f"sqlite:///{path}" + (f"?{query}" if query else "") if database[:1] == "~" else text
     return Location(text, SQLITE, path, url)
