@@ -342,6 +342,92 @@ def test_amend_corrects_the_new_due_date_of_an_agreed_extension(db: str) -> None
     assert [str(r[0]) for r in rows] == ["2024-05-14", "2024-05-21"]  # both rows are kept
 
 
+def test_extensions_agreed_again_stay_in_the_order_they_were_agreed(db: str) -> None:
+    """The extension recorded last is the one that counts, so extensions are recorded in the
+    order they were agreed, and corrections keep them so. Notified Tue 2 April 2024: the rapid
+    review is due Tue 23 April; agreed on 15 April to 14 May, then on 25 April to 28 May."""
+    ok("add-sin", "CASE-2", "--aware", "2024-03-28", "--db", db)
+    ok("record", "CASE-2", "notified", "--on", "2024-04-02", "--db", db)
+    stage = ["--stage", "rapid-review", "--db", db]
+    ok("record", "CASE-2", "extension-agreed", "--on", "2024-04-15", "--to", "2024-05-14", *stage)
+    ok("record", "CASE-2", "extension-agreed", "--on", "2024-04-25", "--to", "2024-05-28", *stage)
+    before = snapshot(db)
+    late_entry = ["--on", "2024-04-20", "--to", "2024-06-04", *stage]
+    assert_refused(
+        run("record", "CASE-2", "extension-agreed", *late_entry),
+        1,
+        "extension of rapid-review agreed on 2024-04-25 is already recorded",
+        "--was 2024-04-25",
+    )
+    amend = ["amend", "CASE-2", "extension-agreed", "--reason", "r", "--db", db]
+    assert_refused(
+        run(*amend, "--was", "2024-04-25", "--on", "2024-04-10"),
+        1,
+        "agreed on 2024-04-10 was recorded for CASE-2 after the one agreed on 2024-04-15",
+    )
+    # The first moved past the second: the message names the agreement that no longer fits.
+    assert_refused(
+        run(*amend, "--was", "2024-04-15", "--to", "2024-06-10"),
+        1,
+        "--to 2024-05-28 is not after rapid-review's current due date, Mon 2024-06-10",
+        "(the extension agreed on 2024-04-25)",
+    )
+    assert snapshot(db) == before
+    out = ok(*amend, "--was", "2024-04-15", "--to", "2024-05-21")
+    # The correction is named, not the other extension; the later one still counts.
+    assert "now on 2024-04-15 (rapid-review to 2024-05-21)" in out
+    assert "No deadline moved" in out
+    # Agreed again the same day: recorded after it, it counts.
+    ok("record", "CASE-2", "extension-agreed", "--on", "2024-04-25", "--to", "2024-06-04", *stage)
+    shown = json.loads(ok("show", "CASE-2", "--json", "--db", db, "--as-of", AS_OF))
+    [rapid] = [s for s in shown["stages"] if s["stage"] == "rapid-review"]
+    assert (rapid["due"], rapid["statutory_due"]) == ("2024-06-04", "2024-04-23")
+    ok("doctor", "--db", db)
+
+
+def test_doctor_names_extensions_recorded_out_of_the_order_agreed(tmp_path: Path) -> None:
+    """A register written before extensions were kept in order (or by another tool) may hold
+    one recorded last but agreed first: doctor says which, and how to correct it."""
+    db = str(tmp_path / "r.db")
+    ok("add-sin", "CASE-2", "--aware", "2024-03-28", "--db", db)
+    ok("record", "CASE-2", "notified", "--on", "2024-04-02", "--db", db)
+    stage = ["--stage", "rapid-review", "--db", db]
+    ok("record", "CASE-2", "extension-agreed", "--on", "2024-04-15", "--to", "2024-05-14", *stage)
+    ok("record", "CASE-2", "extension-agreed", "--on", "2024-04-25", "--to", "2024-05-28", *stage)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            "UPDATE events SET on_date = '2024-04-10' WHERE name = 'extension-agreed'"
+            " AND on_date = '2024-04-25'"
+        )
+    r = run("doctor", "--db", db)
+    assert r.exit_code == 1
+    assert "agreed on 2024-04-10 was recorded for CASE-2 after the one agreed on 2024-04-15" in (
+        r.stdout + r.stderr
+    )
+
+
+def test_amend_names_the_record_it_made_when_plans_are_out_of_date_order(db: str) -> None:
+    """The plan recorded first is for the later date; correcting it must say what it now
+    holds, not show the other plan (whose place in the order of recording moved)."""
+    ok("record", "CASE-1", "lcspr-commissioned", "--on", "2024-05-10", "--db", db)
+    ok("record", "CASE-1", "publication-planned", "--on", "2025-06-30", "--db", db)
+    ok("record", "CASE-1", "publication-planned", "--on", "2025-05-30", "--db", db)
+    out = ok(
+        "amend",
+        "CASE-1",
+        "publication-planned",
+        "--was",
+        "2025-06-30",
+        "--on",
+        "2025-07-07",
+        "--reason",
+        "r",
+        "--db",
+        db,
+    )
+    assert out.splitlines()[0] == "Amended publication-planned for CASE-1: now on 2025-07-07."
+
+
 def test_amend_a_repeated_event_by_its_old_date(db: str) -> None:
     ok("record", "CASE-1", "lcspr-commissioned", "--on", "2024-05-01", "--db", db)
     for on in ("2024-11-01", "2024-12-02"):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reviewclock.calendar import WorkingCalendar
@@ -226,6 +226,36 @@ def by_definition(ref: str, events: Sequence[EventRecord], today: dt.date, clock
             f"{ref} became known on {aware.on.isoformat()}, which is in the future "
             f"(today is {today.isoformat()})"
         )
+    # Extensions of a stage, in the order recorded (seq, then place: as in_force goes), were
+    # agreed in that order; one agreed again the same day does not count against those
+    # recorded before it.
+    recorded = sorted(range(len(events)), key=lambda i: (events[i].seq or -1, i))
+    place = {id(events[i]): n for n, i in enumerate(recorded)}
+    stages = set(rules.extendable_stage_names)
+    seen: list[EventRecord] = []
+    for e in (events[i] for i in recorded):
+        rule = rules.events.get(e.name)
+        if rule is None or not rule.extends or e.kind not in stages:
+            continue
+        agreed_later = [x.on for x in seen if x.name == e.name and x.kind == e.kind and x.on > e.on]
+        if agreed_later:
+            raise ReviewclockError(
+                f"the extension of {e.kind} agreed on {e.on.isoformat()} was recorded for "
+                f"{ref} after the one agreed on {max(agreed_later).isoformat()}, and the one "
+                "recorded last counts; extensions are recorded in the order they were agreed: "
+                f"correct the date with 'reviewclock amend {ref} {e.name} --was DATE --on DATE "
+                "--reason TEXT'"
+            )
+        seen.append(e)
+
+    def recorded_later(x: EventRecord, e: EventRecord) -> bool:
+        return (
+            rules.events[e.name].extends
+            and x.name == e.name
+            and x.kind == e.kind
+            and place[id(x)] > place[id(e)]
+        )
+
     for e in known:
         if e is aware:
             continue
@@ -236,7 +266,14 @@ def by_definition(ref: str, events: Sequence[EventRecord], today: dt.date, clock
                     f"that would put {e.name} ({e.on.isoformat()}) before {needed} "
                     f"({min(dates).isoformat()}) for {ref}; check the dates"
                 )
-        context = [aware, *(x for x in known if x is not e and x is not aware and x.on <= e.on)]
+        context = [
+            aware,
+            *(
+                x
+                for x in known
+                if x is not e and x is not aware and x.on <= e.on and not recorded_later(x, e)
+            ),
+        ]
         check_new_event(ref, context, e, today, clock)
 
 
@@ -282,11 +319,37 @@ full = st.builds(
 event = st.one_of(plain, plain, plain, full)
 
 
+def _agreed(offset: int, until: int) -> EventRecord:
+    """The rapid review's extension agreed ``offset`` days after BASE, to ``until`` days after."""
+    return EventRecord(
+        "extension-agreed",
+        BASE + dt.timedelta(days=offset),
+        "rapid-review",
+        until=BASE + dt.timedelta(days=until),
+    )
+
+
+_NOTIFIED = EventRecord("notified", BASE + dt.timedelta(days=1))
+"""Notified on Saturday 2 March 2024: the rapid review is due 15 working days on, 22 March."""
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     events=st.lists(event, max_size=9),
     today=st.sampled_from((BASE + dt.timedelta(days=10), BASE + dt.timedelta(days=60))),
     clock=st.sampled_from((CLOCK, MILESTONES)),
+)
+# Two extensions of the rapid review, the later-agreed one recorded first; and two agreed the
+# same day, the one recorded second to a later date (so it counts, and the first still fits).
+@example(
+    events=[_NOTIFIED, _agreed(9, 40), _agreed(5, 50)],
+    today=BASE + dt.timedelta(days=60),
+    clock=CLOCK,
+)
+@example(
+    events=[_NOTIFIED, _agreed(5, 30), _agreed(5, 40)],
+    today=BASE + dt.timedelta(days=60),
+    clock=CLOCK,
 )
 def test_check_case_says_what_checking_each_event_says(
     events: list[EventRecord], today: dt.date, clock: Clock

@@ -27,7 +27,7 @@ The text people type (references, notes, reasons, the authority) is checked in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from reviewclock.casefile import EventRecord, proceedings_of
@@ -127,6 +127,7 @@ def check_new_event(
     if rule.within is not None:
         _check_within(ref, events, new, clock, rule.within)
     if rule.extends:
+        _check_agreed_after(ref, events, new)
         _check_extension(ref, events, new, clock)
     if rule.span is Span.ENDS:
         running = [p for p in proceedings_of(events, rules) if p.ended is None]
@@ -162,6 +163,9 @@ class _Facts:
             if not e.opens_case and e.within is None and not e.extends and e.span is not Span.ENDS
         )
         """Events checked against the case by :func:`_check_order` alone."""
+        self.extending = tuple(name for name, e in rules.events.items() if e.extends)
+        """Agreed extensions: recorded in the order they were agreed."""
+        self.extendable = frozenset(rules.extendable_stage_names)
         self.passed: dict[dt.date, set[EventRecord]] = {}
         """By today, the events that passed :func:`_check_alone`: an import repeats them."""
 
@@ -297,8 +301,58 @@ def _check_extension(
     if new.until <= status.due:
         raise EventRefused(
             f"--to {new.until.isoformat()} is not after {new.kind}'s current due date, "
-            f"{describe(status.due)}, for {ref}; give the later date the Panel agreed"
+            f"{describe(status.due)}, for {ref} (the extension agreed on "
+            f"{new.on.isoformat()}); give the later date the Panel agreed"
         )
+
+
+def _check_agreed_after(ref: str, events: Sequence[EventRecord], new: EventRecord) -> None:
+    """An extension is recorded after those agreed before it, never before one agreed later:
+    the one recorded last is the one that counts."""
+    later = [e.on for e in events if e.name == new.name and e.kind == new.kind and e.on > new.on]
+    if later:
+        raise EventRefused(
+            f"an extension of {new.kind} agreed on {max(later).isoformat()} is already recorded "
+            f"for {ref}, and the one recorded last counts: one agreed earlier, on "
+            f"{new.on.isoformat()}, cannot come after it. If that date is wrong, correct it "
+            f"with 'reviewclock amend {ref} {new.name} --was {max(later).isoformat()} "
+            "--on DATE --reason TEXT'"
+        )
+
+
+def _check_agreed_in_order(
+    ref: str, events: Sequence[EventRecord], name: str, stages: Collection[str]
+) -> dict[int, set[int]]:
+    """Each stage's agreed extensions, in the order they were recorded (the order
+    :func:`~reviewclock.casefile.in_force` goes by), were agreed in that order too.
+    Returns, for each extension agreed again the same day, those recorded after it
+    (by ``id()``): the check of the earlier one must not count them. Only extensions of
+    ``stages`` (those that can be extended) are compared: any other is refused by its own
+    check."""
+    last: dict[str, EventRecord] = {}
+    same_day: dict[tuple[str, dt.date], list[int]] = {}
+    later: dict[int, set[int]] = {}
+    recorded = sorted(
+        ((-1 if e.seq is None else e.seq, i), e) for i, e in enumerate(events) if e.name == name
+    )
+    for _, e in recorded:
+        kind = e.kind
+        if kind is None or kind not in stages:
+            continue
+        before = last.get(kind)
+        if before is not None and e.on < before.on:
+            raise EventRefused(
+                f"the extension of {kind} agreed on {e.on.isoformat()} was recorded for {ref} "
+                f"after the one agreed on {before.on.isoformat()}, and the one recorded last "
+                "counts; extensions are recorded in the order they were agreed: correct the "
+                f"date with 'reviewclock amend {ref} {name} --was DATE --on DATE --reason TEXT'"
+            )
+        earlier = same_day.setdefault((kind, e.on), [])
+        for x in earlier:
+            later.setdefault(x, set()).add(id(e))
+        earlier.append(id(e))
+        last[kind] = e
+    return later
 
 
 def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: Clock) -> None:
@@ -309,6 +363,9 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
     the events dated on or before it, by :func:`check_new_event`), also
     :class:`UsageProblem` for an event that could not be recorded as it stands. An amendment is checked this way before
     it is written, and ``reviewclock doctor`` checks every case.
+    A stage's agreed extensions, in the order they were recorded, were agreed in that
+    order (the one recorded last counts); an extension is checked against the events
+    dated on or before it, less those of its stage agreed the same day but recorded after.
     An event the rulebook no longer declares (a milestone taken out of the
     settings) is kept and not checked: it is history, no longer in the procedure.
     """
@@ -346,6 +403,11 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
             f"{ref} became known on {aware.on.isoformat()}, which is in the future "
             f"(today is {today.isoformat()})"
         )
+    agreed_later: dict[int, set[int]] = {}
+    """For an extension agreed again the same day: those recorded after it (by id())."""
+    for name in facts.extending:
+        if len(by_name.get(name, ())) > 1:
+            agreed_later.update(_check_agreed_in_order(ref, events, name, facts.extendable))
     plain, passed = facts.plain, facts.passed_on(today)
     for e in known:
         if e is aware:
@@ -363,7 +425,17 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
                     f"({earliest.isoformat()}) for {ref}; check the dates"
                 )
         if name not in plain:
-            context = [aware, *(x for x in known if x is not e and x is not aware and x.on <= on)]
+            # As it stood when ``e`` was recorded: the events dated by then, less any extension
+            # agreed the same day but recorded after it.
+            later = agreed_later.get(id(e), ())
+            context = [
+                aware,
+                *(
+                    x
+                    for x in known
+                    if x is not e and x is not aware and x.on <= on and id(x) not in later
+                ),
+            ]
             check_new_event(ref, context, e, today, clock)
             continue
         # What check_new_event(ref, context, e, ...) checks of an event checked by order alone.

@@ -94,8 +94,12 @@ def amend(
     from reviewclock.render.phrases import changes_lines
     from reviewclock.store import describe_record
 
+    # The record the correction made: the one not there before. A correction takes the
+    # place of the record it corrects in the order of recording, so the places (seq) of
+    # the others may shift: they are left out of the comparison.
+    were = {e._replace(seq=None) for e in before.events}
     now_recorded = next(
-        (e for e in after.events if e.name == event and e not in before.events),
+        (e for e in after.events if e.name == event and e._replace(seq=None) not in were),
         None,
     )
     shown = describe_record(now_recorded) if now_recorded else "as before"
