@@ -180,9 +180,6 @@ def amend(
     reading.case_id(db, ref, lock=True)
     before = reading.load(db, ref, where, clock.rules, strict=False)
     check_outcomes(clock.rules, name, EventRecord(name, today)._replace(**outcomes))
-    rule = clock.rules.events.get(name)
-    if "until" in outcomes and (rule is None or not rule.extends):
-        raise UsageProblem(f"--to applies to an agreed extension only, not to {name!r}")
     rows = [
         (row_id, old_on, kind, note, agreed, *recorded)
         for row_id, old_on, kind, note, agreed, *recorded in db.rows(
@@ -200,6 +197,9 @@ def amend(
         raise EventRefused(
             f"{ref} has no {what} recorded to amend; 'reviewclock show {ref}' lists its events"
         )
+    rule = clock.rules.events.get(name)
+    if "until" in outcomes and (rule is None or not rule.extends):
+        raise UsageProblem(f"--to applies to an agreed extension only, not to {name!r}")
     if len(rows) > 1:
         dates = ", ".join(str(r[1]) for r in rows)
         raise UsageProblem(
