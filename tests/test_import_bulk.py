@@ -229,7 +229,9 @@ def by_definition(ref: str, events: Sequence[EventRecord], today: dt.date, clock
     # Extensions of a stage, in the order recorded (seq, then place: as in_force goes), were
     # agreed in that order; one agreed again the same day does not count against those
     # recorded before it.
-    recorded = sorted(range(len(events)), key=lambda i: (events[i].seq or -1, i))
+    recorded = sorted(
+        range(len(events)), key=lambda i: (-1 if events[i].seq is None else events[i].seq, i)
+    )
     place = {id(events[i]): n for n, i in enumerate(recorded)}
     stages = set(rules.extendable_stage_names)
     seen: list[EventRecord] = []

@@ -25,6 +25,12 @@ def count(db: Path | str) -> int:
         return int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
 
 
+def ok(*args: str) -> str:
+    r = run(*args)
+    assert r.exit_code == 0, (args, r.stderr)
+    return r.stdout
+
+
 def write(tmp_path: Path, text: str, name: str = "in.csv") -> Path:
     path = tmp_path / name
     path.write_text(text)
@@ -163,6 +169,38 @@ def test_ambiguous_or_invalid_british_dates(tmp_path: Path, aware: str, fragment
     r = run("import", str(write(tmp_path, f"ref,aware\nD-1,{aware}\n")), "--db", str(db))
     assert_refused(r, 1, "line 2 (D-1)", fragment)
     assert count(db) == 0
+
+
+def test_update_adds_an_extension_agreed_again_after_those_recorded(tmp_path: Path) -> None:
+    """Events an update adds are recorded after the register's own, so a second extension
+    counts once added (and one agreed before those recorded is refused). Notified Tue 2 April
+    2024: the rapid review is due Tue 23 April; agreed on 15 April to 14 May."""
+    db = str(tmp_path / "r.db")
+    ok("add-sin", "U-3", "--aware", "2024-03-28", "--notified", "2024-04-02", "--db", db)
+    first = ["--stage", "rapid-review", "--on", "2024-04-15", "--to", "2024-05-14", "--db", db]
+    ok("record", "U-3", "extension-agreed", *first)
+    head = "ref,aware,authority,harm,notified,extension-agreed\n"
+    agreed = "2024-04-15 rapid-review to 2024-05-14"
+
+    def due() -> str:
+        shown = json.loads(ok("show", "U-3", "--json", "--db", db, "--as-of", "2024-06-03"))
+        return str(next(s["due"] for s in shown["stages"] if s["stage"] == "rapid-review"))
+
+    earlier = f"U-3,2024-03-28,,,2024-04-02,{agreed}; 2024-04-10 rapid-review to 2024-05-07\n"
+    before = run("export", "--format", "json", "--db", db).stdout
+    assert_refused(
+        run("import", str(write(tmp_path, head + earlier)), "--update", "--db", db),
+        1,
+        "line 2 (U-3)",
+        "agreed on 2024-04-10 was recorded for U-3 after the one agreed on 2024-04-15",
+    )
+    assert run("export", "--format", "json", "--db", db).stdout == before
+    again = f"U-3,2024-03-28,,,2024-04-02,{agreed}; 2024-04-25 rapid-review to 2024-05-28\n"
+    r = run("import", str(write(tmp_path, head + again)), "--update", "--db", db)
+    assert r.exit_code == 0, r.stderr
+    assert "Imported 0 new cases and 1 event" in r.stdout
+    assert due() == "2024-05-28"
+    ok("doctor", "--db", db)
 
 
 def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:

@@ -34,9 +34,10 @@ class EventRecord(NamedTuple):
     """``panel-response`` only: the Panel will run a national review; None when not recorded."""
 
     seq: int | None = None
-    """For a plan: its place in the order plans were recorded (higher is more recent;
-    a correction keeps the place of the record it corrects). The register sets it;
-    without it, the order of the events given counts."""
+    """For a plan or an agreed extension (the events whose latest recording counts): its
+    place in the order they were recorded (higher is more recent; a correction keeps the
+    place of the record it corrects). The register sets it; without it, the order of the
+    events given counts."""
     until: dt.date | None = None
     """An agreed extension only: the new due date the Panel agreed (``--to``)."""
 

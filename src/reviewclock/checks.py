@@ -311,12 +311,12 @@ def _check_agreed_after(ref: str, events: Sequence[EventRecord], new: EventRecor
     the one recorded last is the one that counts."""
     later = [e.on for e in events if e.name == new.name and e.kind == new.kind and e.on > new.on]
     if later:
+        last = max(later).isoformat()
         raise EventRefused(
-            f"an extension of {new.kind} agreed on {max(later).isoformat()} is already recorded "
-            f"for {ref}, and the one recorded last counts: one agreed earlier, on "
-            f"{new.on.isoformat()}, cannot come after it. If that date is wrong, correct it "
-            f"with 'reviewclock amend {ref} {new.name} --was {max(later).isoformat()} "
-            "--on DATE --reason TEXT'"
+            f"an extension of {new.kind} agreed on {last} is already recorded for {ref}, and "
+            f"the one recorded last counts, so one agreed earlier ({new.on.isoformat()}) cannot "
+            f"be recorded after it. If {last} is wrong, correct that record with "
+            f"'reviewclock amend {ref} {new.name} --was {last} --on DATE --reason TEXT'"
         )
 
 

@@ -114,7 +114,7 @@ def plan_import(
                 )
             else:
                 extra = new_events(have, case, clock.rules)
-                check_case(case.ref, [*have.events, *extra], today, clock)
+                check_case(case.ref, [*have.events, *recorded_after(have, extra)], today, clock)
                 plan.appended.extend((case.ref, e) for e in extra)
         except ReviewclockError as e:
             problems.append(Problem(item.line, case.ref, str(e), item.unit))
@@ -123,6 +123,14 @@ def plan_import(
     if problems:
         raise ImportProblems(problems)
     return plan
+
+
+def recorded_after(have: CaseRecord, extra: Sequence[EventRecord]) -> list[EventRecord]:
+    """``extra`` as they will stand once written after ``have``'s events: each after those
+    recorded already, in the order given (its place, ``seq``, above theirs), as the register
+    will read it back. The place is what counts for plans and agreed extensions."""
+    top = max((e.seq for e in have.events if e.seq is not None), default=-1)
+    return [e._replace(seq=top + 1 + i) for i, e in enumerate(extra)]
 
 
 def new_events(have: CaseRecord, incoming: CaseRecord, rules: Rulebook) -> list[EventRecord]:
