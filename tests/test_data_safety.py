@@ -383,6 +383,16 @@ def test_extensions_agreed_again_stay_in_the_order_they_were_agreed(db: str) -> 
     [rapid] = [s for s in shown["stages"] if s["stage"] == "rapid-review"]
     assert (rapid["due"], rapid["statutory_due"]) == ("2024-06-04", "2024-04-23")
     ok("doctor", "--db", db)
+    # Two records of one day: --was cannot tell them apart, and amend says what to do instead.
+    before = snapshot(db)
+    for was in ([], ["--was", "2024-04-25"]):
+        assert_refused(
+            run(*amend, *was, "--to", "2024-06-11"),
+            1,
+            "extension-agreed recorded more than once on 2024-04-25",
+            "record extension-agreed again with the right details",
+        )
+    assert snapshot(db) == before
 
 
 def test_doctor_names_extensions_recorded_out_of_the_order_agreed(tmp_path: Path) -> None:

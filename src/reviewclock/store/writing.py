@@ -201,9 +201,22 @@ def amend(
     if "until" in outcomes and (rule is None or not rule.extends):
         raise UsageProblem(f"--to applies to an agreed extension only, not to {name!r}")
     if len(rows) > 1:
-        dates = ", ".join(str(r[1]) for r in rows)
-        raise UsageProblem(
-            f"{ref} has {name} recorded on {dates}; say which to correct with --was DATE"
+        dates = [str(r[1]) for r in rows]
+        if len(set(dates)) == len(dates):
+            raise UsageProblem(
+                f"{ref} has {name} recorded on {', '.join(dates)}; say which to correct with "
+                "--was DATE"
+            )
+        # Records of one day: --was cannot pick between them.
+        same = sorted({d for d in dates if dates.count(d) > 1})
+        remedy = (
+            f"record {name} again with the right details: the one recorded last counts"
+            if rule is not None and name in clock.rules.ordered_events
+            else f"'reviewclock history {ref}' lists them"
+        )
+        raise EventRefused(
+            f"{ref} has {name} recorded more than once on {', '.join(same)}, and amend picks a "
+            f"record by its date alone, so it cannot correct one of those; {remedy}"
         )
     row_id, old_on, kind, note, agreed, *recorded = rows[0]
     old = reading.stored_day(old_on)
