@@ -27,13 +27,18 @@ The text people type (references, notes, reasons, the authority) is checked in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from reviewclock.casefile import EventRecord, proceedings_of
 from reviewclock.clock import Clock
 from reviewclock.dates import FIRST_DAY, LAST_DAY, check_in_range, describe
 from reviewclock.errors import EventRefused, UsageProblem
+from reviewclock.extensionchecks import (
+    check_agreed_after,
+    check_agreed_in_order,
+    check_extension,
+    stage_on,
+)
 from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS, Event, Names, Rulebook, Span
 from reviewclock.textchecks import check_note
 
@@ -127,8 +132,8 @@ def check_new_event(
     if rule.within is not None:
         _check_within(ref, events, new, clock, rule.within)
     if rule.extends:
-        _check_agreed_after(ref, events, new)
-        _check_extension(ref, events, new, clock)
+        check_agreed_after(ref, events, new)
+        check_extension(ref, events, new, clock)
     if rule.span is Span.ENDS:
         running = [p for p in proceedings_of(events, rules) if p.ended is None]
         if new.kind is not None:
@@ -251,18 +256,11 @@ def _check_order(
             )
 
 
-def _stage_on(clock: Clock, events: Sequence[EventRecord], name: str, day: dt.date) -> Any:
-    """The status of stage ``name`` on ``day``, from the events as they stand; None if
-    it has not started."""
-    stage = clock.rules.stage(name)
-    return next((s for s in clock.evaluate(events, day).stages if s.stage is stage), None)
-
-
 def _check_within(
     ref: str, events: Sequence[EventRecord], new: EventRecord, clock: Clock, parent: str
 ) -> None:
     """A milestone's event falls inside its stage: not before the stage started."""
-    status = _stage_on(clock, events, parent, max(new.on, *(e.on for e in events)))
+    status = stage_on(clock, events, parent, max(new.on, *(e.on for e in events)))
     if status is None:
         raise EventRefused(
             f"{new.name} is a milestone of {parent}, which has not started for {ref}; "
@@ -273,86 +271,6 @@ def _check_within(
             f"{new.name} on {new.on.isoformat()} is before {parent} started on "
             f"{status.starts.isoformat()} for {ref}; check the date"
         )
-
-
-def _check_extension(
-    ref: str, events: Sequence[EventRecord], new: EventRecord, clock: Clock
-) -> None:
-    """An extension is agreed for a stage that has started and is not yet met, to a
-    date after the due date in force (the statutory one, or the last agreed)."""
-    assert new.kind is not None and new.until is not None
-    latest = max([new.on, *(e.on for e in events)])
-    status = _stage_on(clock, events, new.kind, latest)
-    if status is None:
-        raise EventRefused(
-            f"{new.kind} has not started for {ref}; an extension is agreed for a stage "
-            "that is running"
-        )
-    if status.done is not None:
-        raise EventRefused(
-            f"{new.kind} was met on {status.done.isoformat()} for {ref}; an extension is "
-            "agreed while the stage is open"
-        )
-    if new.on < status.starts:
-        raise EventRefused(
-            f"{new.name} on {new.on.isoformat()} is before {new.kind} started on "
-            f"{status.starts.isoformat()} for {ref}; check the date"
-        )
-    if new.until <= status.due:
-        raise EventRefused(
-            f"--to {new.until.isoformat()} is not after {new.kind}'s current due date, "
-            f"{describe(status.due)}, for {ref} (the extension agreed on "
-            f"{new.on.isoformat()}); give the later date the Panel agreed"
-        )
-
-
-def _check_agreed_after(ref: str, events: Sequence[EventRecord], new: EventRecord) -> None:
-    """An extension is recorded after those agreed before it, never before one agreed later:
-    the one recorded last is the one that counts."""
-    later = [e.on for e in events if e.name == new.name and e.kind == new.kind and e.on > new.on]
-    if later:
-        last = max(later).isoformat()
-        raise EventRefused(
-            f"an extension of {new.kind} agreed on {last} is already recorded for {ref}, and "
-            f"the one recorded last counts, so one agreed earlier ({new.on.isoformat()}) cannot "
-            f"be recorded after it. If {last} is wrong, correct that record with "
-            f"'reviewclock amend {ref} {new.name} --was {last} --on DATE --reason TEXT'"
-        )
-
-
-def _check_agreed_in_order(
-    ref: str, events: Sequence[EventRecord], name: str, stages: Collection[str]
-) -> dict[int, set[int]]:
-    """Each stage's agreed extensions, in the order they were recorded (the order
-    :func:`~reviewclock.casefile.in_force` goes by), were agreed in that order too.
-    Returns, for each extension agreed again the same day, those recorded after it
-    (by ``id()``): the check of the earlier one must not count them. Only extensions of
-    ``stages`` (those that can be extended) are compared: any other is refused by its own
-    check."""
-    last: dict[str, EventRecord] = {}
-    same_day: dict[tuple[str, dt.date], list[int]] = {}
-    later: dict[int, set[int]] = {}
-    recorded = sorted(
-        ((-1 if e.seq is None else e.seq, i), e) for i, e in enumerate(events) if e.name == name
-    )
-    for _, e in recorded:
-        kind = e.kind
-        if kind is None or kind not in stages:
-            continue
-        before = last.get(kind)
-        if before is not None and e.on < before.on:
-            raise EventRefused(
-                f"the extension of {kind} agreed on {e.on.isoformat()} was recorded for {ref} "
-                f"after the one agreed on {before.on.isoformat()}, and the one recorded last "
-                "counts; extensions are recorded in the order they were agreed: correct the "
-                f"date with 'reviewclock amend {ref} {name} --was DATE --on DATE --reason TEXT'"
-            )
-        earlier = same_day.setdefault((kind, e.on), [])
-        for x in earlier:
-            later.setdefault(x, set()).add(id(e))
-        earlier.append(id(e))
-        last[kind] = e
-    return later
 
 
 def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: Clock) -> None:
@@ -407,7 +325,7 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
     """For an extension agreed again the same day: those recorded after it (by id())."""
     for name in facts.extending:
         if len(by_name.get(name, ())) > 1:
-            agreed_later.update(_check_agreed_in_order(ref, events, name, facts.extendable))
+            agreed_later.update(check_agreed_in_order(ref, events, name, facts.extendable))
     plain, passed = facts.plain, facts.passed_on(today)
     for e in known:
         if e is aware:
