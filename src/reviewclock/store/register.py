@@ -286,10 +286,9 @@ class Register:
     ) -> tuple[CaseRecord, CaseRecord]:
         """Correct a recorded event, keeping the old row; returns (before, after).
 
-        ``on`` is the correct date (None keeps the date). ``outcomes`` corrects what the
-        event records besides its date, by field (``decision``, ``panel_view``,
-        ``national_review``, and an agreed extension's ``until``); fields not named are
-        kept. ``was`` picks which record to
+        ``on`` is the correct date (None keeps the date). ``outcomes`` corrects what else the
+        event records, by field (``decision``, ``panel_view``, ``national_review``, an agreed
+        extension's ``until``); fields not named are kept. ``was`` picks which record to
         correct when the event is recorded more than once (proceedings, plans, notices)."""
         if not reason.strip():
             raise UsageProblem("give the reason for the correction with --reason TEXT")

@@ -211,7 +211,7 @@ def amend(
         same = sorted({d for d in dates if dates.count(d) > 1})
         remedy = (
             f"record {name} again with the right details: the one recorded last counts"
-            if rule is not None and name in clock.rules.ordered_events
+            if name in clock.rules.ordered_events
             else f"'reviewclock history {ref}' lists them"
         )
         raise EventRefused(
