@@ -357,7 +357,7 @@ def test_extensions_agreed_again_stay_in_the_order_they_were_agreed(db: str) -> 
         run("record", "CASE-2", "extension-agreed", *late_entry),
         1,
         "extension of rapid-review agreed on 2024-04-25 is already recorded",
-        "--was 2024-04-25",
+        '--was "2024-04-25 rapid-review" --on DATE',
     )
     amend = ["amend", "CASE-2", "extension-agreed", "--reason", "r", "--db", db]
     assert_refused(
@@ -476,6 +476,64 @@ def test_amend_a_repeated_event_by_its_old_date(db: str) -> None:
     shown = json.loads(run("show", "CASE-1", "--json", "--db", db, "--as-of", AS_OF).stdout)
     plans = [e["on"] for e in shown["events"] if e["event"] == "publication-planned"]
     assert plans == ["2024-11-01", "2024-12-09"]
+
+
+def test_amend_picks_one_of_two_records_of_a_day_by_its_kind(db: str) -> None:
+    """Criminal proceedings and an inquest began the same day, and the inquest was typed a
+    day early: the date alone cannot say which to correct, the date and kind can."""
+    for kind in ("criminal", "inquest"):
+        ok("record", "CASE-1", "proceedings-started", "--on", "2024-09-02", "--kind", kind,
+           "--db", db)  # fmt: skip
+    amend = ["amend", "CASE-1", "proceedings-started", "--on", "2024-09-03", "--reason", "r"]
+    before = contents(db)
+    for was in ([], ["--was", "2024-09-02"]):
+        assert_refused(
+            run(*amend, *was, "--db", db),
+            2,
+            "recorded on 2024-09-02 criminal, 2024-09-02 inquest",
+            "--was '2024-09-02 criminal'",
+        )
+    assert_refused(
+        run(*amend, "--was", "2024-09-02 family", "--db", db),
+        1,
+        "CASE-1 has no proceedings-started on 2024-09-02 (family) recorded to amend",
+        "'reviewclock history CASE-1'",
+    )
+    assert_refused(run(*amend, "--was", "someday inquest", "--db", db), 2, "'someday'")
+    assert contents(db) == before
+    out = ok(*amend, "--was", "2024-09-02 Inquest", "--db", db)
+    assert out.splitlines()[0] == (
+        "Amended proceedings-started for CASE-1: now on 2024-09-03 (inquest)."
+    )
+    shown = json.loads(ok("show", "CASE-1", "--json", "--db", db, "--as-of", "2024-12-02"))
+    events = [(e["event"], e["on"], e["kind"]) for e in shown["events"]]
+    started = [(on, kind) for name, on, kind in events if name == "proceedings-started"]
+    assert started == [("2024-09-02", "criminal"), ("2024-09-03", "inquest")]
+
+
+def test_amend_tells_a_notice_for_every_stage_from_one_naming_its_stage(db: str) -> None:
+    """Two delay notices of one day, one for every open stage and one naming the rapid review:
+    the date alone is how the first is written, so it picks that one."""
+    ok("add-sin", "CASE-2", "--aware", "2024-03-28", "--db", db)
+    ok("record", "CASE-2", "notified", "--on", "2024-04-02", "--db", db)
+    ok("record", "CASE-2", "delay-notified", "--on", "2024-04-30", "--db", db)
+    ok("record", "CASE-2", "delay-notified", "--on", "2024-04-30", "--stage", "rapid-review",
+       "--db", db)  # fmt: skip
+    amend = ["amend", "CASE-2", "delay-notified", "--reason", "r", "--db", db]
+    before = contents(db)
+    assert_refused(
+        run(*amend, "--on", "2024-05-01"),
+        2,
+        "recorded on 2024-04-30, 2024-04-30 rapid-review",
+        "--was '2024-04-30 rapid-review'",
+    )
+    assert contents(db) == before
+    assert "now on 2024-05-01." in ok(*amend, "--was", "2024-04-30", "--on", "2024-05-01")
+    out = ok(*amend, "--was", "2024-04-30 rapid-review", "--on", "2024-05-02")
+    assert "now on 2024-05-02 (rapid-review)." in out
+    shown = json.loads(ok("show", "CASE-2", "--json", "--db", db, "--as-of", "2024-12-02"))
+    notices = [(e["on"], e["kind"]) for e in shown["events"] if e["event"] == "delay-notified"]
+    assert notices == [("2024-05-01", None), ("2024-05-02", "rapid-review")]
 
 
 @pytest.mark.parametrize(

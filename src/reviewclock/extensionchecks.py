@@ -65,7 +65,8 @@ def check_agreed_after(ref: str, events: Sequence[EventRecord], new: EventRecord
             f"an extension of {new.kind} agreed on {last} is already recorded for {ref}, and "
             f"the one recorded last counts, so one agreed earlier ({new.on.isoformat()}) cannot "
             f"be recorded after it. If {last} is wrong, correct that record with "
-            f"'reviewclock amend {ref} {new.name} --was {last} --on DATE --reason TEXT'"
+            f'\'reviewclock amend {ref} {new.name} --was "{last} {new.kind}"'
+            " --on DATE --reason TEXT'"
         )
 
 

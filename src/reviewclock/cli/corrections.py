@@ -22,9 +22,11 @@ from reviewclock.cli.options import (
     examples,
     outcomes,
     parse_date,
+    parse_record_pick,
 )
 from reviewclock.cli.runtime import london_now, open_register, user_settings
 from reviewclock.cli.typerapp import app
+from reviewclock.cli.values import RecordPick
 from reviewclock.errors import UsageProblem
 from reviewclock.render import count
 
@@ -34,6 +36,8 @@ from reviewclock.render import count
         "reviewclock amend BSCP-2024-07 notified --on 2024-04-04 --reason 'typed 5th, sent 4th'",
         "reviewclock amend BSCP-2024-07 publication-planned --was 2025-03-03 --on 2025-03-10 \\",
         "    --reason 'date on the plan was wrong'",
+        "reviewclock amend BSCP-2024-07 proceedings-started --was '2024-09-02 inquest' \\",
+        "    --on 2024-09-03 --reason 'the inquest opened on the 3rd'",
         "reviewclock amend BSCP-2024-07 rapid-review-sent --decision lcspr \\",
         "    --reason 'partners decided on 24 April; typed as no-lcspr'",
         "reviewclock amend BSCP-2024-07 extension-agreed --to 2024-05-21 \\",
@@ -61,11 +65,12 @@ def amend(
     panel_view: PanelViewOption = None,
     national_review: NationalReviewOption = None,
     was: Annotated[
-        dt.date | None,
+        RecordPick | None,
         typer.Option(
-            parser=parse_date,
-            metavar="DATE",
-            help="For an event recorded more than once: the date of the record to correct.",
+            parser=parse_record_pick,
+            metavar="DATE [KIND]",
+            help="For an event recorded more than once: the date of the record to correct,"
+            " and its kind or stage if two records share the date ('2024-09-02 criminal').",
         ),
     ] = None,
     db: DbOption = None,
@@ -88,7 +93,15 @@ def amend(
         given["until"] = to
     with open_register(db, settings, clock=clock) as register:
         before, after = register.amend(
-            ref, event, on, reason=reason, was=was, today=today, now=now, outcomes=given
+            ref,
+            event,
+            on,
+            reason=reason,
+            was=None if was is None else was.on,
+            was_kind=None if was is None else was.kind,
+            today=today,
+            now=now,
+            outcomes=given,
         )
     from reviewclock.amendment import changes
     from reviewclock.render.phrases import changes_lines

@@ -44,6 +44,7 @@ parse_date = _parameter(parse_any_date)
 parse_supported_date = _parameter(values.supported_date)
 parse_whole_number = _parameter(values.whole_number)
 parse_days_ahead = _parameter(values.days_ahead)
+parse_record_pick = _parameter(values.record_pick)
 
 
 def one_of(what: str, options: Sequence[str]) -> Callable[[str], str]:

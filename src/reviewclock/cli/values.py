@@ -8,6 +8,7 @@ sees. :mod:`reviewclock.cli.options` hands them to Typer as parsers, and
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from reviewclock.dates import check_in_range, parse_any_date
 
@@ -32,3 +33,18 @@ def days_ahead(text: str) -> int:
             f"{text!r} looks back; give 0 (due today) or more working days ahead, for example 5"
         )
     return days
+
+
+class RecordPick(NamedTuple):
+    """Which record of an event to correct: its date, and its kind where it has one (the
+    kind of proceedings, the stage of an agreed extension or a delay notice)."""
+
+    on: dt.date
+    kind: str | None
+
+
+def record_pick(text: str) -> RecordPick:
+    """``DATE`` or ``DATE KIND``, as ``history`` and the CSV write a record
+    (``2024-09-02 criminal``)."""
+    day, *kind = text.split(None, 1) or [text]
+    return RecordPick(parse_any_date(day), kind[0].strip().lower() if kind else None)

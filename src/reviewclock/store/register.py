@@ -282,6 +282,7 @@ class Register:
         today: dt.date,
         now: dt.datetime,
         was: dt.date | None = None,
+        was_kind: str | None = None,
         outcomes: dict[str, Any] | None = None,
     ) -> tuple[CaseRecord, CaseRecord]:
         """Correct a recorded event, keeping the old row; returns (before, after).
@@ -289,12 +290,13 @@ class Register:
         ``on`` is the correct date (None keeps the date). ``outcomes`` corrects what else the
         event records, by field (``decision``, ``panel_view``, ``national_review``, an agreed
         extension's ``until``); fields not named are kept. ``was`` picks which record to
-        correct when the event is recorded more than once (proceedings, plans, notices)."""
+        correct when the event is recorded more than once (proceedings, plans, notices), and
+        ``was_kind`` its kind (or stage) when two records share that date."""
         if not reason.strip():
             raise UsageProblem("give the reason for the correction with --reason TEXT")
         with self._write() as conn:
             return writing.amend(
-                conn, ref, name, on, reason=reason, today=today, now=now, was=was,
+                conn, ref, name, on, reason=reason, today=today, now=now, was=was, was_kind=was_kind,
                 outcomes=dict(outcomes or {}), where=self.location, clock=self.clock,
             )  # fmt: skip
 

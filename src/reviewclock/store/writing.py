@@ -167,8 +167,10 @@ def amend(
     outcomes: dict[str, Any],
     where: str,
     clock: Clock,
+    was_kind: str | None = None,
 ) -> tuple[CaseRecord, CaseRecord]:
-    """Correct an event's date or what it records, appending a row that names the old one."""
+    """Correct an event's date or what it records, appending a row that names the old one.
+    ``was`` and ``was_kind`` pick the record, by its date and its kind."""
     if not reason.strip():
         raise UsageProblem("give the reason for the correction with --reason TEXT")
     check_note(reason, "the reason")
@@ -192,10 +194,20 @@ def amend(
     ]
     if was is not None:
         rows = [r for r in rows if reading.stored_day(r[1]) == was]
+        if was_kind is not None:
+            rows = [r for r in rows if r[2] == was_kind]
+        elif len(rows) > 1 and any(r[2] is None for r in rows):
+            # The date alone is how a record with no kind is written (a notice for every
+            # open stage, beside one naming its stage).
+            rows = [r for r in rows if r[2] is None]
     if not rows:
-        what = f"{name} on {was.isoformat()}" if was else name
+        what = (
+            name
+            + (f" on {was.isoformat()}" if was else "")
+            + (f" ({was_kind})" if was_kind else "")
+        )
         raise EventRefused(
-            f"{ref} has no {what} recorded to amend; 'reviewclock show {ref}' lists its events"
+            f"{ref} has no {what} recorded to amend; 'reviewclock history {ref}' lists its records"
         )
     rule = clock.rules.events.get(name)
     if "until" in outcomes and (rule is None or not rule.extends):
@@ -207,8 +219,18 @@ def amend(
                 f"{ref} has {name} recorded on {', '.join(dates)}; say which to correct with "
                 "--was DATE"
             )
-        # Records of one day: --was cannot pick between them.
-        same = sorted({d for d in dates if dates.count(d) > 1})
+        # Records of one day: their kinds (stages) may tell them apart.
+        picks = [f"{r[1]} {r[2]}" if r[2] is not None else str(r[1]) for r in rows]
+        if len(set(picks)) == len(picks):
+            example = next(
+                p for p, r in zip(picks, rows, strict=True) if r[2] and dates.count(str(r[1])) > 1
+            )
+            raise UsageProblem(
+                f"{ref} has {name} recorded on {', '.join(picks)}; say which to correct with "
+                f"--was 'DATE KIND', for example --was '{example}'"
+            )
+        # Records of one day and kind: --was cannot pick between them.
+        same = sorted({p for p in picks if picks.count(p) > 1})
         remedy = (
             f"record {name} again with the right details: the one recorded last counts"
             if name in clock.rules.ordered_events
@@ -216,7 +238,7 @@ def amend(
         )
         raise EventRefused(
             f"{ref} has {name} recorded more than once on {', '.join(same)}, and amend picks a "
-            f"record by its date alone, so it cannot correct one of those; {remedy}"
+            f"record by its date and kind alone, so it cannot correct one of those; {remedy}"
         )
     row_id, old_on, kind, note, agreed, *recorded = rows[0]
     old = reading.stored_day(old_on)
