@@ -827,11 +827,13 @@ def test_an_import_with_text_a_register_cannot_keep_imports_nothing(
 
 
 @pytest.mark.parametrize("command", ["status", "report"])
-@pytest.mark.parametrize("value", ["-3", "-0x1", "five"])
+@pytest.mark.parametrize("value", ["-3", "-0x1", "five", "7" * 5000])
 def test_due_within_takes_days_ahead_only(tmp_path: Path, command: str, value: str) -> None:
     db = str(tmp_path / "r.db")
     assert run("add-sin", "R-1", "--aware", "2024-03-28", "--db", db).exit_code == 0
-    assert_refused(run(command, "--due-within", value, "--db", db), 2, repr(value))
+    r = run(command, "--due-within", value, "--db", db)
+    assert_refused(r, 2, repr(value) if len(value) < 20 else f"{value[:12]}...' has 5000 digits")
+    assert len(r.stderr) < 300
     assert run(command, "--due-within", "0", "--db", db, "--as-of", "2024-04-02").exit_code == 0
 
 

@@ -22,6 +22,12 @@ def whole_number(text: str, example: str = "5 or -7") -> int:
     try:
         return int(text.strip())
     except ValueError:
+        digits = text.strip().lstrip("+-")
+        if digits.isdigit():  # a whole number, but thousands of digits long
+            raise ValueError(
+                f"'{digits[:12]}...' has {len(digits)} digits, far too many;"
+                f" give a number such as {example}"
+            ) from None
         raise ValueError(f"{text!r} is not a whole number, for example {example}") from None
 
 
