@@ -317,9 +317,14 @@ def test_a_publication_brought_forward_brings_its_deadline_forward(
     assert notice(db, "P1", "2024-02-01") == ("2024-07-31", "2024-07-22")
     # Moved back again: the latest recording counts, not the latest date, nor the first.
     ok("record", "P1", "publication-planned", "--on", "2024-09-30", "--db", db)
-    with pytest.raises(AssertionError):  # recorded twice on 30 Sep: say which with --was
-        ok("amend", "P1", "publication-planned", "--on", "2024-10-07", "--reason", "r", "--db", db)
+    amend = ["amend", "P1", "publication-planned", "--on", "2024-10-07", "--reason", "r"]
+    with pytest.raises(AssertionError):  # recorded on 31 Jul and 30 Sep: say which with --was
+        ok(*amend, "--db", db)
     assert notice(db, "P1", "2024-07-01") == ("2024-09-30", "2024-09-19")
+    # Two plans for 30 Sep: the one recorded last, in force, is corrected. 7 working days
+    # before Mon 7 Oct 2024: 4, 3, 2, 1 Oct, 30, 27, 26 Sep: Thu 2024-09-26.
+    ok(*amend, "--was", "2024-09-30", "--db", db)
+    assert notice(db, "P1", "2024-07-01") == ("2024-10-07", "2024-09-26")
 
 
 def test_correcting_an_older_plan_does_not_put_it_back_in_force(

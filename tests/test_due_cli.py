@@ -45,6 +45,12 @@ def test_due_nation() -> None:
     assert run("due", "2023-12-29", "-w", "1", "-q", "--nation", "SCT").stdout == "2024-01-03\n"
 
 
+def test_numbers_are_read_whatever_their_leading_zeros() -> None:
+    """Tue 2 Jan 2024, five working days on: Tue 9 Jan (no holiday between)."""
+    assert run("due", "2024-01-02", "-w", "0" * 5000 + "5", "-q").stdout == "2024-01-09\n"
+    assert run("due", "2024-01-02", "-w", "\u0665", "-q").stdout == "2024-01-09\n"  # Arabic-Indic 5
+
+
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
@@ -56,6 +62,10 @@ def test_due_nation() -> None:
         # More digits than Python reads as a number: named by its length, not echoed whole.
         (["2023-05-05", "-w", "9" * 5000], ["'999999999999...' has 5000 digits", "such as 5"]),
         (["2023-05-05", "-w", "-" + "9" * 5000], ["has 5000 digits"]),
+        (["2023-05-05", "-m", "1" * 13], ["'111111111111...' has 13 digits, far too many"]),
+        (["2023-05-05", "-w", "\u00b2"], ["'\u00b2' is not a whole number"]),
+        (["2023-05-05", "-w", "x" * 5000], ["'xxxxxxxxxxxxxxxxxxxx'... (5000 characters)"]),
+        (["9" * 5000, "-w", "5"], ["'99999999999999999999'... (5000 characters) is not a date"]),
         (["2023-05-05", "-w", "5", "-m", "6"], ["exactly one of"]),
         (["2023-05-05"], ["exactly one of"]),
         (["2023-05-05", "-w", "5", "--nation", "XYZ"], ["'XYZ'", "ENG, WLS, SCT, NIR"]),

@@ -13,6 +13,8 @@ import datetime as dt
 import functools
 import re
 
+from reviewclock.errors import quoted
+
 FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2100, 12, 31)
 """The supported range: every recorded date, and every date worked out, lies within it."""
@@ -52,7 +54,7 @@ def parse_date(text: str) -> dt.date:
     """
     m = _ISO.fullmatch(text)
     if not m:
-        raise ValueError(f"{text!r} is not a date; {HOW}")
+        raise ValueError(f"{quoted(text)} is not a date; {HOW}")
     year, month, day = (int(g) for g in m.groups())
     return _real(text, year, month, day, HOW)
 
@@ -86,7 +88,7 @@ def parse_any_date(text: str) -> dt.date:
     if not m:
         if _ISO.fullmatch(text):
             return parse_date(text)  # its own message says what is wrong with the date
-        raise ValueError(f"{text!r} is not a date; write {ACCEPTED_FORMS}")
+        raise ValueError(f"{quoted(text)} is not a date; write {ACCEPTED_FORMS}")
     day, month, year_text = m.groups()
     d, mo = int(day), int(month)
     if len(year_text) != 4:

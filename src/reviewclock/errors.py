@@ -8,6 +8,17 @@ used wrongly. Domain modules raise these; none of them imports the CLI.
 
 from __future__ import annotations
 
+QUOTED_LIMIT = 40
+"""Characters of a value a message quotes in full; a longer one is cut short."""
+
+
+def quoted(value: str) -> str:
+    """``value`` as a message quotes it (escaped, as Python writes it), cut short when
+    long, so that a refusal stays one readable line whatever was typed."""
+    if len(value) <= QUOTED_LIMIT:
+        return repr(value)
+    return f"{value[: QUOTED_LIMIT // 2]!r}... ({len(value)} characters)"
+
 
 class ReviewclockError(Exception):
     """A problem the user can fix; ``str(error)`` is the whole message."""

@@ -70,7 +70,8 @@ def amend(
             parser=parse_record_pick,
             metavar="DATE [KIND]",
             help="For an event recorded more than once: the date of the record to correct,"
-            " and its kind or stage if two records share the date ('2024-09-02 criminal').",
+            " then its kind or stage if several share the date, as history shows it"
+            " ('2024-09-02 criminal', '2024-04-25 rapid-review to 2024-05-14').",
         ),
     ] = None,
     db: DbOption = None,
@@ -99,6 +100,7 @@ def amend(
             reason=reason,
             was=None if was is None else was.on,
             was_kind=None if was is None else was.kind,
+            was_until=None if was is None else was.until,
             today=today,
             now=now,
             outcomes=given,

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import NamedTuple
 
 from reviewclock.dates import check_in_range, parse_any_date
+from reviewclock.errors import quoted
 
 
 def supported_date(text: str) -> dt.date:
@@ -18,17 +19,26 @@ def supported_date(text: str) -> dt.date:
     return check_in_range(parse_any_date(text))
 
 
+MOST_DIGITS = 12
+"""Digits a number on the command line may have (working days and months need far fewer)."""
+
+
 def whole_number(text: str, example: str = "5 or -7") -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        digits = text.strip().lstrip("+-")
-        if digits.isdigit():  # a whole number, but thousands of digits long
+    stripped = text.strip()
+    digits = stripped[1:] if stripped[:1] in ("+", "-") else stripped
+    if digits.isdecimal():
+        significant = digits.lstrip("0")
+        if len(significant) > MOST_DIGITS:
             raise ValueError(
-                f"'{digits[:12]}...' has {len(digits)} digits, far too many;"
+                f"'{significant[:MOST_DIGITS]}...' has {len(significant)} digits, far too many;"
                 f" give a number such as {example}"
-            ) from None
-        raise ValueError(f"{text!r} is not a whole number, for example {example}") from None
+            )
+        value = int(significant or "0")
+        return -value if stripped.startswith("-") else value
+    try:
+        return int(stripped)  # a number written with underscores, 1_000
+    except ValueError:
+        raise ValueError(f"{quoted(text)} is not a whole number, for example {example}") from None
 
 
 def days_ahead(text: str) -> int:
@@ -42,15 +52,31 @@ def days_ahead(text: str) -> int:
 
 
 class RecordPick(NamedTuple):
-    """Which record of an event to correct: its date, and its kind where it has one (the
-    kind of proceedings, the stage of an agreed extension or a delay notice)."""
+    """Which record of an event to correct: its date, its kind where it has one (the kind
+    of proceedings, the stage of an agreed extension or a delay notice), and an agreed
+    extension's new due date."""
 
     on: dt.date
-    kind: str | None
+    kind: str | None = None
+    until: dt.date | None = None
 
 
 def record_pick(text: str) -> RecordPick:
-    """``DATE`` or ``DATE KIND``, as ``history`` and the CSV write a record
-    (``2024-09-02 criminal``)."""
-    day, *kind = text.split(None, 1) or [text]
-    return RecordPick(parse_any_date(day), kind[0].strip().lower() if kind else None)
+    """``DATE``, ``DATE KIND`` or ``DATE STAGE to DATE``, as the CSV writes a record
+    (``2024-09-02 criminal``), or as ``history`` does, in brackets
+    (``2024-04-25 (rapid-review to 2024-05-14)``)."""
+    day, *rest = text.split(None, 1) or [text]
+    on = parse_any_date(day)
+    if not rest:
+        return RecordPick(on)
+    kind = rest[0].strip()
+    if kind.startswith("(") and kind.endswith(")"):
+        kind = kind[1:-1].strip()
+    kind, to, until = kind.partition(" to ")
+    kind = kind.strip().lower()
+    if not kind or " " in kind:
+        raise ValueError(
+            f"{quoted(text)} is not a record: write its date, then its kind or stage if it has"
+            " one, for example '2024-09-02 criminal'"
+        )
+    return RecordPick(on, kind, parse_any_date(until.strip()) if to else None)

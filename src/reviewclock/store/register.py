@@ -283,6 +283,7 @@ class Register:
         now: dt.datetime,
         was: dt.date | None = None,
         was_kind: str | None = None,
+        was_until: dt.date | None = None,
         outcomes: dict[str, Any] | None = None,
     ) -> tuple[CaseRecord, CaseRecord]:
         """Correct a recorded event, keeping the old row; returns (before, after).
@@ -291,12 +292,14 @@ class Register:
         event records, by field (``decision``, ``panel_view``, ``national_review``, an agreed
         extension's ``until``); fields not named are kept. ``was`` picks which record to
         correct when the event is recorded more than once (proceedings, plans, notices), and
-        ``was_kind`` its kind (or stage) when two records share that date."""
+        ``was_kind`` its kind (or stage) and ``was_until`` (an agreed extension's new due date)
+        when several records share that date."""
         if not reason.strip():
             raise UsageProblem("give the reason for the correction with --reason TEXT")
         with self._write() as conn:
             return writing.amend(
                 conn, ref, name, on, reason=reason, today=today, now=now, was=was, was_kind=was_kind,
+                was_until=was_until,
                 outcomes=dict(outcomes or {}), where=self.location, clock=self.clock,
             )  # fmt: skip
 

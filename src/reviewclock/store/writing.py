@@ -27,7 +27,8 @@ from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.checks import check_case, check_new_event, check_outcomes
 from reviewclock.clock import Clock
 from reviewclock.dates import RANGE
-from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem
+from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem, quoted
+from reviewclock.rules import Rulebook
 from reviewclock.store import reading
 from reviewclock.store.db import Batch, Db, Lite, insert_sql
 from reviewclock.store.engine import current_user, is_duplicate
@@ -168,9 +169,10 @@ def amend(
     where: str,
     clock: Clock,
     was_kind: str | None = None,
+    was_until: dt.date | None = None,
 ) -> tuple[CaseRecord, CaseRecord]:
     """Correct an event's date or what it records, appending a row that names the old one.
-    ``was`` and ``was_kind`` pick the record, by its date and its kind."""
+    ``was``, ``was_kind`` and ``was_until`` pick the record (see :func:`_as_picked`)."""
     if not reason.strip():
         raise UsageProblem("give the reason for the correction with --reason TEXT")
     check_note(reason, "the reason")
@@ -192,54 +194,46 @@ def amend(
             {"ref": ref, "name": name},
         )
     ]
+    recorded_as = [_as_picked(r) for r in rows]
+    recorded_kinds = {r[2] for r in rows}
     if was is not None:
-        rows = [r for r in rows if reading.stored_day(r[1]) == was]
-        if was_kind is not None:
-            rows = [r for r in rows if r[2] == was_kind]
-        elif len(rows) > 1 and any(r[2] is None for r in rows):
+        rows = [
+            r
+            for r in rows
+            if reading.stored_day(r[1]) == was
+            and (was_kind is None or r[2] == was_kind)
+            and (was_until is None or reading.stored_day(r[4]) == was_until)
+        ]
+        if was_kind is None and len(rows) > 1 and any(r[2] is None for r in rows):
             # The date alone is how a record with no kind is written (a notice for every
             # open stage, beside one naming its stage).
             rows = [r for r in rows if r[2] is None]
     if not rows:
-        what = (
-            name
-            + (f" on {was.isoformat()}" if was else "")
-            + (f" ({was_kind})" if was_kind else "")
-        )
+        if was_kind is not None:
+            _check_picked_kind(clock.rules, name, was_kind, recorded_kinds, was)
+        what = name if was is None else f"{name} on {_picked_text(was, was_kind, was_until)}"
+        listed = f"; it has {name} on {', '.join(recorded_as)}" if recorded_as else ""
         raise EventRefused(
-            f"{ref} has no {what} recorded to amend; 'reviewclock history {ref}' lists its records"
+            f"{ref} has no {what} recorded to amend{listed}; 'reviewclock history {ref}' lists"
+            " its records"
         )
     rule = clock.rules.events.get(name)
     if "until" in outcomes and (rule is None or not rule.extends):
         raise UsageProblem(f"--to applies to an agreed extension only, not to {name!r}")
     if len(rows) > 1:
-        dates = [str(r[1]) for r in rows]
-        if len(set(dates)) == len(dates):
-            raise UsageProblem(
-                f"{ref} has {name} recorded on {', '.join(dates)}; say which to correct with "
-                "--was DATE"
-            )
-        # Records of one day: their kinds (stages) may tell them apart.
-        picks = [f"{r[1]} {r[2]}" if r[2] is not None else str(r[1]) for r in rows]
-        if len(set(picks)) == len(picks):
-            example = next(
-                p for p, r in zip(picks, rows, strict=True) if r[2] and dates.count(str(r[1])) > 1
-            )
+        picks = list(dict.fromkeys(_as_picked(r) for r in rows))
+        if len(picks) > 1:
+            days = [p.split(" ", 1)[0] for p in picks]
+            shared = [p for p, d in zip(picks, days, strict=True) if days.count(d) > 1 and p != d]
+            hint = f"--was, for example --was '{shared[0]}'" if shared else "--was DATE"
             raise UsageProblem(
                 f"{ref} has {name} recorded on {', '.join(picks)}; say which to correct with "
-                f"--was 'DATE KIND', for example --was '{example}'"
+                + hint
             )
-        # Records of one day and kind: --was cannot pick between them.
-        same = sorted({p for p in picks if picks.count(p) > 1})
-        remedy = (
-            f"record {name} again with the right details: the one recorded last counts"
-            if name in clock.rules.ordered_events
-            else f"'reviewclock history {ref}' lists them"
-        )
-        raise EventRefused(
-            f"{ref} has {name} recorded more than once on {', '.join(same)}, and amend picks a "
-            f"record by its date and kind alone, so it cannot correct one of those; {remedy}"
-        )
+        # Records alike in all that --was names (an entry made twice, or two made alike
+        # by a correction): the one recorded or corrected last is taken, so that a
+        # correction that made them alike can be undone.
+        rows = rows[-1:]
     row_id, old_on, kind, note, agreed, *recorded = rows[0]
     old = reading.stored_day(old_on)
     if old is None and on is None:
@@ -261,7 +255,9 @@ def amend(
         changed.append(corrected)
     else:
         index = next(
-            i for i, e in enumerate(changed) if e.name == name and e.on == old and e.kind == kind
+            i
+            for i, e in enumerate(changed)
+            if e.name == name and e.on == old and e.kind == kind and e.until == until
         )
         changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
     check_case(ref, changed, today, clock)
@@ -269,6 +265,37 @@ def amend(
     row = event_row(cid, corrected, who(db), now)
     db.run(INSERT_AMENDMENT, {**row, "amends": row_id, "reason": reason.strip()})
     return before, reading.load(db, ref, where, clock.rules, strict=False)
+
+
+def _as_picked(row: Sequence[Any]) -> str:
+    """A record as ``amend --was`` picks it, from a row (id, on_date, kind, note, agreed_to):
+    ``2024-09-02``, ``2024-09-02 criminal``, ``2024-04-25 rapid-review to 2024-05-14``."""
+    _, on, kind, _, until, *_ = row
+    return _picked_text(on, kind, until)
+
+
+def _picked_text(on: Any, kind: str | None, until: Any) -> str:
+    plain = kind is None or (kind.isprintable() and not set(kind) & set(" '\"()"))
+    shown = "" if kind is None else " " + (kind if plain and len(kind) < 40 else quoted(kind))
+    return f"{on}{shown}" + ("" if until is None else f" to {until}")
+
+
+def _check_picked_kind(
+    rules: Rulebook, name: str, kind: str, recorded: Iterable[str | None], on: dt.date | None
+) -> None:
+    """A kind given to ``amend --was`` that no record of ``name`` could have: a usage error
+    that says what it takes. A kind once recorded is always accepted (a stage since taken
+    out of the settings, say)."""
+    rule = rules.events.get(name)
+    if rule is None or kind in recorded:
+        return
+    choices = rules.stages_named_by(rule) if rule.names_stage is not None else rule.kinds
+    if not choices:
+        day = "" if on is None else f" (--was {on.isoformat()})"
+        raise UsageProblem(f"{name} has no kind or stage; pick its record by date alone{day}")
+    if kind not in choices:
+        what = "a kind of proceedings" if rule.names_stage is None else f"a stage {name} names"
+        raise UsageProblem(f"{quoted(kind)} is not {what}; use one of {', '.join(choices)}")
 
 
 def delete(
