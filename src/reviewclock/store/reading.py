@@ -29,6 +29,10 @@ OUTCOME_SQL = "decision, panel_view, national_review"
 """What an event records besides its date (``rules.OUTCOMES``), in this order."""
 CURRENT = "id NOT IN (SELECT amends FROM events WHERE amends IS NOT NULL)"
 """The events that count: those no amendment has corrected."""
+CURRENT_OF_CASE = "id NOT IN (SELECT amends FROM events WHERE case_id = :id AND amends IS NOT NULL)"
+""":data:`CURRENT` for the events of the case ``:id``. A correction is a row of the case it
+corrects, so only that case's rows are looked at: a write then reads the same few rows
+however large the register, and whatever PostgreSQL's statistics say about it."""
 
 
 def outcomes(values: Sequence[Any]) -> dict[str, Any]:
@@ -133,7 +137,8 @@ def load(db: Db, ref: str, where: str, rules: Rulebook, *, strict: bool = True) 
         )
     )
     rows = db.rows(
-        f"SELECT {columns} FROM events WHERE case_id = :id AND {CURRENT} ORDER BY on_date, id",
+        f"SELECT {columns} FROM events WHERE case_id = :id AND {CURRENT_OF_CASE}"
+        " ORDER BY on_date, id",
         params,
     )
     bad: dict[int, str] = {}

@@ -181,17 +181,16 @@ def amend(
             "say what to correct: --on DATE, or what the event recorded "
             "(--to, --decision, --panel-view, --national-review)"
         )
-    reading.case_id(db, ref, lock=True)
+    cid = reading.case_id(db, ref, lock=True)
     before = reading.load(db, ref, where, clock.rules, strict=False)
     check_outcomes(clock.rules, name, EventRecord(name, today)._replace(**outcomes))
     rows = [
         (row_id, old_on, kind, note, agreed, *recorded)
         for row_id, old_on, kind, note, agreed, *recorded in db.rows(
-            f"SELECT e.id, e.on_date, e.kind, e.note, e.agreed_to, {reading.OUTCOME_SQL}"
-            " FROM events e"
-            " JOIN cases c ON c.id = e.case_id WHERE c.ref = :ref AND e.name = :name"
-            f" AND e.{reading.CURRENT} ORDER BY e.on_date, e.id",
-            {"ref": ref, "name": name},
+            f"SELECT id, on_date, kind, note, agreed_to, {reading.OUTCOME_SQL} FROM events"
+            f" WHERE case_id = :id AND name = :name AND {reading.CURRENT_OF_CASE}"
+            " ORDER BY on_date, id",
+            {"id": cid, "name": name},
         )
     ]
     recorded_as = [_as_picked(r) for r in rows]
@@ -261,7 +260,6 @@ def amend(
         )
         changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
     check_case(ref, changed, today, clock)
-    cid = reading.case_id(db, ref)
     row = event_row(cid, corrected, who(db), now)
     db.run(INSERT_AMENDMENT, {**row, "amends": row_id, "reason": reason.strip()})
     return before, reading.load(db, ref, where, clock.rules, strict=False)
