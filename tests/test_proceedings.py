@@ -309,6 +309,44 @@ def test_proceedings_ending_before_they_started_or_twice(db: str) -> None:
     assert snapshot(db) == after_end
 
 
+def test_an_end_corrected_to_before_the_start_is_refused_as_such(db: str) -> None:
+    """Started Wed 1 Nov 2023; an end recorded on 10 Jan 2024 cannot be moved to 31 Oct."""
+    assert (
+        run("record", "CRIM-1", "proceedings-ended", "--on", "2024-01-10", "--db", db).exit_code
+        == 0
+    )
+    before = snapshot(db)
+    amend = ["amend", "CRIM-1", "proceedings-ended", "--reason", "r", "--db", db]
+    assert_refused(
+        run(*amend, "--on", "2023-10-31"),
+        1,
+        "proceedings cannot end on 2023-10-31, before they started on 2023-11-01; check the date",
+    )
+    assert snapshot(db) == before
+    # Criminal proceedings started again on Thu 1 Feb 2024: the first end may still move
+    # within the first proceedings.
+    start_again = ["proceedings-started", "--on", "2024-02-01", "--kind", "criminal"]
+    assert run("record", "CRIM-1", *start_again, "--db", db).exit_code == 0
+    assert run(*amend, "--on", "2024-01-05").exit_code == 0
+
+
+def test_amend_says_whether_a_moved_delay_notice_still_counts(db: str) -> None:
+    """CRIM-1's rapid review ran from its notification (Fri 2 June 2023) until it was sent
+    (Tue 20 June): a notice moved to 21 June counts for no stage, as record would warn."""
+    notice = ["delay-notified", "--stage", "rapid-review", "--db", db]
+    assert run("record", "CRIM-1", *notice, "--on", "2023-06-15").exit_code == 0
+    amend = ["amend", "CRIM-1", "delay-notified", "--reason", "r", "--db", db]
+    r = run(*amend, "--on", "2023-06-21")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == (
+        "reviewclock: warning: rapid-review was not open for CRIM-1 on 2023-06-21 (started on "
+        "or before that date and not yet met); the notice is kept, but counts for no stage\n"
+    )
+    r = run(*amend, "--was", "2023-06-21 rapid-review", "--on", "2023-06-19")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert r.stdout.splitlines()[-1] == "The notice counts for rapid-review."
+
+
 def test_which_proceedings_ended_must_be_said_when_two_kinds_run(db: str) -> None:
     assert (
         run(

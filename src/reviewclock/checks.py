@@ -354,6 +354,8 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
                     if x is not e and x is not aware and x.on <= on and id(x) not in later
                 ),
             ]
+            if rule.span is Span.ENDS:
+                _check_ended_after_a_start(ref, e, known, rules)
             check_new_event(ref, context, e, today, clock)
             continue
         # What check_new_event(ref, context, e, ...) checks of an event checked by order alone.
@@ -369,6 +371,24 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
                 return [x.on for x in same if x is not e and (x is aware or x.on <= e.on)]
 
             _check_order(ref, e, rule, aware.on, done, dates_of)
+
+
+def _check_ended_after_a_start(
+    ref: str, end: EventRecord, events: Sequence[EventRecord], rules: Rulebook
+) -> None:
+    """Proceedings do not end before every start of their kind (a date corrected to before
+    the start): said as :func:`check_new_event` says it when the end is recorded."""
+    starts = [
+        x.on
+        for x in events
+        if x.name == rules.proceedings_start and (end.kind is None or x.kind == end.kind)
+    ]
+    if starts and end.on < min(starts):
+        what = f"{end.kind} proceedings" if end.kind else "proceedings"
+        raise EventRefused(
+            f"{what} cannot end on {end.on.isoformat()}, before they started on "
+            f"{min(starts).isoformat()}; check the date"
+        )
 
 
 def uncovered_notice(

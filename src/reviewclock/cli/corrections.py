@@ -24,7 +24,7 @@ from reviewclock.cli.options import (
     parse_date,
     parse_record_pick,
 )
-from reviewclock.cli.runtime import london_now, open_register, user_settings
+from reviewclock.cli.runtime import london_now, open_register, user_settings, warn
 from reviewclock.cli.typerapp import app
 from reviewclock.cli.values import RecordPick
 from reviewclock.errors import UsageProblem
@@ -124,6 +124,15 @@ def amend(
     )
     for line in changes_lines(moved, changed):
         print(line)
+    rule = clock.rules.events.get(event)
+    if now_recorded is not None and rule is not None and rule.delay_notice:
+        from reviewclock.checks import uncovered_notice
+
+        covered, warning = uncovered_notice(clock, ref, after.events, now_recorded)
+        if warning:
+            warn(warning)
+        else:
+            print(f"The notice counts for {', '.join(covered)}.")
 
 
 @app.command(epilog=examples("reviewclock history BSCP-2024-07"))
