@@ -363,7 +363,14 @@ def test_extensions_agreed_again_stay_in_the_order_they_were_agreed(db: str) -> 
     assert_refused(
         run(*amend, "--was", "2024-04-25", "--on", "2024-04-10"),
         1,
-        "agreed on 2024-04-10 was recorded for CASE-2 after the one agreed on 2024-04-15",
+        "the extension of rapid-review agreed on 2024-04-25 cannot be moved to 2024-04-10: "
+        "the one agreed on 2024-04-15 was recorded before it for CASE-2",
+    )
+    assert_refused(
+        run(*amend, "--was", "2024-04-15", "--on", "2024-04-26"),
+        1,
+        "agreed on 2024-04-15 cannot be moved to 2024-04-26: the one agreed on 2024-04-25 was "
+        "recorded after it for CASE-2",
     )
     # The first moved past the second: the message names the agreement that no longer fits.
     assert_refused(
@@ -400,6 +407,10 @@ def test_extensions_agreed_again_stay_in_the_order_they_were_agreed(db: str) -> 
     out = ok(*amend, "--was", "25/04/2024 Rapid-Review to 28/05/2024", "--to", "2024-05-30")
     assert "now on 2024-04-25 (rapid-review to 2024-05-30)" in out
     assert "No deadline moved" in out  # the one agreed again later still counts
+    # Moved to the day of those recorded after it, it still comes before them.
+    out = ok(*amend, "--was", "2024-04-15", "--on", "2024-04-25")
+    assert "now on 2024-04-25 (rapid-review to 2024-05-21)" in out
+    assert "No deadline moved" in out
 
 
 def test_doctor_names_extensions_recorded_out_of_the_order_agreed(tmp_path: Path) -> None:

@@ -103,3 +103,25 @@ def check_agreed_in_order(
         earlier.append(id(e))
         last[kind] = e
     return later
+
+
+def check_moved_in_order(
+    ref: str, events: Sequence[EventRecord], moved: EventRecord, was: dt.date
+) -> None:
+    """An agreed extension whose date is corrected (from ``was``; ``moved`` is among
+    ``events``) stays in the order its stage's extensions were agreed and recorded: it
+    cannot pass one recorded before or after it."""
+    if moved.seq is None:
+        return
+    for e in events:
+        if e is moved or e.name != moved.name or e.kind != moved.kind or e.seq is None:
+            continue
+        if (e.seq < moved.seq and e.on > moved.on) or (e.seq > moved.seq and e.on < moved.on):
+            when = "before" if e.seq < moved.seq else "after"
+            raise EventRefused(
+                f"the extension of {moved.kind} agreed on {was.isoformat()} cannot be moved to "
+                f"{moved.on.isoformat()}: the one agreed on {e.on.isoformat()} was recorded "
+                f"{when} it for {ref}, and the one recorded last counts, so extensions stay in "
+                "the order they were agreed; check the dates with "
+                f"'reviewclock history {ref}'"
+            )

@@ -28,6 +28,7 @@ from reviewclock.checks import check_case, check_new_event, check_outcomes
 from reviewclock.clock import Clock
 from reviewclock.dates import RANGE
 from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem, quoted
+from reviewclock.extensionchecks import check_moved_in_order
 from reviewclock.rules import Rulebook
 from reviewclock.store import reading
 from reviewclock.store.db import Batch, Db, Lite, insert_sql
@@ -259,6 +260,8 @@ def amend(
             if e.name == name and e.on == old and e.kind == kind and e.until == until
         )
         changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
+        if rule is not None and rule.extends and corrected.on != old:
+            check_moved_in_order(ref, changed, changed[index], old)
     check_case(ref, changed, today, clock)
     row = event_row(cid, corrected, who(db), now)
     db.run(INSERT_AMENDMENT, {**row, "amends": row_id, "reason": reason.strip()})
