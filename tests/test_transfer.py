@@ -50,6 +50,35 @@ def test_csv_round_trip_is_byte_identical(tmp_path: Path) -> None:
     assert run("export", "--db", db).stdout == first.stdout
 
 
+def test_csv_round_trip_keeps_the_plan_and_extension_in_force(tmp_path: Path) -> None:
+    """Planned for 30 Sep 2025, then re-planned for 31 Jul: the report is due 7 working days
+    before Thu 31 Jul (30, 29, 28, 25, 24, 23, 22): Tue 2025-07-22, and so after the round
+    trip. Notified Thu 4 Apr 2024, so the rapid review is due Thu 25 Apr; extended on 25 Apr
+    to 28 May, then agreed again the same day to 4 Jun, after which the first is corrected
+    to 30 May: the extension recorded last, to Tue 4 Jun, stays the one that counts."""
+    db, copy = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    ok("add-sin", "Q-1", "--aware", "2024-03-28", "--notified", "2024-04-04", "--db", db)
+    ok("record", "Q-1", "lcspr-commissioned", "--on", "2024-05-01", "--db", db)
+    for on in ("2025-09-30", "2025-07-31"):
+        ok("record", "Q-1", "publication-planned", "--on", on, "--db", db)
+    stage = ["--stage", "rapid-review", "--db", db]
+    for to in ("2024-05-28", "2024-06-04"):
+        ok("record", "Q-1", "extension-agreed", "--on", "2024-04-25", "--to", to, *stage)
+    ok("amend", "Q-1", "extension-agreed", "--was", "2024-04-25 rapid-review to 2024-05-28",
+       "--to", "2024-05-30", "--reason", "typed wrongly", "--db", db)  # fmt: skip
+    exported = ok("export", "--db", db)
+    assert ",2025-09-30; 2025-07-31," in exported
+    assert ",2024-04-25 rapid-review to 2024-05-30; 2024-04-25 rapid-review to 2024-06-04," in (
+        exported
+    )
+    ok("import", str(write(tmp_path, exported)), "--db", copy)
+    assert ok("export", "--db", copy) == exported
+    for register in (db, copy):
+        shown = json.loads(ok("show", "Q-1", "--json", "--as-of", "2025-06-02", "--db", register))
+        due = {s["stage"]: s["due"] for s in shown["stages"]}
+        assert (due["rapid-review"], due["publication-notice"]) == ("2024-06-04", "2025-07-22")
+
+
 def test_json_round_trip_is_identical(tmp_path: Path) -> None:
     first = run("export", "--format", "json", "--as-of", AS_OF, "--db", str(EXAMPLE)).stdout
     cases = json.loads(first)

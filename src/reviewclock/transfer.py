@@ -15,7 +15,9 @@ one column per event (``notified``, ``rapid-review-sent``, ...)
     and a delay notice's date by the stage it names, if it names one:
     ``2025-01-27 lcspr``; an agreed extension's date by its stage and the
     date agreed: ``2024-01-20 rapid-review to 2024-02-14``. A local
-    milestone from the settings has a column of its own.
+    milestone from the settings has a column of its own. Plans and agreed extensions
+    are written, and read, in the order they were recorded: the one recorded last is
+    the one in force.
 
 ``decision``, ``panel-view``, ``national-review``
     what the rapid review and the Panel's response recorded besides their
@@ -404,10 +406,16 @@ def csv_lines(
     extra = sorted(set(names) - set(rules.events))
     yield ",".join([*csv_columns(rules), *extra]) + "\n"
     opening = rules.opening_event
+    ordered = frozenset(rules.ordered_events)
     for case in cases:
         cells: dict[str, list[str]] = {}
         outcomes: dict[str, str] = {}
-        for e in case.events:
+        # Plans and agreed extensions in the order they were recorded, which is the order
+        # an import records them in: the one recorded last is the one in force.
+        events = sorted(
+            case.events, key=lambda e: -1 if e.name not in ordered or e.seq is None else e.seq
+        )
+        for e in events:
             text = e.on.isoformat() + (f" {e.kind}" if e.kind else "")
             if e.until is not None:
                 text += f" to {e.until.isoformat()}"
