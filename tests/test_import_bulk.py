@@ -34,7 +34,7 @@ from reviewclock.clock import Clock
 from reviewclock.config import Settings
 from reviewclock.errors import ReviewclockError
 from reviewclock.importing import plan_import
-from reviewclock.rules import DECISIONS, PANEL_VIEWS, PROCEEDING_KINDS, Milestone, rulebook
+from reviewclock.rules import DECISIONS, PANEL_VIEWS, PROCEEDING_KINDS, Milestone, Span, rulebook
 from reviewclock.store import Register, bulk, writing
 from reviewclock.store.records import NewCase
 from reviewclock.transfer import Incoming, read_csv, write_csv
@@ -276,6 +276,20 @@ def by_definition(ref: str, events: Sequence[EventRecord], today: dt.date, clock
                 if x is not e and x is not aware and x.on <= e.on and not recorded_later(x, e)
             ),
         ]
+        # Proceedings that end before every start of their kind (the starts come later,
+        # outside the context) are told so, as record tells it.
+        if rules.events[e.name].span is Span.ENDS:
+            starts = [
+                x.on
+                for x in known
+                if x.name == rules.proceedings_start and (e.kind is None or x.kind == e.kind)
+            ]
+            if starts and e.on < min(starts):
+                what = f"{e.kind} proceedings" if e.kind else "proceedings"
+                raise ReviewclockError(
+                    f"{what} cannot end on {e.on.isoformat()}, before they started on "
+                    f"{min(starts).isoformat()}; check the date"
+                )
         check_new_event(ref, context, e, today, clock)
 
 
@@ -351,6 +365,15 @@ _NOTIFIED = EventRecord("notified", BASE + dt.timedelta(days=1))
 @example(
     events=[_NOTIFIED, _agreed(5, 30), _agreed(5, 40)],
     today=BASE + dt.timedelta(days=60),
+    clock=CLOCK,
+)
+# Proceedings that end the day before they start.
+@example(
+    events=[
+        EventRecord("proceedings-ended", BASE),
+        EventRecord("proceedings-started", BASE + dt.timedelta(days=1)),
+    ],
+    today=BASE + dt.timedelta(days=10),
     clock=CLOCK,
 )
 def test_check_case_says_what_checking_each_event_says(

@@ -284,6 +284,8 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
     A stage's agreed extensions, in the order they were recorded, were agreed in that
     order (the one recorded last counts); an extension is checked against the events
     dated on or before it, less those of its stage agreed the same day but recorded after.
+    Proceedings that end before every start of their kind are refused as ending before they
+    started (the starts, dated after, are not among the events the end is checked against).
     An event the rulebook no longer declares (a milestone taken out of the
     settings) is kept and not checked: it is history, no longer in the procedure.
     """
