@@ -512,6 +512,12 @@ def test_amend_picks_one_of_two_records_of_a_day_by_its_kind(db: str) -> None:
             "--was '2024-09-02 criminal'",
         )
     assert_refused(run(*amend, "--was", "someday inquest", "--db", db), 2, "'someday'")
+    assert_refused(
+        run(*amend, "--was", "2024-09-02 (decision lcspr)", "--db", db),
+        2,
+        "'2024-09-02 (decision lcspr)' is not a record",
+        "a decision or the Panel's view is not part of it",
+    )
     assert contents(db) == before
     out = ok(*amend, "--was", "2024-09-02 (Inquest)", "--db", db)
     assert out.splitlines()[0] == (

@@ -64,6 +64,7 @@ def test_numbers_are_read_whatever_their_leading_zeros() -> None:
         (["2023-05-05", "-w", "-" + "9" * 5000], ["has 5000 digits"]),
         (["2023-05-05", "-m", "1" * 13], ["'111111111111...' has 13 digits, far too many"]),
         (["2023-05-05", "-w", "\u00b2"], ["'\u00b2' is not a whole number"]),
+        (["2023-05-05", "-w", "1_000"], ["'1_000' is not a whole number"]),
         (["2023-05-05", "-w", "x" * 5000], ["'xxxxxxxxxxxxxxxxxxxx'... (5000 characters)"]),
         (["9" * 5000, "-w", "5"], ["'99999999999999999999'... (5000 characters) is not a date"]),
         (["2023-05-05", "-w", "5", "-m", "6"], ["exactly one of"]),

@@ -356,13 +356,13 @@ def test_a_milestone_removed_from_the_settings_stays_in_the_history(
     assert "no longer in the procedure" in line
     assert "agency-summaries" not in shown  # milestones are computed from the settings
     assert "no contradictory events" in ok("doctor", "--db", db, env=later)
-    # Only an agreed extension has a --to, retired milestones included; a name that is not
-    # recorded at all is said to be missing.
+    # Only an agreed extension has a --to, retired milestones included; a name that is
+    # neither an event nor recorded is a usage error that lists the events.
     amend = ["amend", "BSCP-2023-05", "--to", "2023-06-01", "--reason", "r", "--db", db]
     r = run(*amend[:2], "letters-out", *amend[2:], env=later)
     assert_refused(r, 2, "--to applies to an agreed extension only, not to 'letters-out'")
     r = run(*amend[:2], "extension-agred", *amend[2:], env=later)
-    assert_refused(r, 1, "has no extension-agred recorded to amend")
+    assert_refused(r, 2, "'extension-agred' is not an event; use one of aware, notified,")
     exported = ok("export", "--db", db, env=later)
     header, row = list(csv.reader(io.StringIO(exported)))
     assert row[header.index("letters-out")] == "2023-05-09"

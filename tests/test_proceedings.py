@@ -266,7 +266,14 @@ def test_publication_replanned_keeps_every_plan(db: str) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "fragments"),
     [
-        (["proceedings-ended", "--on", "2024-01-02"], 1, ["no proceedings are running for LATE-1"]),
+        (
+            ["proceedings-ended", "--on", "2024-01-02"],
+            1,
+            [
+                "no proceedings are running for LATE-1 on 2024-01-02; record proceedings-started"
+                " first, or check the dates"
+            ],
+        ),
         (
             ["proceedings-ended", "--on", "2024-01-02", "--kind", "inquest"],
             1,

@@ -141,7 +141,8 @@ def check_new_event(
         what = f"{new.kind} proceedings" if new.kind else "proceedings"
         if not running:
             raise EventRefused(
-                f"no {what} are running for {ref}; record {rules.proceedings_start} first"
+                f"no {what} are running for {ref} on {new.on.isoformat()}; record "
+                f"{rules.proceedings_start} first, or check the dates"
             )
         if new.kind is None and len({p.kind for p in running}) > 1:
             kinds = ", ".join(sorted({p.kind for p in running}))

@@ -12,12 +12,12 @@ QUOTED_LIMIT = 40
 """Characters of a value a message quotes in full; a longer one is cut short."""
 
 
-def quoted(value: str) -> str:
+def quoted(value: str, limit: int = QUOTED_LIMIT) -> str:
     """``value`` as a message quotes it (escaped, as Python writes it), cut short when
-    long, so that a refusal stays one readable line whatever was typed."""
-    if len(value) <= QUOTED_LIMIT:
+    longer than ``limit``, so that a refusal stays one readable line whatever was typed."""
+    if len(value) <= limit:
         return repr(value)
-    return f"{value[: QUOTED_LIMIT // 2]!r}... ({len(value)} characters)"
+    return f"{value[: limit // 2]!r}... ({len(value)} characters)"
 
 
 class ReviewclockError(Exception):

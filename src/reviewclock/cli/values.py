@@ -35,10 +35,7 @@ def whole_number(text: str, example: str = "5 or -7") -> int:
             )
         value = int(significant or "0")
         return -value if stripped.startswith("-") else value
-    try:
-        return int(stripped)  # a number written with underscores, 1_000
-    except ValueError:
-        raise ValueError(f"{quoted(text)} is not a whole number, for example {example}") from None
+    raise ValueError(f"{quoted(text)} is not a whole number, for example {example}")
 
 
 def days_ahead(text: str) -> int:
@@ -76,7 +73,8 @@ def record_pick(text: str) -> RecordPick:
     kind = kind.strip().lower()
     if not kind or " " in kind:
         raise ValueError(
-            f"{quoted(text)} is not a record: write its date, then its kind or stage if it has"
-            " one, for example '2024-09-02 criminal'"
+            f"{quoted(text, 60)} is not a record: write its date, then its kind or stage if"
+            " it has one ('2024-09-02 criminal', '2024-04-25 rapid-review to 2024-05-14');"
+            " a decision or the Panel's view is not part of it"
         )
     return RecordPick(on, kind, parse_any_date(until.strip()) if to else None)

@@ -209,6 +209,10 @@ def amend(
             # open stage, beside one naming its stage).
             rows = [r for r in rows if r[2] is None]
     if not rows:
+        if name not in clock.rules.events:  # neither declared nor ever recorded
+            raise UsageProblem(
+                f"{quoted(name)} is not an event; use one of {', '.join(clock.rules.events)}"
+            )
         if was_kind is not None:
             _check_picked_kind(clock.rules, name, was_kind, recorded_kinds, was)
         what = name if was is None else f"{name} on {_picked_text(was, was_kind, was_until)}"
