@@ -372,12 +372,19 @@ def test_extensions_agreed_again_stay_in_the_order_they_were_agreed(db: str) -> 
         "agreed on 2024-04-15 cannot be moved to 2024-04-26: the one agreed on 2024-04-25 was "
         "recorded after it for CASE-2",
     )
-    # The first moved past the second: the message names the agreement that no longer fits.
+    # The first moved past the second: the message names the agreement it would pass.
     assert_refused(
         run(*amend, "--was", "2024-04-15", "--to", "2024-06-10"),
         1,
-        "--to 2024-05-28 is not after rapid-review's current due date, Mon 2024-06-10",
-        "(the extension agreed on 2024-04-25)",
+        "--to 2024-06-10 would pass the new due date of the extension of rapid-review agreed on"
+        " 2024-04-25, recorded after this one for CASE-2 (to 2024-05-28), which is the one that"
+        " counts; give a date before 2024-05-28",
+    )
+    # Up to the same date, it still does not count: the later one moves nothing on.
+    assert_refused(
+        run(*amend, "--was", "2024-04-15", "--to", "2024-05-28"),
+        1,
+        "give a date before 2024-05-28",
     )
     assert snapshot(db) == before
     out = ok(*amend, "--was", "2024-04-15", "--to", "2024-05-21")

@@ -106,20 +106,36 @@ def check_agreed_in_order(
 
 
 def check_moved_in_order(
-    ref: str, events: Sequence[EventRecord], moved: EventRecord, was: dt.date
+    ref: str, events: Sequence[EventRecord], moved: EventRecord, was: EventRecord
 ) -> None:
-    """An agreed extension whose date is corrected (from ``was``; ``moved`` is among
-    ``events``) stays in the order its stage's extensions were agreed and recorded: it
-    cannot pass one recorded before or after it."""
+    """An agreed extension being corrected (``was``, as ``moved`` among ``events``) stays
+    in the order its stage's extensions were agreed and recorded: its date cannot pass one
+    recorded before or after it, nor its new due date that of one recorded after it (which
+    must move the due date on from this one's)."""
     if moved.seq is None:
         return
     for e in events:
         if e is moved or e.name != moved.name or e.kind != moved.kind or e.seq is None:
             continue
+        if (
+            e.seq > moved.seq
+            and moved.until != was.until
+            and e.until is not None
+            and moved.until is not None
+            and e.until <= moved.until
+        ):
+            raise EventRefused(
+                f"--to {moved.until.isoformat()} would pass the new due date of the extension of "
+                f"{moved.kind} agreed on {e.on.isoformat()}, recorded after this one for {ref} "
+                f"(to {e.until.isoformat()}), which is the one that counts; give a date before "
+                f"{e.until.isoformat()}"
+            )
+        if moved.on == was.on:
+            continue
         if (e.seq < moved.seq and e.on > moved.on) or (e.seq > moved.seq and e.on < moved.on):
             when = "before" if e.seq < moved.seq else "after"
             raise EventRefused(
-                f"the extension of {moved.kind} agreed on {was.isoformat()} cannot be moved to "
+                f"the extension of {moved.kind} agreed on {was.on.isoformat()} cannot be moved to "
                 f"{moved.on.isoformat()}: the one agreed on {e.on.isoformat()} was recorded "
                 f"{when} it for {ref}, and the one recorded last counts, so extensions stay in "
                 "the order they were agreed; check the dates with "

@@ -264,8 +264,8 @@ def amend(
             if e.name == name and e.on == old and e.kind == kind and e.until == until
         )
         changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
-        if rule is not None and rule.extends and corrected.on != old:
-            check_moved_in_order(ref, changed, changed[index], old)
+        if rule is not None and rule.extends:
+            check_moved_in_order(ref, changed, changed[index], was_record)
     check_case(ref, changed, today, clock)
     row = event_row(cid, corrected, who(db), now)
     db.run(INSERT_AMENDMENT, {**row, "amends": row_id, "reason": reason.strip()})
