@@ -352,6 +352,46 @@ def test_amend_says_whether_a_moved_delay_notice_still_counts(db: str) -> None:
     r = run(*amend, "--was", "2023-06-21 rapid-review", "--on", "2023-06-19")
     assert (r.exit_code, r.stderr) == (0, "")
     assert r.stdout.splitlines()[-1] == "The notice counts for rapid-review."
+    # The stage it names, corrected: the notification was met on 2 June, so not open then.
+    r = run(*amend, "--was", "2023-06-19 rapid-review", "--stage", "sin")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "Amended delay-notified for CRIM-1: now on 2023-06-19 (sin)."
+    assert "sin was not open for CRIM-1 on 2023-06-19" in r.stderr
+
+
+def test_amend_corrects_the_kind_of_proceedings(db: str) -> None:
+    """CRIM-1's local review was due Thu 29 Feb 2024, and is late while criminal proceedings
+    (from 1 Nov 2023) run. Had they been an inquest, which does not explain a delay by
+    default, the review would simply be overdue."""
+
+    def lcspr_state() -> str:
+        shown = json.loads(
+            run("show", "CRIM-1", "--json", "--as-of", "2024-03-05", "--db", db).stdout
+        )
+        return str(next(s["state"] for s in shown["stages"] if s["stage"] == "lcspr"))
+
+    assert lcspr_state() == "delayed-proceedings"
+    amend = ["amend", "CRIM-1", "proceedings-started", "--reason", "typed wrongly", "--db", db]
+    before = snapshot(db)
+    for given, code, fragment in [
+        (["--kind", "magistrates"], 2, "'magistrates' is not a kind of proceedings"),
+        (["--kind", "inquest", "--stage", "lcspr"], 2, "give --kind (proceedings) or --stage"),
+        (["--stage", "lcspr"], 2, "--stage applies to delay-notified or extension-agreed only"),
+        (["--kind", "criminal"], 1, "already recorded on 2023-11-01 (criminal); nothing to amend"),
+    ]:
+        assert_refused(run(*amend, *given), code, fragment)
+    r = run("amend", "CRIM-1", "lcspr-commissioned", "--kind", "inquest", "--reason", "r",
+            "--db", db)  # fmt: skip
+    assert_refused(r, 2, "--kind applies to proceedings events only, not to 'lcspr-commissioned'")
+    assert snapshot(db) == before
+    r = run(*amend, "--kind", "inquest")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[0] == (
+        "Amended proceedings-started for CRIM-1: now on 2023-11-01 (inquest)."
+    )
+    assert lcspr_state() == "overdue"
+    history = run("history", "CRIM-1", "--db", db).stdout
+    assert "2023-11-01 (criminal)  2023-11-01 (inquest)" in history
 
 
 def test_which_proceedings_ended_must_be_said_when_two_kinds_run(db: str) -> None:

@@ -24,6 +24,7 @@ from reviewclock.cli.options import (
     complete_named_stages,
     complete_stages,
     examples,
+    kind_or_stage,
     names,
     one_of,
     outcomes,
@@ -204,16 +205,7 @@ def record(
     settings = user_settings()
     clock = settings.clock()
     rule = clock.rules.events.get(event)
-    stage_namers = names(clock.rules.stage_naming_events)
-    if stage is not None:
-        if kind is not None:
-            raise UsageProblem(f"give --kind (proceedings) or --stage ({stage_namers}), not both")
-        if rule is not None and rule.names_stage is None:
-            raise UsageProblem(f"--stage applies to {stage_namers} only, not to {event!r}")
-    elif kind is not None and rule is not None and rule.names_stage is not None:
-        raise UsageProblem(
-            f"--kind is the kind of proceedings; {event} names its stage with --stage"
-        )
+    kind = kind_or_stage(clock.rules, event, kind, stage)
     now = london_now()
     today = now.date()
     when = on or today
@@ -227,7 +219,7 @@ def record(
             ref,
             event,
             when,
-            kind=kind if stage is None else stage,
+            kind=kind,
             note=note,
             today=today,
             now=now,

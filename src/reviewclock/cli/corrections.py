@@ -19,7 +19,10 @@ from reviewclock.cli.options import (
     PanelViewOption,
     ReasonOption,
     RefArgument,
+    complete_kinds,
+    complete_named_stages,
     examples,
+    kind_or_stage,
     outcomes,
     parse_date,
     parse_record_pick,
@@ -38,6 +41,8 @@ from reviewclock.render import count
         "    --reason 'date on the plan was wrong'",
         "reviewclock amend BSCP-2024-07 proceedings-started --was '2024-09-02 inquest' \\",
         "    --on 2024-09-03 --reason 'the inquest opened on the 3rd'",
+        "reviewclock amend BSCP-2024-07 proceedings-started --kind criminal \\",
+        "    --reason 'typed as an inquest'",
         "reviewclock amend BSCP-2024-07 rapid-review-sent --decision lcspr \\",
         "    --reason 'partners decided on 24 April; typed as no-lcspr'",
         "reviewclock amend BSCP-2024-07 extension-agreed --to 2024-05-21 \\",
@@ -61,6 +66,22 @@ def amend(
             help="An agreed extension only: the correct new due date the Panel agreed.",
         ),
     ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            autocompletion=complete_kinds,
+            metavar="criminal|inquest|disciplinary|other",
+            help="Proceedings only: the correct kind of proceedings.",
+        ),
+    ] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            autocompletion=complete_named_stages,
+            metavar="STAGE",
+            help="A delay notice or an agreed extension: the correct stage it names.",
+        ),
+    ] = None,
     decision: DecisionOption = None,
     panel_view: PanelViewOption = None,
     national_review: NationalReviewOption = None,
@@ -80,10 +101,11 @@ def amend(
 
     The old record is kept and the correction is added beside it, with who
     made it, when and why; 'reviewclock history REF' shows both. The deadlines
-    are worked out again, and the ones that moved are listed. An agreed
-    extension's new due date (--to), a rapid review's decision (--decision)
-    and the Panel's view (--panel-view, --national-review) are corrected the
-    same way.
+    are worked out again, and the ones that moved are listed. The kind of
+    proceedings (--kind), the stage a delay notice or an agreed extension
+    names (--stage), an agreed extension's new due date (--to), a rapid
+    review's decision (--decision) and the Panel's view (--panel-view,
+    --national-review) are corrected the same way.
     """
     settings = user_settings()
     now = london_now()
@@ -92,6 +114,9 @@ def amend(
     given = outcomes(clock.rules, event, decision, panel_view, national_review)
     if to is not None:
         given["until"] = to
+    named = kind_or_stage(clock.rules, event, kind, stage)
+    if named is not None:
+        given["kind"] = named
     with open_register(db, settings, clock=clock) as register:
         before, after = register.amend(
             ref,

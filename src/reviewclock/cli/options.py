@@ -216,6 +216,26 @@ def pick_format(
     return flag[2:] if flag else chosen or default
 
 
+def kind_or_stage(rules: Rulebook, event: str, kind: str | None, stage: str | None) -> str | None:
+    """What ``--kind`` (of proceedings) or ``--stage`` (of a delay notice or an agreed
+    extension) gives ``event``, if either: never both, and each only with its events."""
+    from reviewclock.errors import UsageProblem
+
+    rule = rules.events.get(event)
+    stage_namers = names(rules.stage_naming_events)
+    if stage is not None:
+        if kind is not None:
+            raise UsageProblem(f"give --kind (proceedings) or --stage ({stage_namers}), not both")
+        if rule is not None and rule.names_stage is None:
+            raise UsageProblem(f"--stage applies to {stage_namers} only, not to {event!r}")
+        return stage
+    if kind is not None and rule is not None and rule.names_stage is not None:
+        raise UsageProblem(
+            f"--kind is the kind of proceedings; {event} names its stage with --stage"
+        )
+    return kind
+
+
 def outcomes(
     rules: Rulebook,
     event: str,

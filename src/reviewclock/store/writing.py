@@ -180,7 +180,7 @@ def amend(
     if on is None and not outcomes:
         raise UsageProblem(
             "say what to correct: --on DATE, or what the event recorded "
-            "(--to, --decision, --panel-view, --national-review)"
+            "(--kind, --stage, --to, --decision, --panel-view, --national-review)"
         )
     cid = reading.case_id(db, ref, lock=True)
     before = reading.load(db, ref, where, clock.rules, strict=False)
