@@ -323,7 +323,7 @@ def test_a_publication_brought_forward_brings_its_deadline_forward(
     assert notice(db, "P1", "2024-07-01") == ("2024-09-30", "2024-09-19")
     # Two plans for 30 Sep: the one recorded last, in force, is corrected. 7 working days
     # before Mon 7 Oct 2024: 4, 3, 2, 1 Oct, 30, 27, 26 Sep: Thu 2024-09-26.
-    ok(*amend, "--was", "2024-09-30", "--db", db)
+    assert "is the one that counts" not in ok(*amend, "--was", "2024-09-30", "--db", db)
     assert notice(db, "P1", "2024-07-01") == ("2024-10-07", "2024-09-26")
 
 
@@ -334,10 +334,14 @@ def test_correcting_an_older_plan_does_not_put_it_back_in_force(
     p1(db)
     # The September plan was typed wrongly; correcting it keeps its place (recorded first),
     # so the July plan, recorded after it, stays in force.
-    ok(
+    out = ok(
         "amend", "P1", "publication-planned", "--was", "2024-09-30", "--on", "2024-10-01",
         "--reason", "typed wrongly", "--db", db,
     )  # fmt: skip
+    assert out.splitlines()[-1] == (
+        "The publication-planned recorded after it, on 2024-07-31, is the one that counts; to "
+        "replace that, record publication-planned again."
+    )
     assert notice(db, "P1", "2024-07-01") == ("2024-07-31", "2024-07-22")
     status = json.loads(ok("status", "--all", "--json", "--as-of", "2024-07-01", "--db", db))
     assert [s["due"] for s in status[0]["stages"] if s["stage"] == "publication-notice"] == [

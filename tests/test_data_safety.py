@@ -414,6 +414,10 @@ def test_extensions_agreed_again_stay_in_the_order_they_were_agreed(db: str) -> 
     out = ok(*amend, "--was", "25/04/2024 Rapid-Review to 28/05/2024", "--to", "2024-05-30")
     assert "now on 2024-04-25 (rapid-review to 2024-05-30)" in out
     assert "No deadline moved" in out  # the one agreed again later still counts
+    assert (
+        "The extension-agreed recorded after it, on 2024-04-25 (rapid-review to 2024-06-11), is "
+        "the one that counts; to replace that, record extension-agreed again."
+    ) in out
     # Moved to the day of those recorded after it, it still comes before them.
     out = ok(*amend, "--was", "2024-04-15", "--on", "2024-04-25")
     assert "now on 2024-04-25 (rapid-review to 2024-05-21)" in out

@@ -150,6 +150,16 @@ def amend(
     for line in changes_lines(moved, changed):
         print(line)
     rule = clock.rules.events.get(event)
+    if now_recorded is not None and event in clock.rules.ordered_events:
+        from reviewclock.casefile import in_force
+
+        kind = now_recorded.kind if rule is not None and rule.extends else None
+        counting = in_force(after.events, event, kind)
+        if counting is not None and counting is not now_recorded:
+            print(
+                f"The {event} recorded after it, {describe_record(counting)}, is the one "
+                f"that counts; to replace that, record {event} again."
+            )
     if now_recorded is not None and rule is not None and rule.delay_notice:
         from reviewclock.checks import uncovered_notice
 
