@@ -383,6 +383,8 @@ def test_amend_corrects_the_kind_of_proceedings(db: str) -> None:
     r = run("amend", "CRIM-1", "lcspr-commissioned", "--kind", "inquest", "--reason", "r",
             "--db", db)  # fmt: skip
     assert_refused(r, 2, "--kind applies to proceedings events only, not to 'lcspr-commissioned'")
+    r = run("amend", "CRIM-1", "aware", "--kind", "inquest", "--reason", "r", "--db", db)
+    assert_refused(r, 2, "--kind applies to proceedings events only, not to 'aware'")
     assert snapshot(db) == before
     r = run(*amend, "--kind", "inquest")
     assert r.exit_code == 0, r.stderr

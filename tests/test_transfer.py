@@ -79,6 +79,26 @@ def test_csv_round_trip_keeps_the_plan_and_extension_in_force(tmp_path: Path) ->
         assert (due["rapid-review"], due["publication-notice"]) == ("2024-06-04", "2025-07-22")
 
 
+def test_json_round_trip_keeps_the_order_extensions_were_recorded_in(tmp_path: Path) -> None:
+    """Notified Fri 5 Apr 2024: the rapid review is due Fri 26 Apr. Extended on 25 Apr to
+    21 May, then agreed again that day to 28 May; the first is then corrected to 22 May.
+    The correction keeps its record's place, first: the one to Tue 28 May counts, in the
+    register and in one filled from its export."""
+    db, copy = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    ok("add-sin", "M-1", "--aware", "2024-03-28", "--notified", "2024-04-05", "--db", db)
+    stage = ["--stage", "rapid-review", "--db", db]
+    for to in ("2024-05-21", "2024-05-28"):
+        ok("record", "M-1", "extension-agreed", "--on", "2024-04-25", "--to", to, *stage)
+    ok("amend", "M-1", "extension-agreed", "--was", "2024-04-25 rapid-review to 2024-05-21",
+       "--to", "2024-05-22", "--reason", "typed wrongly", "--db", db)  # fmt: skip
+    exported = ok("export", "--format", "json", "--db", db)
+    ok("import", str(write(tmp_path, exported, "in.json")), "--db", copy)
+    assert ok("export", "--format", "json", "--db", copy) == exported
+    for register in (db, copy):
+        shown = json.loads(ok("show", "M-1", "--json", "--as-of", "2024-06-03", "--db", register))
+        assert [s["due"] for s in shown["stages"] if s["stage"] == "rapid-review"] == ["2024-05-28"]
+
+
 def test_json_round_trip_is_identical(tmp_path: Path) -> None:
     first = run("export", "--format", "json", "--as-of", AS_OF, "--db", str(EXAMPLE)).stdout
     cases = json.loads(first)

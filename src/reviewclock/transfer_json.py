@@ -61,9 +61,10 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
             if harm is not None and harm not in HARMS:
                 raise ValueError(f"harm {harm!r} is not death or serious-harm")
             events = [_event(ev, rules) for ev in item.get("events") or []]
+            places = [_recorded(e, i) for i, e in enumerate(events)]
             log = _log(item.get("log") or [], rules)
             if log:
-                events = _current(log)
+                events, places = _current(log)
                 listed = sorted((e.name, e.on, e.kind or "") for e in events)
                 given = sorted(
                     (e.name, e.on, e.kind or "") for e in (_event(v, rules) for v in item["events"])
@@ -72,6 +73,7 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
                     raise ValueError("its events are not those its log leaves current")
             if not any(e.name == rules.opening_event for e in events):
                 raise ValueError("it has no 'aware' event")
+            events = _in_order_recorded(events, places, rules)
             case = CaseRecord(ref, item.get("authority"), harm, tuple(events))
             cases.append(Incoming(number, case, unit="case", log=log))
         except (ValueError, TypeError, AttributeError, KeyError) as e:
@@ -114,11 +116,45 @@ def _log(rows: Any, rules: Rulebook) -> tuple[LogRow, ...]:
     return tuple(out)
 
 
-def _current(log: Sequence[LogRow]) -> list[EventRecord]:
-    """The events a log leaves current (no correction points at them), in date order."""
+Place = tuple[int, dt.datetime, int]
+"""Where a record comes in the order of recording: by the time it was recorded (one with
+no time is stamped by the import, after all others), then by its place in the file."""
+
+
+def _recorded(e: EventRecord, position: int) -> Place:
+    if e.recorded_at is None:
+        return (1, dt.datetime.min.replace(tzinfo=dt.UTC), position)
+    return (0, e.recorded_at.astimezone(dt.UTC), position)
+
+
+def _current(log: Sequence[LogRow]) -> tuple[list[EventRecord], list[Place]]:
+    """The events a log leaves current (no correction points at them), in date order, and
+    the place of each in the order of recording: a correction takes the place of the
+    record it corrects, as the register counts it."""
     corrected = {r.amends for r in log if r.amends is not None}
-    rows = [(r.event.on, i, r.event) for i, r in enumerate(log) if i not in corrected]
-    return [e for _, _, e in sorted(rows, key=lambda t: (t[0], t[1]))]
+    rows = []
+    for i, r in enumerate(log):
+        if i in corrected:
+            continue
+        first = i
+        while (earlier := log[first].amends) is not None:
+            first = earlier
+        rows.append((r.event.on, i, r.event, _recorded(log[first].event, first)))
+    rows.sort(key=lambda t: (t[0], t[1]))
+    return [t[2] for t in rows], [t[3] for t in rows]
+
+
+def _in_order_recorded(
+    events: Sequence[EventRecord], places: Sequence[Place], rules: Rulebook
+) -> list[EventRecord]:
+    """``events`` with the plans and agreed extensions (the events whose latest recording
+    counts) numbered in the order they were recorded (``seq``), as the register will
+    read them back once imported, so that they are checked in that order."""
+    ordered = set(rules.ordered_events)
+    picked = sorted((p, i) for i, (e, p) in enumerate(zip(events, places, strict=True))
+                    if e.name in ordered)  # fmt: skip
+    seq = {i: n for n, (_, i) in enumerate(picked)}
+    return [e._replace(seq=seq.get(i)) for i, e in enumerate(events)]
 
 
 def log_json(log: Sequence[LogRow]) -> list[dict[str, Any]]:
