@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from helpers import RegisterCopy, assert_refused, run
 from reviewclock.calendar import WorkingCalendar
-from reviewclock.casefile import EventRecord
+from reviewclock.casefile import EventRecord, paired_end, proceedings_of
 from reviewclock.clock import Clock, State
 from reviewclock.digest import build_digest
 
@@ -373,13 +375,13 @@ def test_amend_corrects_the_kind_of_proceedings(db: str) -> None:
     assert lcspr_state() == "delayed-proceedings"
     amend = ["amend", "CRIM-1", "proceedings-started", "--reason", "typed wrongly", "--db", db]
     before = snapshot(db)
-    for given, code, fragment in [
+    for options, code, fragment in [
         (["--kind", "magistrates"], 2, "'magistrates' is not a kind of proceedings"),
         (["--kind", "inquest", "--stage", "lcspr"], 2, "give --kind (proceedings) or --stage"),
         (["--stage", "lcspr"], 2, "--stage applies to delay-notified or extension-agreed only"),
         (["--kind", "criminal"], 1, "already recorded on 2023-11-01 (criminal); nothing to amend"),
     ]:
-        assert_refused(run(*amend, *given), code, fragment)
+        assert_refused(run(*amend, *options), code, fragment)
     r = run("amend", "CRIM-1", "lcspr-commissioned", "--kind", "inquest", "--reason", "r",
             "--db", db)  # fmt: skip
     assert_refused(r, 2, "--kind applies to proceedings events only, not to 'lcspr-commissioned'")
@@ -394,6 +396,83 @@ def test_amend_corrects_the_kind_of_proceedings(db: str) -> None:
     assert lcspr_state() == "overdue"
     history = run("history", "CRIM-1", "--db", db).stdout
     assert "2023-11-01 (criminal)  2023-11-01 (inquest)" in history
+
+
+def test_correcting_the_kind_of_proceedings_carries_their_end(tmp_path: Path) -> None:
+    """An inquest from Wed 10 to Sat 20 April 2024, typed as criminal at both ends, then
+    criminal proceedings from Fri 10 May. Correcting the first start corrects the end that
+    closes it: 7 working days (11, 12, 15 to 19 April); the later ones, as of Sat 1 June,
+    have run 14 (13 May to 31 May, less the bank holiday of 27 May)."""
+    db = str(tmp_path / "r.db")
+    steps = [
+        ["add-sin", "A-1", "--aware", "2024-03-28", "--notified", "2024-04-02"],
+        ["record", "A-1", "proceedings-started", "--on", "2024-04-10", "--kind", "criminal"],
+        ["record", "A-1", "proceedings-ended", "--on", "2024-04-20", "--kind", "criminal"],
+        ["record", "A-1", "proceedings-started", "--on", "2024-05-10", "--kind", "criminal"],
+    ]
+    for step in steps:
+        assert run(*step, "--db", db).exit_code == 0
+    amend = ["amend", "A-1", "--reason", "both typed wrongly", "--db", db]
+    # The end alone cannot change: it would close nothing.
+    assert_refused(run(*amend[:2], "proceedings-ended", "--kind", "inquest", *amend[2:]), 1,
+                   "no inquest proceedings are running for A-1 on 2024-04-20")  # fmt: skip
+    r = run(*amend[:2], "proceedings-started", "--was", "2024-04-10 criminal", "--kind",
+            "inquest", *amend[2:])  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[:2] == [
+        "Amended proceedings-started for A-1: now on 2024-04-10 (inquest).",
+        "Amended proceedings-ended with it: now on 2024-04-20 (inquest).",
+    ]
+    shown = json.loads(run("show", "A-1", "--json", "--as-of", "2024-06-01", "--db", db).stdout)
+    assert [
+        (p["kind"], p["started"], p["ended"], p["working_days"]) for p in shown["proceedings"]
+    ] == [
+        ("inquest", "2024-04-10", "2024-04-20", 7),
+        ("criminal", "2024-05-10", None, 14),
+    ]
+    history = run("history", "A-1", "--db", db).stdout
+    assert history.count("both typed wrongly") == 2
+    # The later ones end on Fri 31 May and were disciplinary: their own end goes with them.
+    end = ["proceedings-ended", "--on", "2024-05-31", "--kind", "criminal", "--db", db]
+    assert run("record", "A-1", *end).exit_code == 0
+    r = run(*amend[:2], "proceedings-started", "--was", "2024-05-10", "--kind", "disciplinary",
+            *amend[2:])  # fmt: skip
+    assert r.stdout.splitlines()[1] == (
+        "Amended proceedings-ended with it: now on 2024-05-31 (disciplinary)."
+    )
+    shown = json.loads(run("show", "A-1", "--json", "--as-of", "2024-06-01", "--db", db).stdout)
+    assert [(p["kind"], p["ended"]) for p in shown["proceedings"]] == [
+        ("inquest", "2024-04-20"),
+        ("disciplinary", "2024-05-31"),
+    ]
+    assert run("doctor", "--db", db).exit_code == 0
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["proceedings-started", "proceedings-ended"]),
+            st.integers(0, 6),
+            st.sampled_from([None, "criminal", "inquest"]),
+        ),
+        max_size=8,
+    )
+)
+def test_the_end_paired_with_a_start_is_the_one_that_closes_its_span(
+    drawn: list[tuple[str, int, str | None]],
+) -> None:
+    base = dt.date(2024, 4, 1)
+    events = [
+        EventRecord(name, base + dt.timedelta(days=offset), kind or "other")
+        if name == "proceedings-started"
+        else EventRecord(name, base + dt.timedelta(days=offset), kind)
+        for name, offset, kind in drawn
+    ]
+    # proceedings_of makes one span per start, in the order it reads them.
+    starts = sorted((e for e in events if e.name == "proceedings-started"), key=lambda e: e.on)
+    for start, span in zip(starts, proceedings_of(events), strict=True):
+        end = paired_end(events, start)
+        assert (None if end is None else end.on) == span.ended
 
 
 def test_which_proceedings_ended_must_be_said_when_two_kinds_run(db: str) -> None:

@@ -9,7 +9,7 @@ stood on a date and evaluates these records against the rulebook.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from reviewclock.rules import AWARE, Rulebook, rulebook
@@ -137,6 +137,29 @@ class Delay(NamedTuple):
     @property
     def running(self) -> bool:
         return any(p.ended is None for p in self.proceedings)
+
+
+def paired_end(
+    events: Sequence[EventRecord], start: EventRecord, rules: Rulebook | None = None
+) -> EventRecord | None:
+    """The end that closes the proceedings ``start`` (one of ``events``) began, paired as
+    :func:`proceedings_of` pairs them; None while they run."""
+    rules = rules or NATIONAL_RULES
+    starts, ends = rules.proceedings_start, rules.proceedings_end
+    order = {starts: 0, ends: 1}
+    running: list[EventRecord] = []
+    for e in sorted((e for e in events if e.name in order), key=lambda e: (e.on, order[e.name])):
+        if e.name == starts:
+            running.append(e)
+            continue
+        kind = e.kind
+        for i, began in enumerate(running):
+            if kind is None or (began.kind or "other") == kind:
+                if began is start:
+                    return e
+                del running[i]
+                break
+    return None
 
 
 def proceedings_of(

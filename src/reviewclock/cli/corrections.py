@@ -144,6 +144,9 @@ def amend(
     )
     shown = describe_record(now_recorded) if now_recorded else "as before"
     print(f"Amended {event} for {ref}: now {shown}.")
+    for e in after.events:  # an end corrected with the proceedings it closes
+        if e.name != event and e._replace(seq=None) not in were:
+            print(f"Amended {e.name} with it: now {describe_record(e)}.")
     moved, changed = changes(
         clock.evaluate(before.events, today), clock.evaluate(after.events, today)
     )

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from reviewclock import interruption
-from reviewclock.casefile import CaseRecord, EventRecord
+from reviewclock.casefile import CaseRecord, EventRecord, paired_end
 from reviewclock.checks import check_case, check_kind, check_new_event, check_outcomes
 from reviewclock.clock import Clock
 from reviewclock.dates import RANGE
@@ -257,6 +257,7 @@ def amend(
             f"{name} for {ref} is already recorded {describe_record(was_record)}; nothing to amend"
         )
     changed = list(before.events)
+    end = None
     if old is None:  # correcting a date outside the supported range
         changed.append(corrected)
     else:
@@ -265,13 +266,39 @@ def amend(
             for i, e in enumerate(changed)
             if e.name == name and e.on == old and e.kind == kind and e.until == until
         )
+        end = _end_of_the_same_kind(clock.rules, changed, changed[index], corrected.kind)
         changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
         if rule is not None and rule.extends:
             check_moved_in_order(ref, changed, changed[index], was_record)
+    if end is not None:  # the end of the proceedings whose kind is corrected goes with it
+        changed[changed.index(end)] = end._replace(kind=corrected.kind)
     check_case(ref, changed, today, clock)
-    row = event_row(cid, corrected, who(db), now)
+    user = who(db)
+    row = event_row(cid, corrected, user, now)
     db.run(INSERT_AMENDMENT, {**row, "amends": row_id, "reason": reason.strip()})
+    if end is not None:
+        end_id = db.value(
+            "SELECT max(id) FROM events WHERE case_id = :id AND name = :name AND on_date = :on"
+            f" AND kind = :kind AND {reading.CURRENT_OF_CASE}",
+            {"id": cid, "name": end.name, "on": end.on, "kind": end.kind},
+        )
+        ended = EventRecord(end.name, end.on, corrected.kind, end.note)
+        db.run(
+            INSERT_AMENDMENT,
+            {**event_row(cid, ended, user, now), "amends": end_id, "reason": reason.strip()},
+        )
     return before, reading.load(db, ref, where, clock.rules, strict=False)
+
+
+def _end_of_the_same_kind(
+    rules: Rulebook, events: Sequence[EventRecord], start: EventRecord, kind: str | None
+) -> EventRecord | None:
+    """When the kind of proceedings ``start`` began is corrected to ``kind``, the end that
+    closes them and names their kind: it names the new kind too, or it would close none."""
+    if start.name != rules.proceedings_start or kind == start.kind:
+        return None
+    end = paired_end(events, start, rules)
+    return end if end is not None and end.kind is not None else None
 
 
 def _as_picked(row: Sequence[Any]) -> str:
