@@ -146,8 +146,8 @@ DecisionOption = Annotated[
         parser=one_of("a decision", DECISIONS),
         metavar="|".join(DECISIONS),
         show_default=False,
-        help="rapid-review-sent only: the partners' decision on a local review "
-        "[default: not-decided].",
+        help="rapid-review-sent only: the partners' decision on a local review (record takes "
+        "not-decided when none is given).",
     ),
 ]
 PanelViewOption = Annotated[
