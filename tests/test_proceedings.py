@@ -388,7 +388,7 @@ def test_amend_corrects_the_kind_of_proceedings(db: str) -> None:
     r = run("amend", "CRIM-1", "aware", "--kind", "inquest", "--reason", "r", "--db", db)
     assert_refused(r, 2, "--kind applies to proceedings events only, not to 'aware'")
     assert snapshot(db) == before
-    r = run(*amend, "--kind", "inquest")
+    r = run(*amend, "--kind", "Inquest")  # read whatever its case, as an imported file is
     assert r.exit_code == 0, r.stderr
     assert r.stdout.splitlines()[0] == (
         "Amended proceedings-started for CRIM-1: now on 2023-11-01 (inquest)."

@@ -218,7 +218,8 @@ def pick_format(
 
 def kind_or_stage(rules: Rulebook, event: str, kind: str | None, stage: str | None) -> str | None:
     """What ``--kind`` (of proceedings) or ``--stage`` (of a delay notice or an agreed
-    extension) gives ``event``, if either: never both, and each only with its events."""
+    extension) gives ``event``, if either: never both, and each only with its events. Read
+    whatever its case, as an imported file's are (``Criminal``)."""
     from reviewclock.errors import UsageProblem
 
     rule = rules.events.get(event)
@@ -228,12 +229,12 @@ def kind_or_stage(rules: Rulebook, event: str, kind: str | None, stage: str | No
             raise UsageProblem(f"give --kind (proceedings) or --stage ({stage_namers}), not both")
         if rule is not None and rule.names_stage is None:
             raise UsageProblem(f"--stage applies to {stage_namers} only, not to {event!r}")
-        return stage
+        return stage.lower()
     if kind is not None and rule is not None and rule.names_stage is not None:
         raise UsageProblem(
             f"--kind is the kind of proceedings; {event} names its stage with --stage"
         )
-    return kind
+    return None if kind is None else kind.lower()
 
 
 def outcomes(
