@@ -413,9 +413,12 @@ def test_correcting_the_kind_of_proceedings_carries_their_end(tmp_path: Path) ->
     for step in steps:
         assert run(*step, "--db", db).exit_code == 0
     amend = ["amend", "A-1", "--reason", "both typed wrongly", "--db", db]
-    # The end alone cannot change: it would close nothing.
+    # The end alone cannot change: it would close nothing. The message says what will.
     assert_refused(run(*amend[:2], "proceedings-ended", "--kind", "inquest", *amend[2:]), 1,
-                   "no inquest proceedings are running for A-1 on 2024-04-20")  # fmt: skip
+                   "no inquest proceedings are running for A-1 on 2024-04-20",
+                   "To correct the kind of the proceedings it closes (started on 2024-04-10), "
+                   "amend proceedings-started --was '2024-04-10 criminal' --kind inquest: the "
+                   "end follows")  # fmt: skip
     r = run(*amend[:2], "proceedings-started", "--was", "2024-04-10 criminal", "--kind",
             "inquest", *amend[2:])  # fmt: skip
     assert r.exit_code == 0, r.stderr

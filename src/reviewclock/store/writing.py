@@ -257,7 +257,7 @@ def amend(
             f"{name} for {ref} is already recorded {describe_record(was_record)}; nothing to amend"
         )
     changed = list(before.events)
-    end = None
+    end = closed = None
     if old is None:  # correcting a date outside the supported range
         changed.append(corrected)
     else:
@@ -267,12 +267,24 @@ def amend(
             if e.name == name and e.on == old and e.kind == kind and e.until == until
         )
         end = _end_of_the_same_kind(clock.rules, changed, changed[index], corrected.kind)
+        closed = _start_closed_by(clock.rules, changed, changed[index], corrected.kind)
         changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
         if rule is not None and rule.extends:
             check_moved_in_order(ref, changed, changed[index], was_record)
     if end is not None:  # the end of the proceedings whose kind is corrected goes with it
         changed[changed.index(end)] = end._replace(kind=corrected.kind)
-    check_case(ref, changed, today, clock)
+    try:
+        check_case(ref, changed, today, clock)
+    except EventRefused as e:
+        if closed is None:
+            raise
+        # The end's kind alone cannot change while it closes proceedings of its old kind.
+        start = clock.rules.proceedings_start
+        raise EventRefused(
+            f"{e}. To correct the kind of the proceedings it closes (started on "
+            f"{closed.on.isoformat()}), amend {start} --was '{closed.on.isoformat()} "
+            f"{closed.kind}' --kind {corrected.kind}: the end follows"
+        ) from None
     user = who(db)
     row = event_row(cid, corrected, user, now)
     db.run(INSERT_AMENDMENT, {**row, "amends": row_id, "reason": reason.strip()})
@@ -288,6 +300,25 @@ def amend(
             {**event_row(cid, ended, user, now), "amends": end_id, "reason": reason.strip()},
         )
     return before, reading.load(db, ref, where, clock.rules, strict=False)
+
+
+def _start_closed_by(
+    rules: Rulebook, events: Sequence[EventRecord], end: EventRecord, kind: str | None
+) -> EventRecord | None:
+    """When the kind an end names is corrected to ``kind``, the start of the proceedings it
+    closes, if they are of the kind the end named before."""
+    if end.name != rules.proceedings_end or end.kind is None or kind == end.kind:
+        return None
+    return next(
+        (
+            e
+            for e in events
+            if e.name == rules.proceedings_start
+            and e.kind == end.kind
+            and paired_end(events, e, rules) is end
+        ),
+        None,
+    )
 
 
 def _end_of_the_same_kind(
