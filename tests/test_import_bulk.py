@@ -226,6 +226,7 @@ def by_definition(ref: str, events: Sequence[EventRecord], today: dt.date, clock
             f"{ref} became known on {aware.on.isoformat()}, which is in the future "
             f"(today is {today.isoformat()})"
         )
+    check_new_event(ref, [], aware, today, clock)  # awareness alone, as add-sin checks it
     # Extensions of a stage, in the order recorded (seq, then place: as in_force goes), were
     # agreed in that order; one agreed again the same day does not count against those
     # recorded before it.

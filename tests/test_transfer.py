@@ -99,6 +99,25 @@ def test_json_round_trip_keeps_the_order_extensions_were_recorded_in(tmp_path: P
         assert [s["due"] for s in shown["stages"] if s["stage"] == "rapid-review"] == ["2024-05-28"]
 
 
+def test_awareness_with_a_kind_is_refused_by_import_and_named_by_doctor(tmp_path: Path) -> None:
+    """Awareness carries no kind: a file that gives it one is refused, as add-sin would, and
+    a register that holds one (written by another tool) is named by doctor."""
+    db = str(tmp_path / "r.db")
+    bad = '[{"ref": "K-1", "events": [{"event": "aware", "on": "2024-03-28", "kind": "inquest"}]}]'
+    assert_refused(
+        run("import", str(write(tmp_path, bad, "in.json")), "--db", db),
+        1,
+        "case 1 (K-1): --kind applies to proceedings events only, not to 'aware'",
+    )
+    assert count(db) == 0
+    ok("add-sin", "K-1", "--aware", "2024-03-28", "--db", db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE events SET kind = 'inquest' WHERE name = 'aware'")
+    r = run("doctor", "--db", db)
+    assert r.exit_code == 1
+    assert "--kind applies to proceedings events only, not to 'aware'" in r.stdout + r.stderr
+
+
 def test_json_round_trip_is_identical(tmp_path: Path) -> None:
     first = run("export", "--format", "json", "--as-of", AS_OF, "--db", str(EXAMPLE)).stdout
     cases = json.loads(first)

@@ -285,6 +285,7 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
     A stage's agreed extensions, in the order they were recorded, were agreed in that
     order (the one recorded last counts); an extension is checked against the events
     dated on or before it, less those of its stage agreed the same day but recorded after.
+    Awareness is checked alone, as add-sin checks it.
     Proceedings that end before every start of their kind are refused as ending before they
     started (the starts, dated after, are not among the events the end is checked against).
     An event the rulebook no longer declares (a milestone taken out of the
@@ -324,6 +325,8 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
             f"{ref} became known on {aware.on.isoformat()}, which is in the future "
             f"(today is {today.isoformat()})"
         )
+    # Awareness itself, as add-sin checks it: it carries no kind, outcome or --to.
+    check_new_event(ref, [], aware, today, clock)
     agreed_later: dict[int, set[int]] = {}
     """For an extension agreed again the same day: those recorded after it (by id())."""
     for name in facts.extending:

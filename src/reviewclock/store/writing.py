@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from reviewclock import interruption
 from reviewclock.casefile import CaseRecord, EventRecord, paired_end
-from reviewclock.checks import check_case, check_kind, check_new_event, check_outcomes
+from reviewclock.checks import check_case, check_new_event, check_outcomes
 from reviewclock.clock import Clock
 from reviewclock.dates import RANGE
 from reviewclock.errors import DuplicateCase, EventRefused, UsageProblem, quoted
@@ -185,8 +185,6 @@ def amend(
     cid = reading.case_id(db, ref, lock=True)
     before = reading.load(db, ref, where, clock.rules, strict=False)
     check_outcomes(clock.rules, name, EventRecord(name, today)._replace(**outcomes))
-    if "kind" in outcomes and name in clock.rules.events:
-        check_kind(clock.rules, name, outcomes["kind"])
     rows = [
         (row_id, old_on, kind, note, agreed, *recorded)
         for row_id, old_on, kind, note, agreed, *recorded in db.rows(
