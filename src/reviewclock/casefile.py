@@ -162,6 +162,36 @@ def paired_end(
     return None
 
 
+def start_it_closes(
+    rules: Rulebook, events: Sequence[EventRecord], end: EventRecord, kind: str | None
+) -> EventRecord | None:
+    """When the kind an end names is corrected to ``kind``, the start of the proceedings it
+    closes, if they are of the kind the end named before."""
+    if end.name != rules.proceedings_end or end.kind is None or kind == end.kind:
+        return None
+    return next(
+        (
+            e
+            for e in events
+            if e.name == rules.proceedings_start
+            and e.kind == end.kind
+            and paired_end(events, e, rules) is end
+        ),
+        None,
+    )
+
+
+def end_that_follows(
+    rules: Rulebook, events: Sequence[EventRecord], start: EventRecord, kind: str | None
+) -> EventRecord | None:
+    """When the kind of proceedings ``start`` began is corrected to ``kind``, the end that
+    closes them and names their kind: it names the new kind too, or it would close none."""
+    if start.name != rules.proceedings_start or kind == start.kind:
+        return None
+    end = paired_end(events, start, rules)
+    return end if end is not None and end.kind is not None else None
+
+
 def proceedings_of(
     events: Iterable[EventRecord], rules: Rulebook | None = None
 ) -> tuple[Proceeding, ...]:

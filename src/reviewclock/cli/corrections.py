@@ -29,9 +29,9 @@ from reviewclock.cli.options import (
 )
 from reviewclock.cli.runtime import london_now, open_register, user_settings, warn
 from reviewclock.cli.typerapp import app
-from reviewclock.cli.values import RecordPick
 from reviewclock.errors import UsageProblem
 from reviewclock.render import count
+from reviewclock.store.picking import RecordPick
 
 
 @app.command(
@@ -123,9 +123,7 @@ def amend(
             event,
             on,
             reason=reason,
-            was=None if was is None else was.on,
-            was_kind=None if was is None else was.kind,
-            was_until=None if was is None else was.until,
+            was=was,
             today=today,
             now=now,
             outcomes=given,

@@ -8,10 +8,13 @@ sees. :mod:`reviewclock.cli.options` hands them to Typer as parsers, and
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
 from reviewclock.dates import check_in_range, parse_any_date
 from reviewclock.errors import quoted
+
+if TYPE_CHECKING:
+    from reviewclock.store.picking import RecordPick
 
 
 def supported_date(text: str) -> dt.date:
@@ -48,20 +51,12 @@ def days_ahead(text: str) -> int:
     return days
 
 
-class RecordPick(NamedTuple):
-    """Which record of an event to correct: its date, its kind where it has one (the kind
-    of proceedings, the stage of an agreed extension or a delay notice), and an agreed
-    extension's new due date."""
-
-    on: dt.date
-    kind: str | None = None
-    until: dt.date | None = None
-
-
 def record_pick(text: str) -> RecordPick:
     """``DATE``, ``DATE KIND`` or ``DATE STAGE to DATE``, as the CSV writes a record
     (``2024-09-02 criminal``), or as ``history`` does, in brackets
     (``2024-04-25 (rapid-review to 2024-05-14)``)."""
+    from reviewclock.store.picking import RecordPick  # for amend alone, not status's start
+
     day, *rest = text.split(None, 1) or [text]
     on = parse_any_date(day)
     if not rest:

@@ -25,12 +25,13 @@ from reviewclock.store import opencases, reading, schema
 from reviewclock.store.db import Core, Db, Lite, connect_sqlite
 from reviewclock.store.engine import lock_timeout, translated
 from reviewclock.store.location import POSTGRESQL, LocationError, locate
+from reviewclock.store.picking import RecordPick
 from reviewclock.store.sqlite import first_import_journal
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from reviewclock.store import history, upkeep, writing
+    from reviewclock.store import amending, history, upkeep, writing
     from reviewclock.store.history import HistoryEntry
     from reviewclock.store.records import DeletionRow, LogRow
     from reviewclock.store.writing import Planner
@@ -43,7 +44,9 @@ else:
         spec.loader.exec_module(module)
         return module
 
-    history, upkeep, writing = map(_on_first_use, ("history", "upkeep", "writing"))
+    amending, history, upkeep, writing = map(
+        _on_first_use, ("amending", "history", "upkeep", "writing")
+    )
 
 
 class Register:
@@ -281,9 +284,7 @@ class Register:
         reason: str,
         today: dt.date,
         now: dt.datetime,
-        was: dt.date | None = None,
-        was_kind: str | None = None,
-        was_until: dt.date | None = None,
+        was: RecordPick | None = None,
         outcomes: dict[str, Any] | None = None,
     ) -> tuple[CaseRecord, CaseRecord]:
         """Correct a recorded event, keeping the old row; returns (before, after).
@@ -291,15 +292,12 @@ class Register:
         ``on`` is the correct date (None keeps the date). ``outcomes`` corrects what else the
         event records, by field (``decision``, ``panel_view``, ``national_review``, an agreed
         extension's ``until``); fields not named are kept. ``was`` picks which record to
-        correct when the event is recorded more than once (proceedings, plans, notices), and
-        ``was_kind`` its kind (or stage) and ``was_until`` (an agreed extension's new due date)
-        when several records share that date."""
+        correct when the event is recorded more than once (proceedings, plans, notices)."""
         if not reason.strip():
             raise UsageProblem("give the reason for the correction with --reason TEXT")
         with self._write() as conn:
-            return writing.amend(
-                conn, ref, name, on, reason=reason, today=today, now=now, was=was, was_kind=was_kind,
-                was_until=was_until,
+            return amending.amend(
+                conn, ref, name, on, reason=reason, today=today, now=now, was=was,
                 outcomes=dict(outcomes or {}), where=self.location, clock=self.clock,
             )  # fmt: skip
 
