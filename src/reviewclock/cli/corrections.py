@@ -15,11 +15,11 @@ from reviewclock.cli.options import (
     DbOption,
     DecisionOption,
     EventArgument,
+    KindOption,
     NationalReviewOption,
     PanelViewOption,
     ReasonOption,
     RefArgument,
-    complete_kinds,
     complete_named_stages,
     examples,
     kind_or_stage,
@@ -66,14 +66,7 @@ def amend(
             help="An agreed extension only: the correct new due date the Panel agreed.",
         ),
     ] = None,
-    kind: Annotated[
-        str | None,
-        typer.Option(
-            autocompletion=complete_kinds,
-            metavar="criminal|inquest|disciplinary|other",
-            help="Proceedings only: the correct kind of proceedings.",
-        ),
-    ] = None,
+    kind: KindOption = None,
     stage: Annotated[
         str | None,
         typer.Option(

@@ -11,7 +11,7 @@ from reviewclock.cli import values
 from reviewclock.cli.runtime import DB_ENV, register_location, user_settings
 from reviewclock.dates import parse_any_date
 from reviewclock.errors import UsageProblem
-from reviewclock.rules import DECISIONS, PANEL_VIEWS, Rulebook, rulebook
+from reviewclock.rules import DECISIONS, PANEL_VIEWS, PROCEEDING_KINDS, Rulebook, rulebook
 
 T = TypeVar("T")
 
@@ -135,11 +135,17 @@ def complete_stages(incomplete: str) -> list[str]:
 
 
 def complete_kinds(incomplete: str) -> list[str]:
-    from reviewclock.rules import PROCEEDING_KINDS
-
     return [k for k in PROCEEDING_KINDS if k.startswith(incomplete)]
 
 
+KindOption = Annotated[
+    str | None,
+    typer.Option(
+        autocompletion=complete_kinds,
+        metavar="|".join(PROCEEDING_KINDS),
+        help="The kind of proceedings (proceedings events only).",
+    ),
+]
 DecisionOption = Annotated[
     str | None,
     typer.Option(
