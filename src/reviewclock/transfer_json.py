@@ -60,25 +60,30 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
             harm = item.get("harm")
             if harm is not None and harm not in HARMS:
                 raise ValueError(f"harm {harm!r} is not death or serious-harm")
-            events = [_event(ev, rules) for ev in item.get("events") or []]
-            places = [_recorded(e, i) for i, e in enumerate(events)]
+            given = [_event(ev, rules) for ev in item.get("events") or []]
+            numbered = list(enumerate(given))
+            recorded: list[tuple[int, int | None, EventRecord]] = [
+                (i, None, e) for i, e in numbered
+            ]
             log = _log(item.get("log") or [], rules)
             if log:
-                events, places = _current(log)
-                listed = sorted((e.name, e.on, e.kind or "") for e in events)
-                given = sorted(
-                    (e.name, e.on, e.kind or "") for e in (_event(v, rules) for v in item["events"])
-                )
-                if listed != given:
+                numbered = _current(log)
+                recorded = [(i, r.amends, r.event) for i, r in enumerate(log)]
+                if sorted(_named(e) for _, e in numbered) != sorted(map(_named, given)):
                     raise ValueError("its events are not those its log leaves current")
+            events = [e for _, e in numbered]
             if not any(e.name == rules.opening_event for e in events):
                 raise ValueError("it has no 'aware' event")
-            events = _in_order_recorded(events, places, rules)
+            events = _in_order_recorded(numbered, recorded, rules)
             case = CaseRecord(ref, item.get("authority"), harm, tuple(events))
             cases.append(Incoming(number, case, unit="case", log=log))
         except (ValueError, TypeError, AttributeError, KeyError) as e:
             problems.append(Problem(number, ref, str(e), unit="case"))
     return cases, problems
+
+
+def _named(e: EventRecord) -> tuple[str, dt.date, str]:
+    return e.name, e.on, e.kind or ""
 
 
 def _stamp(text: Any) -> dt.datetime:
@@ -116,45 +121,36 @@ def _log(rows: Any, rules: Rulebook) -> tuple[LogRow, ...]:
     return tuple(out)
 
 
-Place = tuple[int, dt.datetime, int]
-"""Where a record comes in the order of recording: by the time it was recorded (one with
-no time is stamped by the import, after all others), then by its place in the file."""
-
-
-def _recorded(e: EventRecord, position: int) -> Place:
-    if e.recorded_at is None:
-        return (1, dt.datetime.min.replace(tzinfo=dt.UTC), position)
-    return (0, e.recorded_at.astimezone(dt.UTC), position)
-
-
-def _current(log: Sequence[LogRow]) -> tuple[list[EventRecord], list[Place]]:
-    """The events a log leaves current (no correction points at them), in date order, and
-    the place of each in the order of recording: a correction takes the place of the
-    record it corrects, as the register counts it."""
+def _current(log: Sequence[LogRow]) -> list[tuple[int, EventRecord]]:
+    """The events a log leaves current (no correction points at them), in date order, each
+    with its row in the log."""
     corrected = {r.amends for r in log if r.amends is not None}
-    rows = []
-    for i, r in enumerate(log):
-        if i in corrected:
-            continue
-        first = i
-        while (earlier := log[first].amends) is not None:
-            first = earlier
-        rows.append((r.event.on, i, r.event, _recorded(log[first].event, first)))
-    rows.sort(key=lambda t: (t[0], t[1]))
-    return [t[2] for t in rows], [t[3] for t in rows]
+    rows = [(r.event.on, i, r.event) for i, r in enumerate(log) if i not in corrected]
+    return [(i, e) for _, i, e in sorted(rows, key=lambda t: (t[0], t[1]))]
+
+
+_STAMPED_ON_IMPORT = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+"""Where a record with no time comes: the import stamps it, after every record given one."""
 
 
 def _in_order_recorded(
-    events: Sequence[EventRecord], places: Sequence[Place], rules: Rulebook
+    numbered: Sequence[tuple[int, EventRecord]],
+    recorded: Sequence[tuple[int, int | None, EventRecord]],
+    rules: Rulebook,
 ) -> list[EventRecord]:
-    """``events`` with the plans and agreed extensions (the events whose latest recording
-    counts) numbered in the order they were recorded (``seq``), as the register will
-    read them back once imported, so that they are checked in that order."""
+    """The events (``numbered`` by their row) with the plans and agreed extensions numbered
+    in the order they were recorded (``seq``), so that they are checked in that order. The
+    order is the register's own (:func:`~reviewclock.store.reading.plan_order`), from
+    ``recorded``: each row with the row it corrects and its record."""
+    from reviewclock.store.reading import plan_order
+
     ordered = set(rules.ordered_events)
-    picked = sorted((p, i) for i, (e, p) in enumerate(zip(events, places, strict=True))
-                    if e.name in ordered)  # fmt: skip
-    seq = {i: n for n, (_, i) in enumerate(picked)}
-    return [e._replace(seq=seq.get(i)) for i, e in enumerate(events)]
+    place = plan_order(
+        (i, amends, e.recorded_at or _STAMPED_ON_IMPORT)
+        for i, amends, e in recorded
+        if e.name in ordered
+    )
+    return [e._replace(seq=place.get(i)) for i, e in numbered]
 
 
 def log_json(log: Sequence[LogRow]) -> list[dict[str, Any]]:
