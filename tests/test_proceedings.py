@@ -342,8 +342,10 @@ def test_an_end_corrected_to_before_the_start_is_refused_as_such(db: str) -> Non
 def test_amend_says_whether_a_moved_delay_notice_still_counts(db: str) -> None:
     """CRIM-1's rapid review ran from its notification (Fri 2 June 2023) until it was sent
     (Tue 20 June): a notice moved to 21 June counts for no stage, as record would warn."""
-    notice = ["delay-notified", "--stage", "rapid-review", "--db", db]
-    assert run("record", "CRIM-1", *notice, "--on", "2023-06-15").exit_code == 0
+    notice = ["delay-notified", "--stage", "Rapid-Review", "--db", db]  # read whatever its case
+    r = run("record", "CRIM-1", *notice, "--on", "2023-06-15")
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert r.stdout.splitlines()[-1] == "The notice counts for rapid-review."
     amend = ["amend", "CRIM-1", "delay-notified", "--reason", "r", "--db", db]
     r = run(*amend, "--on", "2023-06-21")
     assert r.exit_code == 0, r.stderr

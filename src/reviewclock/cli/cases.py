@@ -36,8 +36,8 @@ from reviewclock.cli.runtime import (
     london_now,
     london_today,
     open_register,
+    tell_what_a_notice_counts_for,
     user_settings,
-    warn,
     warn_name,
 )
 from reviewclock.cli.typerapp import app
@@ -223,15 +223,9 @@ def record(
     print_case(case, clock.evaluate(case.events, today), events=False)
     assert rule is not None
     if rule.delay_notice:
-        from reviewclock.checks import uncovered_notice
         from reviewclock.clock import EventRecord
 
-        notice = EventRecord(event, when, stage)
-        covered, warning = uncovered_notice(clock, ref, case.events, notice)
-        if warning:
-            warn(warning)
-        else:
-            print(f"The notice counts for {', '.join(covered)}.")
+        tell_what_a_notice_counts_for(clock, ref, case.events, EventRecord(event, when, kind))
 
 
 @app.command(

@@ -27,7 +27,12 @@ from reviewclock.cli.options import (
     parse_date,
     parse_record_pick,
 )
-from reviewclock.cli.runtime import london_now, open_register, user_settings, warn
+from reviewclock.cli.runtime import (
+    london_now,
+    open_register,
+    tell_what_a_notice_counts_for,
+    user_settings,
+)
 from reviewclock.cli.typerapp import app
 from reviewclock.errors import UsageProblem
 from reviewclock.render import count
@@ -155,13 +160,7 @@ def amend(
                 f"that counts; to replace that, record {event} again."
             )
     if now_recorded is not None and rule is not None and rule.delay_notice:
-        from reviewclock.checks import uncovered_notice
-
-        covered, warning = uncovered_notice(clock, ref, after.events, now_recorded)
-        if warning:
-            warn(warning)
-        else:
-            print(f"The notice counts for {', '.join(covered)}.")
+        tell_what_a_notice_counts_for(clock, ref, after.events, now_recorded)
 
 
 @app.command(epilog=examples("reviewclock history BSCP-2024-07"))

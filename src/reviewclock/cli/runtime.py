@@ -325,6 +325,18 @@ def warn(message: str) -> None:
     print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
+def tell_what_a_notice_counts_for(clock: Any, ref: str, events: Any, notice: Any) -> None:
+    """After a delay notice is recorded or moved: the stages it counts for, or a warning
+    that it counts for none."""
+    from reviewclock.checks import uncovered_notice
+
+    covered, warning = uncovered_notice(clock, ref, events, notice)
+    if warning:
+        warn(warning)
+    else:
+        print(f"The notice counts for {', '.join(covered)}.")
+
+
 def warn_name(ref: str, where: str = "") -> None:
     warn(
         f"{where}{ref!r} looks like a person's name; the register should "
