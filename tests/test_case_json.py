@@ -373,9 +373,18 @@ def test_export_json_is_byte_for_byte_the_obvious_answer(register_url: str) -> N
     from reviewclock.cli.runtime import london_today
 
     _build(register_url)
+    # A view as of a date: no deleted case, and a log only where the view holds a
+    # correction (J-3 notified on 24 Feb 2024, corrected to 25 Feb).
     r = run("export", "--format", "json", "--as-of", "2024-06-03", "--db", register_url)
     assert r.exit_code == 0, r.stderr
-    assert '"log"' not in r.stdout and "GONE" not in r.stdout  # a view as of a date
+    assert "GONE" not in r.stdout
+    logs = {c["ref"]: c["log"] for c in json.loads(r.stdout) if "log" in c}
+    assert {ref: [(e["on"], e["amends"]) for e in log] for ref, log in logs.items()} == {
+        "J-3": [("2024-02-22", None), ("2024-02-24", None), ("2024-02-25", 1)]
+    }
+    r = run("export", "--format", "json", "--as-of", "2024-02-24", "--db", register_url)
+    assert r.exit_code == 0, r.stderr
+    assert '"log"' not in r.stdout and '"ref": "J-3"' in r.stdout
     while True:
         today = london_today()
         r = run("export", "--format", "json", "--db", register_url)

@@ -99,6 +99,47 @@ def test_json_round_trip_keeps_the_order_extensions_were_recorded_in(tmp_path: P
         assert [s["due"] for s in shown["stages"] if s["stage"] == "rapid-review"] == ["2024-05-28"]
 
 
+def test_json_as_of_export_keeps_the_plan_in_force_through_an_import(tmp_path: Path) -> None:
+    """Planned for 30 Sep 2025, re-planned for 31 Jul, then the first plan corrected to
+    15 Oct: 31 Jul, recorded last, still counts, and the report is due 7 working days
+    before Thu 31 Jul (30, 29, 28, 25, 24, 23, 22): Tue 2025-07-22. Criminal proceedings,
+    recorded before the plans, start on 3 Nov 2025 (corrected to 4 Nov): after 1 Oct, so
+    the view as of 1 Oct leaves them and their correction out, and its log with them."""
+    db, copy = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    ok("add-sin", "P-1", "--aware", "2025-01-06", "--notified", "2025-01-08", "--db", db)
+    ok("record", "P-1", "rapid-review-sent", "--on", "2025-01-20", "--db", db)
+    ok("record", "P-1", "lcspr-commissioned", "--on", "2025-02-10", "--db", db)
+    ok("record", "P-1", "proceedings-started", "--on", "2025-11-03", "--kind", "criminal",
+       "--db", db)  # fmt: skip
+    for on in ("2025-09-30", "2025-07-31"):
+        ok("record", "P-1", "publication-planned", "--on", on, "--db", db)
+    ok("amend", "P-1", "publication-planned", "--was", "2025-09-30", "--on", "2025-10-15",
+       "--reason", "the date moved", "--db", db)  # fmt: skip
+    ok("amend", "P-1", "proceedings-started", "--was", "2025-11-03", "--on", "2025-11-04",
+       "--reason", "typed wrongly", "--db", db)  # fmt: skip
+    as_of = ["--as-of", "2025-10-01"]
+    exported = ok("export", "--format", "json", *as_of, "--db", db)
+    [case] = json.loads(exported)
+    assert [(r["event"], r["on"], r["amends"]) for r in case["log"]] == [
+        ("aware", "2025-01-06", None),
+        ("notified", "2025-01-08", None),
+        ("rapid-review-sent", "2025-01-20", None),
+        ("lcspr-commissioned", "2025-02-10", None),
+        ("publication-planned", "2025-09-30", None),
+        ("publication-planned", "2025-07-31", None),
+        ("publication-planned", "2025-10-15", 4),
+    ]
+    ok("import", str(write(tmp_path, exported, "in.json")), "--db", copy)
+    assert ok("export", "--format", "json", *as_of, "--db", copy) == exported
+    for register in (db, copy):
+        shown = json.loads(ok("show", "P-1", "--json", *as_of, "--db", register))
+        due = {s["stage"]: s["due"] for s in shown["stages"]}
+        assert due["publication-notice"] == "2025-07-22"
+    # A view in which no correction is left carries no log.
+    [early] = json.loads(ok("export", "--format", "json", "--as-of", "2025-02-01", "--db", db))
+    assert "log" not in early
+
+
 def test_awareness_with_a_kind_is_refused_by_import_and_named_by_doctor(tmp_path: Path) -> None:
     """Awareness carries no kind: a file that gives it one is refused, as add-sin would, and
     a register that holds one (written by another tool) is named by doctor."""

@@ -153,6 +153,33 @@ def _in_order_recorded(
     return [e._replace(seq=place.get(i)) for i, e in numbered]
 
 
+def log_as_it_stood(log: Sequence[LogRow], day: dt.date, rules: Rulebook) -> tuple[LogRow, ...]:
+    """The rows of ``log`` behind the case as it stood on ``day`` (see
+    :func:`~reviewclock.clock.as_it_stood`): each record the view keeps, with every record
+    it corrects, renumbered; empty if the rows left hold no correction. An export as of a
+    date carries this, so that an import keeps each corrected plan or agreed extension in
+    its place in the order of recording."""
+    from reviewclock.clock import as_it_stood
+
+    current = _current(log)
+    whole = CaseRecord("", None, None, tuple(e for _, e in current))
+    stood = as_it_stood(whole, day, rules)
+    kept_events = {id(e) for e in stood.events} if stood is not None else set()
+    kept: set[int] = set()
+    for i, e in current:
+        if id(e) in kept_events:
+            row: int | None = i
+            while row is not None:
+                kept.add(row)
+                row = log[row].amends
+    place: dict[int | None, int | None] = {None: None}
+    rows: list[LogRow] = []
+    for i in sorted(kept):
+        place[i] = len(rows)
+        rows.append(LogRow(log[i].event, place[log[i].amends], log[i].reason))
+    return tuple(rows) if any(r.amends is not None for r in rows) else ()
+
+
 def log_json(log: Sequence[LogRow]) -> list[dict[str, Any]]:
     """A case's log as export writes it (see the module docstring)."""
     return [

@@ -226,11 +226,12 @@ def export(
 
     The JSON is a list of 'show --json' objects. With --as-of, every format
     holds the register as it stood on that date: the cases known by then,
-    the events dated by then, and every plan. Without --as-of, the JSON is a
-    whole copy: a case with corrections also carries its whole log, and each
-    deleted case follows the cases as {"deleted": REF, ...}; export, then
-    import into an empty register (SQLite or PostgreSQL), gives the same
-    export again, history included.
+    the events dated by then, and every plan. A case with corrections also
+    carries its log: every record behind the events shown, with its
+    corrections and their reasons. Without --as-of, the JSON is a whole copy:
+    the whole log, and each deleted case after the cases as
+    {"deleted": REF, ...}; export, then import into an empty register (SQLite
+    or PostgreSQL), gives the same export again, history included.
     """
     settings = user_settings()
     now = london_now()
@@ -269,15 +270,20 @@ def export(
             warn_unreadable(bad)
             return
         from reviewclock.render.data import CaseJson, json_text
-        from reviewclock.transfer_json import deletion_json, log_json
+        from reviewclock.transfer_json import deletion_json, log_as_it_stood, log_json
 
-        # A whole copy carries the history too; a view as of a date is only that view.
-        logs, deletions = register.logs() if as_of is None else ({}, [])
+        # A whole copy carries the history too. A view as of a date carries the records
+        # behind the events it shows, but no deleted case.
+        logs, deletions = register.logs()
+        if as_of is not None:
+            deletions = []
         encode = CaseJson().case
 
         def items() -> Iterator[str]:
             for case, case_clock in evaluated:
                 log = logs.get(case.ref)
+                if log is not None and as_of is not None:
+                    log = log_as_it_stood(log, as_of, clock.rules) or None
                 yield encode(case, case_clock, None if log is None else {"log": log_json(log)})
             yield from (json_text(deletion_json(d)) for d in deletions)
 
