@@ -363,6 +363,15 @@ def test_a_milestone_removed_from_the_settings_stays_in_the_history(
     assert_refused(r, 2, "--to applies to an agreed extension only, not to 'letters-out'")
     r = run(*amend[:2], "extension-agred", *amend[2:], env=later)
     assert_refused(r, 2, "'extension-agred' is not an event; use one of aware, notified,")
+    # A record of it that is not there is told as for any event: with what is recorded.
+    was = ["--on", "2023-05-10", "--reason", "r", "--db", db]
+    r = run("amend", "BSCP-2023-05", "letters-out", "--was", "2023-05-08", *was, env=later)
+    assert_refused(
+        r, 1, "BSCP-2023-05 has no letters-out on 2023-05-08 recorded to amend; it has"
+        " letters-out on 2023-05-09;",
+    )  # fmt: skip
+    r = run("amend", "BSCP-2023-05", "letters-out", "--was", "2023-05-08 x", *was, env=later)
+    assert_refused(r, 1, "has no letters-out on 2023-05-08 x recorded to amend")
     exported = ok("export", "--db", db, env=later)
     header, row = list(csv.reader(io.StringIO(exported)))
     assert row[header.index("letters-out")] == "2023-05-09"
