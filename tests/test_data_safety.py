@@ -8,6 +8,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import signal
 import sqlite3
 import stat
@@ -755,6 +756,32 @@ def test_doctor_finds_modes_and_contradictions(db: str) -> None:
         "CASE-1: that would put rapid-review-sent (2024-04-25) before notified (2024-04-30)"
         in r.stdout
     )
+
+
+@pytest.mark.sqlite_only
+def test_doctor_names_a_register_left_half_made(tmp_path: Path) -> None:
+    """A process killed outright during an import leaves its private file beside the
+    register; doctor names it once it has stood unchanged for an hour (the file system's
+    time is set back here), and leaves alone one an import may still be writing."""
+    db = tmp_path / "my register.db"
+    ok("add-sin", "CASE-1", "--aware", "2024-04-02", "--db", str(db))
+    stale = tmp_path / ".my register.db.k2j4x9ab.new"
+    shutil.copyfile(db, stale)
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    fresh = tmp_path / ".my register.db.q8w3e5rt.new"
+    fresh.write_bytes(b"")
+    other = tmp_path / ".other.db.a1b2c3d4.new"  # beside another register: not this one's
+    other.write_bytes(b"")
+    os.utime(other, (two_hours_ago, two_hours_ago))
+    r = run("doctor", "--db", str(db))
+    assert r.exit_code == 1
+    found = [line for line in r.stdout.splitlines() if ".new" in line]
+    assert len(found) == 1, r.stdout
+    assert str(stale) in found[0] and f"rm '{stale}'" in found[0]
+    assert "never finished" in found[0]
+    stale.unlink()
+    assert run("doctor", "--db", str(db)).exit_code == 0
 
 
 # -- privacy ---------------------------------------------------------------------------------

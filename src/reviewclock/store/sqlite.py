@@ -258,7 +258,8 @@ def backup(conn: sqlite3.Connection, dest: Path) -> int:
 
 
 def problems(conn: sqlite3.Connection, path: Path | None) -> list[str]:
-    """SQLite's integrity check, and file modes that let others read the register."""
+    """SQLite's integrity check, file modes that let others read the register, and
+    registers left half-made beside it."""
     found: list[str] = []
     checks = [r[0] for r in conn.execute("PRAGMA integrity_check")]
     if checks != ["ok"]:
@@ -269,4 +270,38 @@ def problems(conn: sqlite3.Connection, path: Path | None) -> list[str]:
                 mode = p.stat().st_mode & 0o777
                 if mode & 0o077:
                     found.append(f"{p} has mode {mode:04o}: others can read it; run: chmod 600 {p}")
+        found += left_behind(path)
+    return found
+
+
+LEFT_FOR = 3600
+"""Seconds a file made beside the register may stand unchanged before ``doctor`` calls
+it left behind: an import writing into it changes it far more often than that."""
+
+
+def left_behind(path: Path) -> list[str]:
+    """The files an import or the making of the register started beside ``path`` (see
+    :func:`_temp_beside`) and never finished: a process killed outright (power cut,
+    ``kill -9``) cannot remove them. They can hold cases, so each is named, with how
+    to remove it; one changed within the last hour may be an import still running."""
+    import datetime as dt
+    import glob
+    import shlex
+    import time
+    from zoneinfo import ZoneInfo
+
+    found = []
+    cutoff = time.time() - LEFT_FOR  # the system's clock, as the file system stamps files
+    for p in sorted(path.parent.glob(f".{glob.escape(path.name)}.*.new*")):
+        try:
+            changed = p.stat().st_mtime
+        except OSError:  # removed meanwhile
+            continue
+        if changed < cutoff:
+            since = dt.datetime.fromtimestamp(changed, ZoneInfo("Europe/London"))
+            found.append(
+                f"{p} was left by an import or a new register that never finished (unchanged"
+                f" since {since:%Y-%m-%d %H:%M} London time), and may hold cases; remove it:"
+                f" rm {shlex.quote(str(p))}"
+            )
     return found
