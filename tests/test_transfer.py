@@ -140,6 +140,31 @@ def test_json_as_of_export_keeps_the_plan_in_force_through_an_import(tmp_path: P
     assert "log" not in early
 
 
+def test_plans_imported_at_one_moment_keep_their_order_through_json(tmp_path: Path) -> None:
+    """A spreadsheet's cell planned 30 Sep 2025, then 31 Jul: an import stamps both with one
+    time, so only the order of the rows says 31 Jul was planned last. The report is due
+    7 working days before Thu 31 Jul (30, 29, 28, 25, 24, 23, 22): Tue 2025-07-22, in the
+    register and in each filled from its JSON, whole or as of 1 Aug. A case with one plan
+    needs no log."""
+    db = str(tmp_path / "a.db")
+    sheet = (
+        "ref,aware,notified,rapid-review-sent,lcspr-commissioned,publication-planned\n"
+        "M-1,2025-01-06,2025-01-08,2025-01-27,2025-02-03,2025-09-30; 2025-07-31\n"
+        "M-2,2025-01-06,2025-01-08,2025-01-27,2025-02-03,2025-09-30\n"
+    )
+    ok("import", str(write(tmp_path, sheet)), "--db", db)
+    as_of = ["--as-of", "2025-08-01"]
+    for name, flags in (("whole", []), ("as-of", as_of)):
+        exported = ok("export", "--format", "json", *flags, "--db", db)
+        assert ["log" in case for case in json.loads(exported)] == [True, False], name
+        copy = str(tmp_path / f"{name}.db")
+        ok("import", str(write(tmp_path, exported, f"{name}.json")), "--db", copy)
+        assert ok("export", "--format", "json", *flags, "--db", copy) == exported, name
+        shown = json.loads(ok("show", "M-1", "--json", *as_of, "--db", copy))
+        due = {s["stage"]: s["due"] for s in shown["stages"]}
+        assert due["publication-notice"] == "2025-07-22", name
+
+
 def test_awareness_with_a_kind_is_refused_by_import_and_named_by_doctor(tmp_path: Path) -> None:
     """Awareness carries no kind: a file that gives it one is refused, as add-sin would, and
     a register that holds one (written by another tool) is named by doctor."""

@@ -1,8 +1,10 @@
 """Import and export as JSON: the register as a list of ``show --json`` objects.
 
 JSON carries what CSV cannot: notes and the audit trail (who recorded each event, and
-when). A case with corrections also carries its whole ``log`` (every row, superseded or
-not, each correction naming the position of the row it corrects, with its reason), and
+when). A case with corrections, or with two plans or extensions of one kind stamped with
+the same time (as an import stamps them), also carries its whole ``log`` (every row in the
+order written, superseded or not, each correction naming the position of the row it
+corrects, with its reason), and
 each deleted case is an object ``{"deleted": REF, ...}`` after the cases: so a register
 moved through JSON keeps its history.
 
@@ -156,9 +158,10 @@ def _in_order_recorded(
 def log_as_it_stood(log: Sequence[LogRow], day: dt.date, rules: Rulebook) -> tuple[LogRow, ...]:
     """The rows of ``log`` behind the case as it stood on ``day`` (see
     :func:`~reviewclock.clock.as_it_stood`): each record the view keeps, with every record
-    it corrects, renumbered; empty if the rows left hold no correction. An export as of a
-    date carries this, so that an import keeps each corrected plan or agreed extension in
-    its place in the order of recording."""
+    it corrects, renumbered; empty if the rows left hold no correction, nor two plans or
+    extensions of one kind stamped with the same time (see
+    :func:`~reviewclock.store.history.logs`). An export as of a date carries this, so that
+    an import keeps each plan or agreed extension in its place in the order of recording."""
     from reviewclock.clock import as_it_stood
 
     current = _current(log)
@@ -177,7 +180,12 @@ def log_as_it_stood(log: Sequence[LogRow], day: dt.date, rules: Rulebook) -> tup
     for i in sorted(kept):
         place[i] = len(rows)
         rows.append(LogRow(log[i].event, place[log[i].amends], log[i].reason))
-    return tuple(rows) if any(r.amends is not None for r in rows) else ()
+    # Carried, as export carries a whole log, only where the events shown do not say all.
+    ordered = set(rules.ordered_events)
+    stamped = [(r.event.name, r.event.recorded_at) for r in rows if r.event.name in ordered]
+    if any(r.amends is not None for r in rows) or len(set(stamped)) < len(stamped):
+        return tuple(rows)
+    return ()
 
 
 def log_json(log: Sequence[LogRow]) -> list[dict[str, Any]]:

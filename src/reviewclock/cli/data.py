@@ -226,9 +226,10 @@ def export(
 
     The JSON is a list of 'show --json' objects. With --as-of, every format
     holds the register as it stood on that date: the cases known by then,
-    the events dated by then, and every plan. A case with corrections also
-    carries its log: every record behind the events shown, with its
-    corrections and their reasons. Without --as-of, the JSON is a whole copy:
+    the events dated by then, and every plan. A case with corrections, or
+    with plans or extensions recorded at the same moment, also carries its
+    log: every record behind the events shown, in the order written, with
+    its corrections and their reasons. Without --as-of, the JSON is a whole copy:
     the whole log, and each deleted case after the cases as
     {"deleted": REF, ...}; export, then import into an empty register (SQLite
     or PostgreSQL), gives the same export again, history included.

@@ -6,13 +6,14 @@ for the clock: the cases themselves are read in :mod:`~reviewclock.store.reading
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reviewclock.clock import EventRecord
 from reviewclock.errors import CaseNotFound
 from reviewclock.store.db import Db
-from reviewclock.store.reading import OUTCOME_SQL, day, outcomes, utc
+from reviewclock.store.reading import OUTCOME_SQL, day, named, outcomes, utc
 from reviewclock.store.records import DeletionRow, LogRow
 
 
@@ -97,14 +98,22 @@ def deletions(db: Db, ref: str | None = None) -> list[DeletionRow]:
     return [DeletionRow(r, why, int(n), by, utc(at)) for r, why, n, by, at in rows]
 
 
-def logs(db: Db) -> dict[str, tuple[LogRow, ...]]:
-    """The whole event log of each case that has a correction, rows in the order written."""
+def logs(db: Db, ordered: Sequence[str]) -> dict[str, tuple[LogRow, ...]]:
+    """The whole event log, rows in the order written, of each case whose current events
+    do not say all it holds: a case with a correction, and a case with two records of one
+    of the ``ordered`` events (a plan, an agreed extension: the one recorded last counts)
+    stamped with the same time, as an import stamps every row it writes. Their dates do
+    not say which was recorded last; the order of the rows does."""
+    marks, params = named("ord", ordered)
     rows = db.rows(
         "SELECT c.ref, e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by,"
         f" e.recorded_at, e.amends, e.reason, e.agreed_to, {OUTCOME_SQL}"
         " FROM events e JOIN cases c ON c.id = e.case_id"
         " WHERE e.case_id IN (SELECT case_id FROM events WHERE amends IS NOT NULL)"
-        " ORDER BY c.id, e.id"
+        " OR e.case_id IN (SELECT case_id FROM events"
+        f" WHERE name IN ({marks}) GROUP BY case_id, name, recorded_at HAVING count(*) > 1)"
+        " ORDER BY c.id, e.id",
+        params,
     )
     out: dict[str, list[LogRow]] = {}
     position: dict[int, int] = {}

@@ -422,10 +422,11 @@ class Register:
             return history.history(conn, ref, self.location)
 
     def logs(self) -> tuple[dict[str, tuple[LogRow, ...]], list[DeletionRow]]:
-        """The full log of every case with a correction, and every deletion: what a JSON
-        export needs, beyond the current events, to rebuild the register elsewhere."""
+        """The full log of every case whose events alone do not say all it holds (see
+        :func:`~reviewclock.store.history.logs`), and every deletion: what a JSON export
+        needs, beyond the current events, to rebuild the register elsewhere."""
         with self._read() as conn:
-            return history.logs(conn), history.deletions(conn)
+            return history.logs(conn, self.clock.rules.ordered_events), history.deletions(conn)
 
     def digest_sent(self, digest_date: dt.date, fingerprint: str) -> tuple[str, str] | None:
         """When (UTC, to the second) and to whom this exact digest was already sent for
