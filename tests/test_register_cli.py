@@ -371,3 +371,68 @@ def test_completion_lists_case_references(db: str) -> None:
     assert run_process(env=comp).stdout.split() == ["BSCP-1", "BSCP-2"]
     comp["COMP_WORDS"], comp["COMP_CWORD"] = "reviewclock record BSCP-1 rapid", "3"
     assert run_process(env=comp).stdout.split() == ["rapid-review-sent"]
+
+
+def test_record_refuses_a_backdated_event_that_later_records_contradict(db: str) -> None:
+    """What record takes, an import of the register takes too: a record dated before
+    others must agree with them as the case is checked on import.
+
+    G-1: notified Wed 3 Jan 2024, an extension of the rapid review agreed on Wed 10 Jan; a
+    review sent on Tue 9 Jan would have been met before the extension was agreed.
+    E-1: aware Wed 27 Mar 2024, counted from which the rapid review is due 15 working days
+    later, skipping Good Friday and Easter Monday (Thu 28 Mar, Tue 2 Apr to Fri 5, 8-12,
+    15-19): Fri 19 Apr, so an extension to Mon 22 Apr is later. Notified on Thu 28 Mar, it
+    would be due Mon 22 Apr (2-5 Apr, 8-12, 15-19, 22), and the extension no later.
+    K-1: criminal proceedings from 10 Jan 2023, ended 1 Mar with no kind given; an inquest
+    started on 5 Jan would have been running too, and the end would not say which ended."""
+    ok("add-sin", "G-1", "--aware", "2024-01-02", "--notified", "2024-01-03", "--db", db)
+    ok("record", "G-1", "extension-agreed", "--on", "2024-01-10", "--stage", "rapid-review",
+       "--to", "2024-02-14", "--db", db)  # fmt: skip
+    ok("add-sin", "E-1", "--aware", "2024-03-27", "--db", db)
+    ok("record", "E-1", "extension-agreed", "--on", "2024-04-04", "--stage", "rapid-review",
+       "--to", "2024-04-22", "--db", db)  # fmt: skip
+    ok("add-sin", "K-1", "--aware", "2023-01-02", "--db", db)
+    ok("record", "K-1", "proceedings-started", "--on", "2023-01-10", "--kind", "criminal",
+       "--db", db)  # fmt: skip
+    ok("record", "K-1", "proceedings-ended", "--on", "2023-03-01", "--db", db)
+    before = snapshot(db)
+    for args, fragments in (
+        (
+            ["G-1", "rapid-review-sent", "--on", "2024-01-09"],
+            ["rapid-review-sent on 2024-01-09 would not agree with what G-1 holds dated after",
+             "an extension is agreed while the stage is open"],
+        ),
+        (
+            ["E-1", "notified", "--on", "2024-03-28"],
+            ["notified on 2024-03-28 would not agree with what E-1 holds",
+             "--to 2024-04-22 is not after rapid-review's current due date, Mon 2024-04-22"],
+        ),
+        (
+            ["K-1", "proceedings-started", "--on", "2023-01-05", "--kind", "inquest"],
+            ["would not agree with what K-1 holds",
+             "K-1 has criminal, inquest proceedings running"],
+        ),
+    ):  # fmt: skip
+        assert_refused(run("record", *args, "--db", db), 1, *fragments)
+    assert snapshot(db) == before
+    # Dated so that nothing after them is contradicted, each is taken.
+    ok("record", "G-1", "rapid-review-sent", "--on", "2024-01-11", "--db", db)
+    ok("record", "E-1", "notified", "--on", "2024-03-27", "--db", db)
+    assert stages(db, "E-1", "2024-04-05")["rapid-review"][0] == "2024-04-22"
+    ok("record", "K-1", "proceedings-started", "--on", "2023-03-05", "--kind", "inquest",
+       "--db", db)  # fmt: skip
+    exported = ok("export", "--format", "json", "--db", db)
+    assert [c["ref"] for c in json.loads(exported)] == ["G-1", "E-1", "K-1"]
+
+
+@pytest.mark.sqlite_only
+def test_record_is_not_refused_for_an_old_fault(tmp_path: Path) -> None:
+    """A case that already contradicts itself (written behind reviewclock's back) still
+    takes a new record that adds no contradiction: doctor names the old one."""
+    db = str(tmp_path / "r.db")
+    ok("add-sin", "F-1", "--aware", "2024-04-02", "--notified", "2024-04-04", "--db", db)
+    ok("record", "F-1", "rapid-review-sent", "--on", "2024-04-25", "--db", db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE events SET on_date = '2024-04-30' WHERE name = 'notified'")
+    assert run("doctor", "--db", db).exit_code == 1
+    ok("record", "F-1", "lcspr-commissioned", "--on", "2024-05-10", "--db", db)

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from reviewclock.casefile import EventRecord, proceedings_of
 from reviewclock.clock import Clock
 from reviewclock.dates import FIRST_DAY, LAST_DAY, check_in_range, describe
-from reviewclock.errors import EventRefused, UsageProblem
+from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
 from reviewclock.extensionchecks import (
     check_agreed_after,
     check_agreed_in_order,
@@ -377,6 +377,32 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
                 return [x.on for x in same if x is not e and (x is aware or x.on <= e.on)]
 
             _check_order(ref, e, rule, aware.on, done, dates_of)
+
+
+def check_later_records(
+    ref: str, events: Sequence[EventRecord], new: EventRecord, today: dt.date, clock: Clock
+) -> None:
+    """Refuse ``new`` (which :func:`check_new_event` has passed) if the case would contradict
+    itself with it, where it did not before: a record dated before others that they no
+    longer agree with (an extension agreed after the stage it extends was met, or a
+    notification that moves a due date past an extension agreed to it). The case is checked
+    as :func:`check_case` checks it, so that what ``record`` takes, an import of the
+    register takes too. A case that already contradicts itself is left to ``doctor`` and
+    ``amend``: a new record is not refused for an old fault."""
+    try:
+        check_case(ref, events, today, clock)
+    except ReviewclockError:
+        return
+    if new.name in clock.rules.ordered_events:  # recorded last: the plan or extension in force
+        new = new._replace(seq=1 + max((e.seq for e in events if e.seq is not None), default=0))
+    with_new = sorted([*events, new], key=lambda e: e.on)
+    try:
+        check_case(ref, with_new, today, clock)
+    except ReviewclockError as e:
+        raise EventRefused(
+            f"{new.name} on {new.on.isoformat()} would not agree with what {ref} holds "
+            f"dated after it: {e}"
+        ) from None
 
 
 def _check_ended_after_a_start(

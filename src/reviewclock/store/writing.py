@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from reviewclock import interruption
 from reviewclock.casefile import CaseRecord, EventRecord
-from reviewclock.checks import check_new_event
+from reviewclock.checks import check_later_records, check_new_event
 from reviewclock.clock import Clock
 from reviewclock.errors import DuplicateCase, UsageProblem
 from reviewclock.store import reading
@@ -148,6 +148,7 @@ def record(
     reading.case_id(db, ref, lock=True)
     case = reading.load(db, ref, where, clock.rules)
     check_new_event(ref, case.events, new, today, clock)
+    check_later_records(ref, case.events, new, today, clock)
     cid = reading.case_id(db, ref)
     db.run(INSERT_EVENT, event_row(cid, new, who(db), now))
     return reading.load(db, ref, where, clock.rules)
