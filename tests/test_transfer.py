@@ -165,6 +165,27 @@ def test_plans_imported_at_one_moment_keep_their_order_through_json(tmp_path: Pa
         assert due["publication-notice"] == "2025-07-22", name
 
 
+@pytest.mark.parametrize(
+    "authority",
+    ["  Padded Council  ", " =SUM(1)", "=SUM(2)", "'=SUM(3)", "Two\nLines\r", "\u2028Shire\xa0"],
+)
+def test_csv_carries_an_authority_exactly(tmp_path: Path, authority: str) -> None:
+    """The spaces around an authority, a line break, a formula and a leading quote come
+    back from a CSV round trip as they were typed, and so export the same bytes; a
+    harm cell that reads like an authority's is still read as a harm."""
+    db, copy = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    ok("add-sin", "T-1", "--aware", "2024-01-02", "--authority", authority, "--db", db)
+    ok("add-sin", "T-2", "--aware", "2024-01-02", "--authority", " death ", "--harm", "death",
+       "--db", db)  # fmt: skip
+    exported = ok("export", "--db", db)
+    rows = exported.replace("death,", " death ,", 1)  # a harm typed with spaces round it
+    ok("import", str(write(tmp_path, rows)), "--db", copy)
+    cases = {c["ref"]: c for c in json.loads(ok("export", "--format", "json", "--db", copy))}
+    assert cases["T-1"]["authority"] == authority
+    assert (cases["T-2"]["authority"], cases["T-2"]["harm"]) == (" death ", "death")
+    assert ok("export", "--db", copy) == exported
+
+
 def test_awareness_with_a_kind_is_refused_by_import_and_named_by_doctor(tmp_path: Path) -> None:
     """Awareness carries no kind: a file that gives it one is refused, as add-sin would, and
     a register that holds one (written by another tool) is named by doctor."""

@@ -210,16 +210,26 @@ class _RowReader:
         ]
         self.outcomes = [(f, c, at[c]) for f, c in OUTCOME_COLUMNS.items() if c in at]
         self.openings: dict[str, EventRecord | str | None] = {}
-        self.texts: dict[str, str] = {}
+        self.texts: dict[int, dict[str, str]] = {}
+        """Each column's cells as read, by the text in the file."""
 
     def _text(self, row: Sequence[str], index: int | None) -> str:
-        """A cell of a column that repeats a few values (authority, harm), cleaned once."""
+        """A cell of a column that repeats a few values (authority, harm), cleaned once. The
+        authority is free text, carried exactly (an export quotes the spaces around it): only
+        the ``'`` an export put before a formula comes off, and a blank cell is empty."""
         if index is None:
             return ""
         raw = row[index]
-        text = self.texts.get(raw)
+        texts = self.texts.setdefault(index, {})
+        text = texts.get(raw)
         if text is None:
-            text = self.texts[raw] = _clean(raw)
+            if index != self.authority:
+                text = _clean(raw)
+            elif not raw.strip():
+                text = ""
+            else:
+                text = unguard(raw) if raw[:1] == "'" else raw
+            texts[raw] = text
         return text
 
     def _opening(self, raw: str) -> EventRecord | str | None:
