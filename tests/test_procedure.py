@@ -375,9 +375,16 @@ def test_a_milestone_removed_from_the_settings_stays_in_the_history(
     exported = ok("export", "--db", db, env=later)
     header, row = list(csv.reader(io.StringIO(exported)))
     assert row[header.index("letters-out")] == "2023-05-09"
-    # Back in the settings, the file imports again, milestone and all.
+    # Out of the settings, the file is refused, saying how to import it: as for JSON.
     fresh = str(tmp_path / "fresh.db")
     (tmp_path / "again.csv").write_text(exported)
+    (tmp_path / "again.json").write_text(ok("export", "--format", "json", "--db", db, env=later))
+    hint = "(a milestone taken out of the settings imports once it is back in them)"
+    r = run("import", str(tmp_path / "again.csv"), "--db", fresh, env=later)
+    assert_refused(r, 1, "unknown column 'letters-out'", hint)
+    r = run("import", str(tmp_path / "again.json"), "--db", fresh, env=later)
+    assert_refused(r, 1, "unknown event 'letters-out'; the events are aware, notified,", hint)
+    # Back in the settings, the file imports again, milestone and all.
     ok("import", str(tmp_path / "again.csv"), "--db", fresh, env=env)
     assert ok("export", "--db", fresh, env=env).splitlines()[1].count("2023-05-09") == 1
 

@@ -52,7 +52,7 @@ from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.dates import parse_any_date
-from reviewclock.errors import ReviewclockError
+from reviewclock.errors import ReviewclockError, quoted
 from reviewclock.rules import DECISIONS, HARMS, OUTCOMES, PANEL_VIEWS, Rulebook
 from reviewclock.store.records import DeletionRow, LogRow
 
@@ -144,7 +144,12 @@ def read_csv(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]
     unknown = [h for h in header if h not in columns]
     if unknown:
         problems.append(
-            Problem(1, "", f"unknown column {unknown[0]!r}; the columns are {', '.join(columns)}")
+            Problem(
+                1,
+                "",
+                f"unknown column {quoted(unknown[0])}; the columns are {', '.join(columns)}"
+                f" ({RETIRED})",
+            )
         )
     missing = [c for c in ("ref", "aware") if c not in header]
     if missing:
@@ -183,6 +188,10 @@ def read_csv(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]
         except ValueError as e:
             problems.append(Problem(line, ref, str(e)))
     return cases, problems
+
+
+RETIRED = "a milestone taken out of the settings imports once it is back in them"
+"""What to do with the records of a milestone no longer declared, which a file still holds."""
 
 
 def _clean(cell: str) -> str:

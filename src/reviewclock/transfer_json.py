@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.errors import quoted
 from reviewclock.rules import HARMS, OUTCOMES, Rulebook
 from reviewclock.store.records import DeletionRow, LogRow
-from reviewclock.transfer import Incoming, Problem, date_value, outcome_value
+from reviewclock.transfer import RETIRED, Incoming, Problem, date_value, outcome_value
 
 
 def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]:
@@ -96,7 +97,10 @@ def _stamp(text: Any) -> dt.datetime:
 def _event(ev: Any, rules: Rulebook) -> EventRecord:
     name = ev.get("event")
     if name not in rules.events:
-        raise ValueError(f"unknown event {name!r}")
+        raise ValueError(
+            f"unknown event {quoted(str(name))}; the events are {', '.join(rules.events)}"
+            f" ({RETIRED})"
+        )
     at = ev.get("recorded_at")
     outcomes = {
         field: outcome_value(field, ev[field]) for field in OUTCOMES if ev.get(field) is not None
