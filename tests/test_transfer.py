@@ -186,6 +186,19 @@ def test_csv_carries_an_authority_exactly(tmp_path: Path, authority: str) -> Non
     assert ok("export", "--db", copy) == exported
 
 
+def test_a_blank_authority_is_none(tmp_path: Path) -> None:
+    """An authority given blank is no authority, in the register and through a CSV copy."""
+    db, copy = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    ok("add-sin", "B-1", "--aware", "2024-01-02", "--authority", "", "--db", db)
+    ok("add-sin", "B-2", "--aware", "2024-01-02", "--authority", "  \t", "--db", db)
+    exported = ok("export", "--db", db)
+    ok("import", str(write(tmp_path, exported)), "--db", copy)
+    for register in (db, copy):
+        cases = json.loads(ok("export", "--format", "json", "--db", register))
+        assert [c["authority"] for c in cases] == [None, None]
+    assert ok("export", "--db", copy) == exported
+
+
 def test_awareness_with_a_kind_is_refused_by_import_and_named_by_doctor(tmp_path: Path) -> None:
     """Awareness carries no kind: a file that gives it one is refused, as add-sin would, and
     a register that holds one (written by another tool) is named by doctor."""

@@ -100,7 +100,7 @@ def add_sin(
             ref,
             aware=aware,
             notified=notified,
-            authority=authority,
+            authority=authority if authority and not authority.isspace() else None,  # blank: none
             harm=harm,
             note=note,
             today=today,
