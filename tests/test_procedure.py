@@ -734,7 +734,18 @@ def test_to_belongs_to_an_extension_and_a_met_stage_is_not_extended(tmp_path: Pa
             db,
         ),
         1,
-        "rapid-review was met on 2024-01-25",
+        "rapid-review was met on 2024-01-25 for R1, before the extension agreed on 2024-01-26",
+    )
+    # Agreed the day it was met, it may have been agreed first: taken, and it changes nothing
+    # (notified Tue 9 Jan, due 15 working days later, Tue 30 Jan; met on 25 Jan, on time).
+    ok("record", "R1", "extension-agreed", "--on", "2024-01-25", "--stage", "rapid-review",
+       "--to", "2024-02-14", "--db", db)  # fmt: skip
+    shown = json.loads(ok("show", "R1", "--json", "--as-of", "2024-02-01", "--db", db))
+    [rapid] = [s for s in shown["stages"] if s["stage"] == "rapid-review"]
+    assert (rapid["statutory_due"], rapid["done"], rapid["state"]) == (
+        "2024-01-30",
+        "2024-01-25",
+        "met",
     )
 
 

@@ -27,8 +27,9 @@ def stage_on(clock: Clock, events: Sequence[EventRecord], name: str, day: dt.dat
 def check_extension(
     ref: str, events: Sequence[EventRecord], new: EventRecord, clock: Clock
 ) -> None:
-    """An extension is agreed for a stage that has started and is not yet met, to a
-    date after the due date in force (the statutory one, or the last agreed)."""
+    """An extension is agreed for a stage that has started and was not met before the day
+    it was agreed (met that same day, it may have been met after), to a date after the due
+    date in force (the statutory one, or the last agreed)."""
     assert new.kind is not None and new.until is not None
     latest = max([new.on, *(e.on for e in events)])
     status = stage_on(clock, events, new.kind, latest)
@@ -37,10 +38,10 @@ def check_extension(
             f"{new.kind} has not started for {ref}; an extension is agreed for a stage "
             "that is running"
         )
-    if status.done is not None:
+    if status.done is not None and status.done < new.on:
         raise EventRefused(
-            f"{new.kind} was met on {status.done.isoformat()} for {ref}; an extension is "
-            "agreed while the stage is open"
+            f"{new.kind} was met on {status.done.isoformat()} for {ref}, before the extension"
+            f" agreed on {new.on.isoformat()}; an extension is agreed while the stage is open"
         )
     if new.on < status.starts:
         raise EventRefused(
