@@ -782,6 +782,17 @@ def test_doctor_names_a_register_left_half_made(tmp_path: Path) -> None:
     assert "never finished" in found[0]
     stale.unlink()
     assert run("doctor", "--db", str(db)).exit_code == 0
+    # An import into a new register, killed outright, leaves its file where none is yet.
+    new = tmp_path / "new.db"
+    left = tmp_path / ".new.db.z9y8x7w6.new"
+    shutil.copyfile(db, left)
+    os.utime(left, (two_hours_ago, two_hours_ago))
+    r = run("doctor", "--db", str(new))
+    assert r.exit_code == 1
+    assert f"rm {left}" in r.stdout and "never finished" in r.stdout
+    assert "where there is no register yet" in r.stderr
+    left.unlink()
+    assert_refused(run("doctor", "--db", str(new)), 1, f"there is no register at {new} yet")
 
 
 # -- privacy ---------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ def doctor(db: DbOption = None) -> None:
     Exits 1 with a list of what is wrong; prints one line and exits 0 when all is well.
     """
     settings = user_settings()
+    _left_where_no_register_is(register_location(db, settings)[0])
     with open_register(db, settings) as register:
         problems = register.problems(london_today())
         where = register.location
@@ -75,6 +76,29 @@ def doctor(db: DbOption = None) -> None:
         print(f"{where}: schema current, not readable by PUBLIC, no contradictory events.")
     else:
         print(f"{where}: integrity ok, schema current, private, no contradictory events.")
+
+
+def _left_where_no_register_is(text: str) -> None:
+    """Where there is no register file yet, name what an import into a new register, killed
+    outright, left in its place (exit 1). Otherwise opening the register says what is wrong."""
+    from reviewclock.store.location import LocationError, locate
+    from reviewclock.store.sqlite import left_behind
+
+    try:
+        path = locate(text).path
+    except LocationError:
+        return
+    if path is None or path.exists():
+        return
+    left = left_behind(path)
+    if left:
+        for problem in left:
+            print(f"problem: {problem}")
+        print(
+            f"{count(len(left), 'problem')} beside {path}, where there is no register yet",
+            file=sys.stderr,
+        )
+        raise typer.Exit(1)
 
 
 @app.command(
