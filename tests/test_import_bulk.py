@@ -291,7 +291,7 @@ def by_definition(ref: str, events: Sequence[EventRecord], today: dt.date, clock
                     f"{what} cannot end on {e.on.isoformat()}, before they started on "
                     f"{min(starts).isoformat()}; check the date"
                 )
-        check_new_event(ref, context, e, today, clock)
+        check_new_event(ref, context, e, today, clock, held=True)
 
 
 def outcome(check: object, *args: object) -> str | None:

@@ -792,3 +792,33 @@ def test_the_annual_section_counts_extensions_apart() -> None:
     assert "one within an agreed extension" in annual_markdown(section)
     # Milestones are the unit's own steps: never a part of the national section.
     assert [p.stage.name for p in section.parts] == ["sin", "rapid-review", "panel-response"]
+
+
+def test_a_closure_added_after_an_extension_leaves_the_register_movable(tmp_path: Path) -> None:
+    """Notified Wed 3 Jan 2024: the rapid review is due 15 working days later, Wed 24 Jan
+    (4-5, 8-12, 15-19, 22-24 Jan), and the Panel agreed on 10 Jan to Thu 25 Jan. A closure
+    on Mon 15 Jan added to the settings afterwards makes the rule's own date Thu 25 Jan:
+    the extension is no later, and counts for nothing, but the case does not contradict
+    itself, and its export imports under the new settings."""
+    db = str(tmp_path / "r.db")
+    ok("add-sin", "E-1", "--aware", "2024-01-02", "--notified", "2024-01-03", "--db", db)
+    ok("record", "E-1", "extension-agreed", "--on", "2024-01-10", "--stage", "rapid-review",
+       "--to", "2024-01-25", "--db", db)  # fmt: skip
+    shown = json.loads(ok("show", "E-1", "--json", "--as-of", "2024-01-22", "--db", db))
+    [rapid] = [s for s in shown["stages"] if s["stage"] == "rapid-review"]
+    assert (rapid["statutory_due"], rapid["due"]) == ("2024-01-24", "2024-01-25")
+    closed = _settings_file(tmp_path, "extra_closures = [2024-01-15]\n")
+    shown = json.loads(ok("show", "E-1", "--json", "--as-of", "2024-01-22", "--db", db, env=closed))
+    [rapid] = [s for s in shown["stages"] if s["stage"] == "rapid-review"]
+    assert (rapid["statutory_due"], rapid["due"], rapid["extension"]) == (
+        "2024-01-25",
+        "2024-01-25",
+        None,
+    )
+    assert "no contradictory events" in ok("doctor", "--db", db, env=closed)
+    for file_format in ("csv", "json"):
+        exported = ok("export", "--format", file_format, "--db", db, env=closed)
+        (tmp_path / f"e.{file_format}").write_text(exported)
+        copy = str(tmp_path / f"copy-{file_format}.db")
+        ok("import", str(tmp_path / f"e.{file_format}"), "--db", copy, env=closed)
+        assert ok("export", "--format", file_format, "--db", copy, env=closed) == exported

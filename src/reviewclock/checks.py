@@ -27,7 +27,7 @@ The text people type (references, notes, reasons, the authority) is checked in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from reviewclock.casefile import EventRecord, proceedings_of
 from reviewclock.clock import Clock
@@ -107,8 +107,11 @@ def check_new_event(
     new: EventRecord,
     today: dt.date,
     clock: Clock,
+    *,
+    held: bool = False,
 ) -> None:
-    """Check ``new`` before it is recorded, against the case's recorded ``events``.
+    """Check ``new`` before it is recorded, against the case's recorded ``events``; with
+    ``held``, a record already held (see :func:`check_extension`).
 
     Raises :class:`UsageProblem` when the command was given wrongly (an event
     that cannot be recorded, a --kind or outcome that does not go with it,
@@ -133,7 +136,7 @@ def check_new_event(
         _check_within(ref, events, new, clock, rule.within)
     if rule.extends:
         check_agreed_after(ref, events, new)
-        check_extension(ref, events, new, clock)
+        check_extension(ref, events, new, clock, held=held)
     if rule.span is Span.ENDS:
         running = [p for p in proceedings_of(events, rules) if p.ended is None]
         if new.kind is not None:
@@ -274,8 +277,18 @@ def _check_within(
         )
 
 
-def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: Clock) -> None:
-    """Check that every event agrees with the others.
+def check_case(
+    ref: str,
+    events: Sequence[EventRecord],
+    today: dt.date,
+    clock: Clock,
+    *,
+    new: Collection[int] = (),
+) -> None:
+    """Check that every event agrees with the others; ``new`` holds the ``id()`` of the
+    records being recorded or corrected now, which are checked as :func:`check_new_event`
+    checks a record, and the others as records held (an extension no later than the
+    statutory date counts for nothing, and is not refused: see :func:`check_extension`).
 
     Raises :class:`EventRefused` for a case that contradicts itself, and, since
     each event is checked as if it were being recorded (against awareness and
@@ -362,7 +375,7 @@ def check_case(ref: str, events: Sequence[EventRecord], today: dt.date, clock: C
             ]
             if rule.span is Span.ENDS:
                 _check_ended_after_a_start(ref, e, known, rules)
-            check_new_event(ref, context, e, today, clock)
+            check_new_event(ref, context, e, today, clock, held=id(e) not in new)
             continue
         # What check_new_event(ref, context, e, ...) checks of an event checked by order alone.
         if e not in passed:
@@ -397,7 +410,7 @@ def check_later_records(
         new = new._replace(seq=1 + max((e.seq for e in events if e.seq is not None), default=0))
     with_new = sorted([*events, new], key=lambda e: e.on)
     try:
-        check_case(ref, with_new, today, clock)
+        check_case(ref, with_new, today, clock, new={id(new)})
     except ReviewclockError as e:
         raise EventRefused(
             f"{new.name} on {new.on.isoformat()} would not agree with what {ref} holds "

@@ -25,11 +25,17 @@ def stage_on(clock: Clock, events: Sequence[EventRecord], name: str, day: dt.dat
 
 
 def check_extension(
-    ref: str, events: Sequence[EventRecord], new: EventRecord, clock: Clock
+    ref: str, events: Sequence[EventRecord], new: EventRecord, clock: Clock, *, held: bool = False
 ) -> None:
     """An extension is agreed for a stage that has started and was not met before the day
     it was agreed (met that same day, it may have been met after), to a date after the due
-    date in force (the statutory one, or the last agreed)."""
+    date in force (the statutory one, or the last agreed).
+
+    An extension ``held`` (already recorded, or in a file being imported) may be no later
+    than the statutory date: the statutory date can move after the Panel agreed (a closure
+    added to the settings, a notification recorded later but dated before), and the
+    extension then counts for nothing, but it is not a contradiction. It must still be
+    after any extension agreed before it."""
     assert new.kind is not None and new.until is not None
     latest = max([new.on, *(e.on for e in events)])
     status = stage_on(clock, events, new.kind, latest)
@@ -48,7 +54,7 @@ def check_extension(
             f"{new.name} on {new.on.isoformat()} is before {new.kind} started on "
             f"{status.starts.isoformat()} for {ref}; check the date"
         )
-    if new.until <= status.due:
+    if new.until <= status.due and not (held and status.extension is None):
         raise EventRefused(
             f"--to {new.until.isoformat()} is not after {new.kind}'s current due date, "
             f"{describe(status.due)}, for {ref} (the extension agreed on "

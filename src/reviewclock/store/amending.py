@@ -86,6 +86,7 @@ def amend(
     end = closed = None
     if old is None:  # correcting a date outside the supported range
         changed.append(corrected)
+        corrected_now = {id(corrected)}
     else:
         index = next(
             i
@@ -95,12 +96,13 @@ def amend(
         end = end_that_follows(clock.rules, changed, changed[index], corrected.kind)
         closed = start_it_closes(clock.rules, changed, changed[index], corrected.kind)
         changed[index] = changed[index]._replace(on=corrected.on, **outcomes)
+        corrected_now = {id(changed[index])}  # checked as a record made now
         if rule is not None and rule.extends:
             check_moved_in_order(ref, changed, changed[index], was_record)
     if end is not None:  # the end of the proceedings whose kind is corrected goes with it
         changed[changed.index(end)] = end._replace(kind=corrected.kind)
     try:
-        check_case(ref, changed, today, clock)
+        check_case(ref, changed, today, clock, new=corrected_now)
     except EventRefused as e:
         if closed is None:
             raise
