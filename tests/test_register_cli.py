@@ -422,8 +422,25 @@ def test_an_extension_a_later_record_leaves_moot_is_kept(db: str, tmp_path: Path
     ok("add-sin", "E-1", "--aware", "2024-03-27", "--db", db)
     ok("record", "E-1", "extension-agreed", "--on", "2024-04-04", "--stage", "rapid-review",
        "--to", "2024-04-22", "--db", db)  # fmt: skip
-    ok("record", "E-1", "notified", "--on", "2024-03-28", "--db", db)
+    r = run("record", "E-1", "notified", "--on", "2024-03-28", "--db", db)
+    assert r.exit_code == 0, r.stderr
+    moot = (
+        "reviewclock: warning: the extension of rapid-review for E-1 agreed on 2024-04-04 to"
+        " Mon 2024-04-22 is no later than the stage's own due date now, Mon 2024-04-22: it is"
+        " kept, but changes nothing\n"
+    )
+    assert r.stderr == moot
     assert stages(db, "E-1", "2024-04-05")["rapid-review"] == ("2024-04-22", None, "on-track")
+    # Corrected back to the day of awareness, the extension counts again: no warning; and
+    # corrected once more, the warning again.
+    fix = ["amend", "E-1", "notified", "--reason", "typed wrongly", "--db", db]
+    r = run(*fix, "--was", "2024-03-28", "--on", "2024-03-27")
+    assert (r.exit_code, r.stderr) == (0, "")
+    r = run(*fix, "--was", "2024-03-27", "--on", "2024-03-28")
+    assert (r.exit_code, r.stderr) == (0, moot)
+    # A record that leaves it as it was says nothing of it.
+    r = run("record", "E-1", "rapid-review-sent", "--on", "2024-04-19", "--db", db)
+    assert (r.exit_code, r.stderr) == (0, "")
     assert "no contradictory events" in ok("doctor", "--db", db)
     copy = str(tmp_path / "copy.db")
     for file_format in ("csv", "json"):

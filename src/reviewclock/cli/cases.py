@@ -38,7 +38,9 @@ from reviewclock.cli.runtime import (
     open_register,
     tell_what_a_notice_counts_for,
     user_settings,
+    warn_extensions_made_moot,
     warn_name,
+    without_the_one_recorded,
 )
 from reviewclock.cli.typerapp import app
 from reviewclock.errors import ReviewclockError, UsageProblem
@@ -219,13 +221,16 @@ def record(
             until=to,
             **given,
         )
+    from reviewclock.clock import EventRecord
+
     print(f"Recorded {event} on {when.isoformat()} for {ref}.")
     print_case(case, clock.evaluate(case.events, today), events=False)
+    recorded = EventRecord(event, when, kind, until=to)
+    before = without_the_one_recorded(case.events, recorded)
+    warn_extensions_made_moot(clock, ref, before, case.events, today)
     assert rule is not None
     if rule.delay_notice:
-        from reviewclock.clock import EventRecord
-
-        tell_what_a_notice_counts_for(clock, ref, case.events, EventRecord(event, when, kind))
+        tell_what_a_notice_counts_for(clock, ref, case.events, recorded)
 
 
 @app.command(

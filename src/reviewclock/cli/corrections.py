@@ -32,6 +32,7 @@ from reviewclock.cli.runtime import (
     open_register,
     tell_what_a_notice_counts_for,
     user_settings,
+    warn_extensions_made_moot,
 )
 from reviewclock.cli.typerapp import app
 from reviewclock.errors import UsageProblem
@@ -148,6 +149,7 @@ def amend(
     )
     for line in changes_lines(moved, changed):
         print(line)
+    warn_extensions_made_moot(clock, ref, before.events, after.events, today)
     rule = clock.rules.events.get(event)
     if now_recorded is not None and event in clock.rules.ordered_events:
         from reviewclock.casefile import in_force
