@@ -40,7 +40,6 @@ from reviewclock.cli.runtime import (
     user_settings,
     warn_extensions_made_moot,
     warn_name,
-    without_the_one_recorded,
 )
 from reviewclock.cli.typerapp import app
 from reviewclock.errors import ReviewclockError, UsageProblem
@@ -210,7 +209,7 @@ def record(
     if "panel_view" in given:
         given.setdefault("national_review", False)
     with open_register(db, settings, clock=clock) as register:
-        case = register.record(
+        before, case = register.record(
             ref,
             event,
             when,
@@ -221,16 +220,15 @@ def record(
             until=to,
             **given,
         )
-    from reviewclock.clock import EventRecord
-
     print(f"Recorded {event} on {when.isoformat()} for {ref}.")
-    print_case(case, clock.evaluate(case.events, today), events=False)
-    recorded = EventRecord(event, when, kind, until=to)
-    before = without_the_one_recorded(case.events, recorded)
-    warn_extensions_made_moot(clock, ref, before, case.events, today)
+    after = clock.evaluate(case.events, today)
+    print_case(case, after, events=False)
+    warn_extensions_made_moot(clock, ref, clock.evaluate(before.events, today), after, case)
     assert rule is not None
     if rule.delay_notice:
-        tell_what_a_notice_counts_for(clock, ref, case.events, recorded)
+        from reviewclock.clock import EventRecord
+
+        tell_what_a_notice_counts_for(clock, ref, case.events, EventRecord(event, when, kind))
 
 
 @app.command(

@@ -144,12 +144,11 @@ def amend(
     for e in after.events:  # an end corrected with the proceedings it closes
         if e.name != event and e._replace(seq=None) not in were:
             print(f"Amended {e.name} with it: now {describe_record(e)}.")
-    moved, changed = changes(
-        clock.evaluate(before.events, today), clock.evaluate(after.events, today)
-    )
+    was_due, now_due = clock.evaluate(before.events, today), clock.evaluate(after.events, today)
+    moved, changed = changes(was_due, now_due)
     for line in changes_lines(moved, changed):
         print(line)
-    warn_extensions_made_moot(clock, ref, before.events, after.events, today)
+    warn_extensions_made_moot(clock, ref, was_due, now_due, after)
     rule = clock.rules.events.get(event)
     if now_recorded is not None and event in clock.rules.ordered_events:
         from reviewclock.casefile import in_force

@@ -337,18 +337,19 @@ def tell_what_a_notice_counts_for(clock: Any, ref: str, events: Any, notice: Any
         print(f"The notice counts for {', '.join(covered)}.")
 
 
-def warn_extensions_made_moot(clock: Any, ref: str, before: Any, after: Any, today: Any) -> None:
-    """After a record or a correction (the case's events ``before`` and ``after`` it): a
-    warning for each agreed extension that counted and now does not, because the stage's
-    own due date has caught up with it. It is kept, as agreed, but changes nothing."""
+def warn_extensions_made_moot(clock: Any, ref: str, before: Any, after: Any, case: Any) -> None:
+    """After a record or a correction (what the clock said of the case ``before`` and
+    ``after`` it; ``case`` as it is now): a warning for each agreed extension that counted
+    and now does not, because the stage's own due date has caught up with it. It is kept,
+    as agreed, but changes nothing."""
     from reviewclock.dates import describe
 
-    was = {s.stage.name: s for s in clock.evaluate(before, today).stages}
-    for s in clock.evaluate(after, today).stages:
+    was = {s.stage.name: s for s in before.stages}
+    for s in after.stages:
         earlier = was.get(s.stage.name)
         if earlier is None or earlier.extension is None or s.extension is not None:
             continue
-        agreed = clock.extension_of(s.stage, after)  # counting no longer: caught up with
+        agreed = clock.extension_of(s.stage, case.events)  # counting no longer: caught up with
         if agreed is None or agreed.until is None:
             continue
         warn(
@@ -356,20 +357,6 @@ def warn_extensions_made_moot(clock: Any, ref: str, before: Any, after: Any, tod
             f"{describe(agreed.until)} is no later than the stage's own due date now, "
             f"{describe(s.rule_due)}: it is kept, but changes nothing"
         )
-
-
-def without_the_one_recorded(events: Any, new: Any) -> Any:
-    """``events`` less the record ``new`` added (the one recorded last, where records alike):
-    the case as it stood before it."""
-    alike = [
-        i
-        for i, e in enumerate(events)
-        if (e.name, e.on, e.kind, e.until) == (new.name, new.on, new.kind, new.until)
-    ]
-    if not alike:
-        return events
-    last = max(alike, key=lambda i: (-1 if events[i].seq is None else events[i].seq, i))
-    return (*events[:last], *events[last + 1 :])
 
 
 def warn_name(ref: str, where: str = "") -> None:

@@ -255,9 +255,9 @@ class Register:
         panel_view: str | None = None,
         national_review: bool | None = None,
         until: dt.date | None = None,
-    ) -> CaseRecord:
-        """Append an event to a case, after checking it against what is recorded.
-        ``decision`` goes with ``rapid-review-sent``; ``panel_view`` and ``national_review``
+    ) -> tuple[CaseRecord, CaseRecord]:
+        """Append an event to a case, after checking it against what is recorded; returns
+        the case (before, after). ``decision`` goes with ``rapid-review-sent``; ``panel_view`` and ``national_review``
         with ``panel-response`` (see ``rules.OUTCOMES``); ``until`` is the new due date of
         an agreed extension."""
         new = EventRecord(

@@ -144,14 +144,14 @@ def record(
     now: dt.datetime,
     where: str,
     clock: Clock,
-) -> CaseRecord:
+) -> tuple[CaseRecord, CaseRecord]:
     reading.case_id(db, ref, lock=True)
     case = reading.load(db, ref, where, clock.rules)
     check_new_event(ref, case.events, new, today, clock)
     check_later_records(ref, case.events, new, today, clock)
     cid = reading.case_id(db, ref)
     db.run(INSERT_EVENT, event_row(cid, new, who(db), now))
-    return reading.load(db, ref, where, clock.rules)
+    return case, reading.load(db, ref, where, clock.rules)
 
 
 def delete(
