@@ -397,8 +397,8 @@ def check_later_records(
 ) -> None:
     """Refuse ``new`` (which :func:`check_new_event` has passed) if the case would contradict
     itself with it, where it did not before: a record dated before others that they no
-    longer agree with (an extension agreed after the stage it extends was met, or a
-    notification that moves a due date past an extension agreed to it). The case is checked
+    longer agree with (an extension agreed after the stage it extends was met, or an
+    inquest started before an end recorded with no kind). The case is checked
     as :func:`check_case` checks it, so that what ``record`` takes, an import of the
     register takes too. A case that already contradicts itself is left to ``doctor`` and
     ``amend``: a new record is not refused for an old fault."""
