@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,6 +200,12 @@ def _clean(cell: str) -> str:
     return unguard(cell) if cell[:1] == "'" else cell
 
 
+def _free_text(cell: str) -> str:
+    """A cell of free text (the authority), exactly as written (an export quotes the spaces
+    around it), less only the ``'`` an export put before a formula; blank, it is empty."""
+    return unguard(cell) if cell.strip() else ""
+
+
 class _RowReader:
     """Reads the case on a CSV row, with the header's columns looked up once.
 
@@ -219,26 +225,21 @@ class _RowReader:
         ]
         self.outcomes = [(f, c, at[c]) for f, c in OUTCOME_COLUMNS.items() if c in at]
         self.openings: dict[str, EventRecord | str | None] = {}
-        self.texts: dict[int, dict[str, str]] = {}
-        """Each column's cells as read, by the text in the file."""
+        self.harms: dict[str, str] = {}
+        self.authorities: dict[str, str] = {}
 
-    def _text(self, row: Sequence[str], index: int | None) -> str:
-        """A cell of a column that repeats a few values (authority, harm), cleaned once. The
-        authority is free text, carried exactly (an export quotes the spaces around it): only
-        the ``'`` an export put before a formula comes off, and a blank cell is empty."""
+    @staticmethod
+    def _text(
+        row: Sequence[str], index: int | None, seen: dict[str, str], read: Callable[[str], str]
+    ) -> str:
+        """A cell of a column that repeats a few values, ``read`` once for each text
+        (``seen``: that column's cells so far)."""
         if index is None:
             return ""
         raw = row[index]
-        texts = self.texts.setdefault(index, {})
-        text = texts.get(raw)
+        text = seen.get(raw)
         if text is None:
-            if index != self.authority:
-                text = _clean(raw)
-            elif not raw.strip():
-                text = ""
-            else:
-                text = unguard(raw) if raw[:1] == "'" else raw
-            texts[raw] = text
+            text = seen[raw] = read(raw)
         return text
 
     def _opening(self, raw: str) -> EventRecord | str | None:
@@ -263,7 +264,7 @@ class _RowReader:
             opening = self.openings[raw] = self._opening(raw)
         if opening is None:
             raise ValueError("the aware date is empty")
-        harm = self._text(row, self.harm).lower() or None
+        harm = self._text(row, self.harm, self.harms, _clean).lower() or None
         if harm is not None and harm not in HARMS:
             raise ValueError(f"harm {harm!r} is not death or serious-harm")
         if isinstance(opening, str):
@@ -294,7 +295,8 @@ class _RowReader:
             if at is None:
                 raise ValueError(f"{column} {value!r} needs a {carrier} date in the same row")
             events[at] = events[at]._replace(**{field: outcome_value(field, value)})
-        return CaseRecord(ref, self._text(row, self.authority) or None, harm, tuple(events))
+        authority = self._text(row, self.authority, self.authorities, _free_text) or None
+        return CaseRecord(ref, authority, harm, tuple(events))
 
 
 def _event_cell(name: str, raw: str, rules: Rulebook) -> tuple[EventRecord, ...]:
