@@ -78,7 +78,11 @@ def urgency_text(case: CaseRecord, clock: CaseStatus) -> str:
     first = clock.most_urgent
     if first is None:
         return f"{len(URGENCY):02d}{case.ref}"
-    return f"{URGENCY[first.state]:02d}{first.due.isoformat()}{case.ref}"
+    return f"{_PLACE_TEXT[first.state]}{first.due.isoformat()}{case.ref}"
+
+
+_PLACE_TEXT = {state: f"{place:02d}" for state, place in URGENCY.items()}
+"""Each state's place in :data:`URGENCY` as :func:`urgency_text` writes it."""
 
 
 def is_local(s: StageStatus) -> bool:
