@@ -673,7 +673,7 @@ def test_agreed_again_through_the_command_line(tmp_path: Path) -> None:
         (
             ["--stage", "sin", "--to", "2024-02-14"],
             2,
-            ["'sin' is not a stage that can be extended", "rapid-review, lcspr"],
+            ["'sin' is not a stage that can be extended", "only rapid-review or lcspr may"],
         ),
         (["--stage", "panel-response", "--to", "2024-02-14"], 2, ["can be extended"]),
         (["--stage", "nope", "--to", "2024-02-14"], 2, ["'nope'"]),
@@ -681,7 +681,11 @@ def test_agreed_again_through_the_command_line(tmp_path: Path) -> None:
         (["--stage", "rapid-review"], 2, ["needs --to"]),
         (["--stage", "rapid-review", "--to", "2024-01-30"], 1, ["not after", "Tue 2024-01-30"]),
         (["--stage", "rapid-review", "--to", "2024-01-20"], 1, ["not after"]),
-        (["--stage", "lcspr", "--to", "2024-12-20"], 1, ["lcspr has not started"]),
+        (
+            ["--stage", "lcspr", "--to", "2024-12-20"],
+            1,
+            ["lcspr has not started", "record lcspr-commissioned first"],
+        ),
         (["--stage", "rapid-review", "--to", "14/02/2024x"], 2, ["--to"]),
         (["--kind", "criminal", "--to", "2024-02-14"], 2, ["--kind"]),
     ],
@@ -698,6 +702,21 @@ def test_bad_extensions_are_refused(
         *fragments,
     )
     assert ok("export", "--format", "json", "--db", db) == before
+
+
+@pytest.mark.parametrize(
+    ("names", "text"),
+    [
+        ([], ""),
+        (["lcspr"], "lcspr"),
+        (["rapid-review", "lcspr"], "rapid-review or lcspr"),
+        (["sin", "rapid-review", "lcspr"], "sin, rapid-review or lcspr"),
+    ],
+)
+def test_choices_read_as_a_list_of_alternatives(names: list[str], text: str) -> None:
+    from reviewclock.render import alternatives
+
+    assert alternatives(names) == text
 
 
 def test_to_belongs_to_an_extension_and_a_met_stage_is_not_extended(tmp_path: Path) -> None:

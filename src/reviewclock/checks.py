@@ -39,6 +39,7 @@ from reviewclock.extensionchecks import (
     check_extension,
     stage_on,
 )
+from reviewclock.render import alternatives
 from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS, Event, Names, Rulebook, Span
 from reviewclock.textchecks import check_note
 
@@ -65,7 +66,7 @@ def check_kind(rules: Rulebook, event: str, kind: str | None) -> None:
             if rule.names_stage is Names.EXTENDABLE:
                 raise UsageProblem(
                     f"{kind!r} is not a stage that can be extended; only "
-                    f"{', '.join(choices)} may be given more time by the Panel"
+                    f"{alternatives(choices)} may be given more time by the Panel"
                 )
             raise UsageProblem(
                 f"{kind!r} is not a stage a delay notice can name; use --stage with one of "
@@ -268,7 +269,7 @@ def _check_within(
     if status is None:
         raise EventRefused(
             f"{new.name} is a milestone of {parent}, which has not started for {ref}; "
-            f"record {' or '.join(clock.rules.stage(parent).starts_on)} first"
+            f"record {alternatives(clock.rules.stage(parent).starts_on)} first"
         )
     if new.on < status.starts:
         raise EventRefused(

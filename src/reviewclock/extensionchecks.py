@@ -15,6 +15,7 @@ from reviewclock.casefile import EventRecord
 from reviewclock.clock import Clock
 from reviewclock.dates import describe
 from reviewclock.errors import EventRefused
+from reviewclock.render import alternatives
 
 
 def stage_on(clock: Clock, events: Sequence[EventRecord], name: str, day: dt.date) -> Any:
@@ -41,8 +42,8 @@ def check_extension(
     status = stage_on(clock, events, new.kind, latest)
     if status is None:
         raise EventRefused(
-            f"{new.kind} has not started for {ref}; an extension is agreed for a stage "
-            "that is running"
+            f"{new.kind} has not started for {ref}: an extension is agreed for a stage that"
+            f" is running; record {alternatives(clock.rules.stage(new.kind).starts_on)} first"
         )
     if status.done is not None and status.done < new.on:
         raise EventRefused(

@@ -25,7 +25,6 @@ from reviewclock.cli.options import (
     complete_stages,
     examples,
     kind_or_stage,
-    names,
     one_of,
     outcomes,
     parse_date,
@@ -43,6 +42,7 @@ from reviewclock.cli.runtime import (
 )
 from reviewclock.cli.typerapp import app
 from reviewclock.errors import ReviewclockError, UsageProblem
+from reviewclock.render import alternatives
 from reviewclock.rules import HARMS
 
 
@@ -133,7 +133,7 @@ def record(
         typer.Argument(
             metavar="EVENT",
             autocompletion=complete_events,
-            help=names(NATIONAL.recordable_events)
+            help=alternatives(NATIONAL.recordable_events)
             + ", or a local milestone's name from the settings file.",
         ),
     ],
@@ -285,7 +285,7 @@ def explain(
         typer.Argument(
             metavar="STAGE",
             autocompletion=complete_stages,
-            help=f"{names(NATIONAL.stage_names)}, or a local milestone's name.",
+            help=f"{alternatives(NATIONAL.stage_names)}, or a local milestone's name.",
         ),
     ],
     as_of: AsOfOption = None,

@@ -11,6 +11,7 @@ from reviewclock.cli import values
 from reviewclock.cli.runtime import DB_ENV, register_location, user_settings
 from reviewclock.dates import parse_any_date
 from reviewclock.errors import UsageProblem
+from reviewclock.render import alternatives
 from reviewclock.rules import DECISIONS, PANEL_VIEWS, PROCEEDING_KINDS, Rulebook, rulebook
 
 T = TypeVar("T")
@@ -18,12 +19,6 @@ T = TypeVar("T")
 NATIONAL = rulebook()
 """The national rules, for help texts written before any settings are read. Commands
 use the rulebook of the settings, local milestones included."""
-
-
-def names(rule_names: Sequence[str]) -> str:
-    """``a, b or c``."""
-    listed = list(rule_names)
-    return ", ".join(listed[:-1]) + " or " + listed[-1] if len(listed) > 1 else "".join(listed)
 
 
 def _parameter(read: Callable[[str], T]) -> Callable[[str], T]:
@@ -229,7 +224,7 @@ def kind_or_stage(rules: Rulebook, event: str, kind: str | None, stage: str | No
     from reviewclock.errors import UsageProblem
 
     rule = rules.events.get(event)
-    stage_namers = names(rules.stage_naming_events)
+    stage_namers = alternatives(rules.stage_naming_events)
     if stage is not None:
         if kind is not None:
             raise UsageProblem(f"give --kind (proceedings) or --stage ({stage_namers}), not both")

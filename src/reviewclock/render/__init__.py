@@ -4,6 +4,8 @@ None of them computes a deadline or lists stage names; they read the clock's
 results and the rulebook.
 """
 
+from collections.abc import Iterable
+
 DIGEST_FORMATS = ("text", "markdown", "html", "json", "csv")
 """The formats of the digest (``reviewclock report --format``)."""
 
@@ -11,6 +13,12 @@ DIGEST_FORMATS = ("text", "markdown", "html", "json", "csv")
 def count(n: int, noun: str, plural: str | None = None) -> str:
     """``1 event``, ``2 events``: a number with its noun, singular or plural."""
     return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def alternatives(names: Iterable[str]) -> str:
+    """``a, b or c``: names of which one is meant (or any one may be)."""
+    listed = list(names)
+    return ", ".join(listed[:-1]) + " or " + listed[-1] if len(listed) > 1 else "".join(listed)
 
 
 def visible(text: str) -> str:
