@@ -446,6 +446,33 @@ def test_doctor_names_extensions_recorded_out_of_the_order_agreed(tmp_path: Path
     )
 
 
+def test_doctor_gives_the_amend_that_names_an_end_of_proceedings(tmp_path: Path) -> None:
+    """Criminal proceedings from Tue 10 Jan 2023, ended Wed 1 Mar with no kind; an inquest
+    from Thu 5 Jan written in by another tool leaves the end not saying which ended. doctor
+    names the end and the amend that gives it its kind; once given, the case is whole."""
+    db = str(tmp_path / "r.db")
+    ok("add-sin", "K-1", "--aware", "2023-01-02", "--db", db)
+    ok("record", "K-1", "proceedings-started", "--on", "2023-01-10", "--kind", "criminal",
+       "--db", db)  # fmt: skip
+    ok("record", "K-1", "proceedings-ended", "--on", "2023-03-01", "--db", db)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(
+            "INSERT INTO events (case_id, name, on_date, kind, recorded_by, recorded_at)"
+            " SELECT case_id, name, '2023-01-05', 'inquest', recorded_by, recorded_at"
+            " FROM events WHERE name = 'proceedings-started'"
+        )
+    r = run("doctor", "--db", db)
+    assert r.exit_code == 1
+    assert (
+        "K-1: the proceedings-ended of 2023-03-01 for K-1 names no kind, and criminal and inquest"
+        " proceedings were running then, so it must name the kind that ended; give it one:"
+        " reviewclock amend K-1 proceedings-ended --was 2023-03-01 --kind KIND --reason ..."
+    ) in r.stdout
+    ok("amend", "K-1", "proceedings-ended", "--was", "2023-03-01", "--kind", "criminal",
+       "--reason", "the trial ended", "--db", db)  # fmt: skip
+    assert run("doctor", "--db", db).exit_code == 0
+
+
 def test_amend_names_the_record_it_made_when_plans_are_out_of_date_order(db: str) -> None:
     """The plan recorded first is for the later date; correcting it must say what it now
     holds, not show the other plan (whose place in the order of recording moved)."""

@@ -380,7 +380,8 @@ def test_record_refuses_a_backdated_event_that_later_records_contradict(db: str)
     G-1: notified Wed 3 Jan 2024, an extension of the rapid review agreed on Wed 10 Jan; a
     review sent on Tue 9 Jan would have been met before the extension was agreed.
     K-1: criminal proceedings from 10 Jan 2023, ended 1 Mar with no kind given; an inquest
-    started on 5 Jan would have been running too, and the end would not say which ended."""
+    started on 5 Jan would have been running too, and the end would not say which ended: the
+    refusal gives the amend that names it, and once it is named the inquest is taken."""
     ok("add-sin", "G-1", "--aware", "2024-01-02", "--notified", "2024-01-03", "--db", db)
     ok("record", "G-1", "extension-agreed", "--on", "2024-01-10", "--stage", "rapid-review",
        "--to", "2024-02-14", "--db", db)  # fmt: skip
@@ -398,7 +399,10 @@ def test_record_refuses_a_backdated_event_that_later_records_contradict(db: str)
         (
             ["K-1", "proceedings-started", "--on", "2023-01-05", "--kind", "inquest"],
             ["would not agree with what K-1 holds",
-             "K-1 has criminal, inquest proceedings running"],
+             "the proceedings-ended of 2023-03-01 for K-1 names no kind, and criminal and"
+             " inquest proceedings were running then",
+             "give it one: reviewclock amend K-1 proceedings-ended --was 2023-03-01"
+             " --kind KIND --reason ..."],
         ),
     ):  # fmt: skip
         assert_refused(run("record", *args, "--db", db), 1, *fragments)
@@ -408,6 +412,19 @@ def test_record_refuses_a_backdated_event_that_later_records_contradict(db: str)
     ok("record", "G-1", "rapid-review-sent", "--on", "2024-01-10", "--db", db)
     ok("record", "K-1", "proceedings-started", "--on", "2023-03-05", "--kind", "inquest",
        "--db", db)  # fmt: skip
+    # The advice, followed, mends it: the end says it was the criminal proceedings, and the
+    # inquest from 5 Jan is taken.
+    ok("amend", "K-1", "proceedings-ended", "--was", "2023-03-01", "--kind", "criminal",
+       "--reason", "the trial ended", "--db", db)  # fmt: skip
+    ok("record", "K-1", "proceedings-started", "--on", "2023-01-05", "--kind", "inquest",
+       "--db", db)  # fmt: skip
+    shown = json.loads(ok("show", "K-1", "--json", "--db", db))
+    assert [(e["event"], e["on"], e["kind"]) for e in shown["events"][1:]] == [
+        ("proceedings-started", "2023-01-05", "inquest"),
+        ("proceedings-started", "2023-01-10", "criminal"),
+        ("proceedings-ended", "2023-03-01", "criminal"),
+        ("proceedings-started", "2023-03-05", "inquest"),
+    ]
     exported = ok("export", "--format", "json", "--db", db)
     assert [c["ref"] for c in json.loads(exported)] == ["G-1", "K-1"]
 

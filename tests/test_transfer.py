@@ -218,6 +218,34 @@ def test_awareness_with_a_kind_is_refused_by_import_and_named_by_doctor(tmp_path
     assert "--kind applies to proceedings events only, not to 'aware'" in r.stdout + r.stderr
 
 
+def test_an_end_of_proceedings_that_names_no_kind_among_two_is_refused_by_import(
+    tmp_path: Path,
+) -> None:
+    """Criminal proceedings from Tue 10 Jan 2023 and an inquest from Thu 5 Jan, one end on
+    Wed 1 Mar that names no kind: the file does not say which ended. The import says so of
+    the end, and gives no command to amend: the case is in the file, not the register."""
+    db = str(tmp_path / "r.db")
+    events = [
+        ("aware", "2023-01-02", None),
+        ("proceedings-started", "2023-01-05", "inquest"),
+        ("proceedings-started", "2023-01-10", "criminal"),
+        ("proceedings-ended", "2023-03-01", None),
+    ]
+    bad = json.dumps(
+        [{"ref": "K-1", "events": [{"event": e, "on": on, "kind": k} for e, on, k in events]}]
+    )
+    r = run("import", str(write(tmp_path, bad, "in.json")), "--db", db)
+    assert_refused(
+        r,
+        1,
+        "case 1 (K-1): the proceedings-ended of 2023-03-01 for K-1 names no kind, and criminal"
+        " and inquest proceedings were running then, so it must name the kind that ended;"
+        " nothing was imported",
+    )
+    assert "amend" not in r.stderr
+    assert count(db) == 0
+
+
 def test_json_round_trip_is_identical(tmp_path: Path) -> None:
     first = run("export", "--format", "json", "--as-of", AS_OF, "--db", str(EXAMPLE)).stdout
     cases = json.loads(first)

@@ -27,6 +27,7 @@ The text people type (references, notes, reasons, the authority) is checked in
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from collections.abc import Callable, Collection, Sequence
 
 from reviewclock.casefile import EventRecord, proceedings_of
@@ -39,7 +40,7 @@ from reviewclock.extensionchecks import (
     check_extension,
     stage_on,
 )
-from reviewclock.render import alternatives
+from reviewclock.render import alternatives, listing
 from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS, Event, Names, Rulebook, Span
 from reviewclock.textchecks import check_note
 
@@ -102,6 +103,28 @@ def check_outcomes(rules: Rulebook, event: str, e: EventRecord) -> None:
         )
 
 
+class KindlessEnd(EventRefused):
+    """An end of proceedings held with no kind, that a start of another kind dated before it
+    (recorded or imported since) leaves not saying which ended."""
+
+    def __init__(self, ref: str, end: EventRecord, kinds: str) -> None:
+        super().__init__(
+            f"the {end.name} of {end.on.isoformat()} for {ref} names no kind, and {kinds}"
+            " proceedings were running then, so it must name the kind that ended"
+        )
+        self.mend = (
+            f"reviewclock amend {shlex.quote(ref)} {end.name} --was {end.on.isoformat()}"
+            " --kind KIND --reason ..."
+        )
+        """The command that gives the record in the register its kind."""
+
+
+def in_register(e: ReviewclockError) -> str:
+    """What a check found in a case of the register, with the command that mends it where
+    there is one to give."""
+    return f"{e}; give it one: {e.mend}" if isinstance(e, KindlessEnd) else str(e)
+
+
 def check_new_event(
     ref: str,
     events: Sequence[EventRecord],
@@ -149,7 +172,9 @@ def check_new_event(
                 f"{rules.proceedings_start} first, or check the dates"
             )
         if new.kind is None and len({p.kind for p in running}) > 1:
-            kinds = ", ".join(sorted({p.kind for p in running}))
+            kinds = listing(sorted({p.kind for p in running}))
+            if held:  # recorded before the other kind's start was: it is that record to mend
+                raise KindlessEnd(ref, new, kinds)
             raise UsageProblem(
                 f"{ref} has {kinds} proceedings running; say which ended with --kind"
             )
@@ -415,7 +440,7 @@ def check_later_records(
             return
         raise EventRefused(
             f"{new.name} on {new.on.isoformat()} would not agree with what {ref} holds "
-            f"dated after it: {e}"
+            f"dated after it: {in_register(e)}"
         ) from None
 
 

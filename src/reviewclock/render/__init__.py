@@ -15,10 +15,17 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
+def listing(names: Iterable[str], last: str = "and") -> str:
+    """``a, b and c`` (or with another word before the last)."""
+    listed = list(names)
+    if len(listed) < 2:
+        return "".join(listed)
+    return f"{', '.join(listed[:-1])} {last} {listed[-1]}"
+
+
 def alternatives(names: Iterable[str]) -> str:
     """``a, b or c``: names of which one is meant (or any one may be)."""
-    listed = list(names)
-    return ", ".join(listed[:-1]) + " or " + listed[-1] if len(listed) > 1 else "".join(listed)
+    return listing(names, "or")
 
 
 def visible(text: str) -> str:

@@ -61,14 +61,14 @@ def case_problems(
 ) -> list[str]:
     """Each case that contradicts itself as of ``today``, then each that holds a date
     outside the supported range, with how to correct it."""
-    from reviewclock.checks import check_case
+    from reviewclock.checks import check_case, in_register
 
     found: list[str] = []
     for case in cases:
         try:
             check_case(case.ref, case.events, today, clock)
         except ReviewclockError as e:
-            found.append(f"{case.ref}: {e}")
+            found.append(f"{case.ref}: {in_register(e)}")
     found += [
         f"{ref}: holds the date {stored!r}, outside the dates reviewclock supports ({RANGE});"
         f" correct it with 'reviewclock amend {ref} EVENT --on DATE --reason TEXT'"
