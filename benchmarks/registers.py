@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.rules import rulebook
-from reviewclock.transfer import write_csv
+from reviewclock.transfer_csv import write_csv
 
 TODAY = dt.date(2026, 11, 20)
 

@@ -37,7 +37,8 @@ from reviewclock.importing import plan_import
 from reviewclock.rules import DECISIONS, PANEL_VIEWS, PROCEEDING_KINDS, Milestone, Span, rulebook
 from reviewclock.store import Register, bulk, writing
 from reviewclock.store.records import NewCase
-from reviewclock.transfer import Incoming, read_csv, write_csv
+from reviewclock.transfer import Incoming
+from reviewclock.transfer_csv import read_csv, write_csv
 
 NOW = dt.datetime(2025, 3, 3, 9, 15, 30, 123456, tzinfo=dt.UTC)
 TODAY = dt.date(2025, 3, 3)

@@ -1,9 +1,9 @@
 """Planning an import: what a file would add to the register, checked against what is there.
 
-The codecs (:mod:`reviewclock.transfer`) turn a file into cases; this module
-reads the file (:func:`read_import`), decides what of it is new and checks
-each case as if it were being recorded (:func:`plan_import`), and words the
-refusal (:func:`refusal`). Pure but for reading the file: the register calls
+The codecs (:mod:`reviewclock.transfer_csv`, :mod:`reviewclock.transfer_json`) turn a
+file into cases; this module reads the file (:func:`read_import`), decides what of it is
+new and checks each case as if it were being recorded (:func:`plan_import`), and words
+the refusal (:func:`refusal`). Pure but for reading the file: the register calls
 :func:`plan_import` inside its write transaction, so the check and the write
 see the same cases; against a register that does not exist yet, the plan is
 made against an empty one.
@@ -32,8 +32,8 @@ from reviewclock.transfer import (
     Problem,
     decode,
     outcome_cell,
-    read_csv,
 )
+from reviewclock.transfer_csv import read_csv
 from reviewclock.transfer_json import read_json
 
 

@@ -266,7 +266,7 @@ def export(
         bad: dict[str, str] = {}
         if file_format == "csv":
             from reviewclock.clock import as_it_stood
-            from reviewclock.transfer import csv_lines
+            from reviewclock.transfer_csv import csv_lines
 
             write = sys.stdout.write
             names = register.event_names()
