@@ -442,8 +442,17 @@ def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "fragments"),
     [
-        ("ref,aware,colour\nA,2024-01-02,red\n", ["line 1", "unknown column 'colour'"]),
-        ("ref,notified\nA,2024-01-02\n", ["line 1", "no 'aware' column"]),
+        (
+            "ref,aware,colour\nA,2024-01-02,red\n",
+            ["line 1 (the header): unknown column 'colour'; the columns are ref, aware,"],
+        ),
+        # A slip of the keyboard: the column meant is named, not the whole list.
+        (
+            "ref,aware,notifed\nA,2024-01-02,2024-01-03\n",
+            ["line 1 (the header): unknown column 'notifed'; the nearest column is 'notified'"],
+        ),
+        ("ref,notified\nA,2024-01-02\n", ["line 1 (the header)", "no 'aware' column"]),
+        ("ref,aware\n,2024-01-02\n", ["line 2 (no ref): the ref is empty"]),
         ("", ["empty"]),
         ("ref,aware\nA,2024-01-02,extra\n", ["line 2 (A)", "3 cells"]),
         ("ref,aware,notified\nA,2024-01-02,2024-01-03; 2024-01-04\n", ["can be recorded once"]),
@@ -458,6 +467,13 @@ def test_bad_files(tmp_path: Path, text: str, fragments: list[str]) -> None:
 
 def test_bad_json_and_unreadable_files(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
+    typed = '[{"ref": "A", "events": [{"event": "aware", "on": "2024-01-02"},'
+    typed += ' {"event": "rapid-reveiw-sent", "on": "2024-01-10"}]}]'
+    assert_refused(
+        run("import", str(write(tmp_path, typed, "t.json")), "--db", str(db)),
+        1,
+        "case 1 (A): unknown event 'rapid-reveiw-sent'; the nearest event is 'rapid-review-sent'",
+    )
     assert_refused(
         run("import", str(write(tmp_path, "[{", "x.json")), "--db", str(db)), 1, "not valid JSON"
     )

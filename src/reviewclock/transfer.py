@@ -15,7 +15,7 @@ from typing import Any
 
 from reviewclock.clock import CaseRecord
 from reviewclock.dates import parse_any_date
-from reviewclock.errors import ReviewclockError
+from reviewclock.errors import ReviewclockError, quoted
 from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS
 from reviewclock.store.records import DeletionRow, LogRow
 
@@ -35,7 +35,12 @@ class Problem:
     """``line`` of a CSV file, or ``case`` (its position) in a JSON list."""
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.line} ({self.ref or 'no ref'}): {self.reason}"
+        return f"{self.unit} {self.line} ({self.ref or self.header}): {self.reason}"
+
+    @property
+    def header(self) -> str:
+        """What a problem with no ref is about: a CSV file's first line is its header."""
+        return "the header" if self.unit == "line" and self.line == 1 else "no ref"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,18 @@ def decode(data: bytes) -> tuple[str, str]:
 
 RETIRED = "a milestone taken out of the settings imports once it is back in them"
 """What to do with the records of a milestone no longer declared, which a file still holds."""
+
+
+def unknown_name(what: str, name: str, known: Sequence[str]) -> str:
+    """Why ``name`` is not one of the ``known`` columns or events: the one it was likely
+    meant to be, when one is close (a typing slip), else them all, with what to do about
+    a milestone taken out of the settings."""
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, known, n=1, cutoff=0.8)
+    if close:
+        return f"unknown {what} {quoted(name)}; the nearest {what} is {close[0]!r}"
+    return f"unknown {what} {quoted(name)}; the {what}s are {', '.join(known)} ({RETIRED})"
 
 
 def outcome_cell(value: str | bool) -> str:

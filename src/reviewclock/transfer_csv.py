@@ -47,16 +47,15 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from reviewclock.clock import CaseRecord, EventRecord
-from reviewclock.errors import quoted
 from reviewclock.rules import HARMS, Rulebook
 from reviewclock.transfer import (
     OUTCOME_COLUMNS,
-    RETIRED,
     Incoming,
     Problem,
     date_value,
     outcome_cell,
     outcome_value,
+    unknown_name,
 )
 
 CASE_COLUMNS = ("ref", "aware", "authority", "harm")
@@ -80,14 +79,7 @@ def read_csv(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]
     problems: list[Problem] = []
     unknown = [h for h in header if h not in columns]
     if unknown:
-        problems.append(
-            Problem(
-                1,
-                "",
-                f"unknown column {quoted(unknown[0])}; the columns are {', '.join(columns)}"
-                f" ({RETIRED})",
-            )
-        )
+        problems.append(Problem(1, "", unknown_name("column", unknown[0], columns)))
     missing = [c for c in ("ref", "aware") if c not in header]
     if missing:
         problems.append(Problem(1, "", f"the header has no {missing[0]!r} column"))

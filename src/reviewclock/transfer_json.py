@@ -20,10 +20,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
-from reviewclock.errors import quoted
 from reviewclock.rules import HARMS, OUTCOMES, Rulebook
 from reviewclock.store.records import DeletionRow, LogRow
-from reviewclock.transfer import RETIRED, Incoming, Problem, date_value, outcome_value
+from reviewclock.transfer import Incoming, Problem, date_value, outcome_value, unknown_name
 
 
 def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]:
@@ -97,10 +96,7 @@ def _stamp(text: Any) -> dt.datetime:
 def _event(ev: Any, rules: Rulebook) -> EventRecord:
     name = ev.get("event")
     if name not in rules.events:
-        raise ValueError(
-            f"unknown event {quoted(str(name))}; the events are {', '.join(rules.events)}"
-            f" ({RETIRED})"
-        )
+        raise ValueError(unknown_name("event", str(name), list(rules.events)))
     at = ev.get("recorded_at")
     outcomes = {
         field: outcome_value(field, ev[field]) for field in OUTCOMES if ev.get(field) is not None
