@@ -499,7 +499,7 @@ def test_which_proceedings_ended_must_be_said_when_two_kinds_run(db: str) -> Non
     assert_refused(
         run("record", "CRIM-1", "proceedings-ended", "--on", "2024-01-10", "--db", db),
         2,
-        "criminal, inquest",
+        "CRIM-1 has criminal and inquest proceedings running; say which ended with --kind",
         "--kind",
     )
     assert snapshot(db) == before
