@@ -399,6 +399,56 @@ def test_update_adds_an_extension_agreed_again_after_those_recorded(tmp_path: Pa
     ok("doctor", "--db", db)
 
 
+def test_update_places_a_record_by_when_the_file_says_it_was_recorded(
+    tmp_path: Path, register_url: str
+) -> None:
+    """A JSON record carries the time it was recorded, and keeps it: among the register's
+    own, it stands where that time puts it, and it is checked there, not as the last.
+
+    Notified Tue 2 April 2024: the rapid review is due 15 working days on, Tue 23 April
+    (3-5, 8-12, 15-19, 22, 23). The register holds an extension agreed on 15 April to
+    14 May, recorded today. A file from another office adds one agreed on 10 April to
+    7 May, recorded on 10 April 2024: recorded first, it was agreed first too, so the
+    two are in order, and the one agreed on 15 April (recorded last) stays in force.
+    One agreed on 20 April to 28 May that the file says was recorded on 1 April would
+    stand before both, though agreed after them: refused, as doctor would find it."""
+    db = register_url
+    ok("add-sin", "U-4", "--aware", "2024-03-28", "--notified", "2024-04-02", "--db", db)
+    ok("record", "U-4", "extension-agreed", "--stage", "rapid-review", "--on", "2024-04-15",
+       "--to", "2024-05-14", "--db", db)  # fmt: skip
+    exported = json.loads(ok("export", "--format", "json", "--db", db))
+
+    def adding(on: str, to: str, at: str) -> Path:
+        case = json.loads(json.dumps(exported[0]))
+        case["events"].append(
+            {"event": "extension-agreed", "on": on, "kind": "rapid-review", "to": to,
+             "recorded_by": "other-office", "recorded_at": at}
+        )  # fmt: skip
+        return write(tmp_path, json.dumps([case]), f"add-{on}.json")
+
+    before = ok("export", "--format", "json", "--db", db)
+    assert_refused(
+        run("import", str(adding("2024-04-20", "2024-05-28", "2024-04-01T09:00:00+00:00")),
+            "--update", "--db", db),
+        1,
+        "case 1 (U-4): the extension of rapid-review agreed on 2024-04-15 was recorded for U-4"
+        " after the one agreed on 2024-04-20",
+    )  # fmt: skip
+    assert ok("export", "--format", "json", "--db", db) == before
+    r = run("import", str(adding("2024-04-10", "2024-05-07", "2024-04-10T09:00:00+00:00")),
+            "--update", "--db", db)  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    shown = json.loads(ok("show", "U-4", "--json", "--as-of", "2024-06-03", "--db", db))
+    review = next(s for s in shown["stages"] if s["stage"] == "rapid-review")
+    assert (review["due"], review["extension"]["agreed"]) == ("2024-05-14", "2024-04-15")
+    added = next(e for e in shown["events"] if e["on"] == "2024-04-10")
+    assert (added["recorded_by"], added["recorded_at"]) == (
+        "other-office",
+        "2024-04-10T09:00:00+00:00",
+    )
+    ok("doctor", "--db", db)
+
+
 def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:
     db = str(tmp_path / "r.db")
     assert (

@@ -114,7 +114,7 @@ def plan_import(
                 )
             else:
                 extra = new_events(have, case, clock.rules)
-                check_case(case.ref, [*have.events, *recorded_after(have, extra)], today, clock)
+                check_case(case.ref, recorded_after(have, extra), today, clock)
                 plan.appended.extend((case.ref, e) for e in extra)
         except ReviewclockError as e:
             problems.append(Problem(item.line, case.ref, str(e), item.unit))
@@ -125,12 +125,28 @@ def plan_import(
     return plan
 
 
+_EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+_NOW = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
 def recorded_after(have: CaseRecord, extra: Sequence[EventRecord]) -> list[EventRecord]:
-    """``extra`` as they will stand once written after ``have``'s events: each after those
-    recorded already, in the order given (its place, ``seq``, above theirs), as the register
-    will read it back. The place is what counts for plans and agreed extensions."""
-    top = max((e.seq for e in have.events if e.seq is not None), default=-1)
-    return [e._replace(seq=top + 1 + i) for i, e in enumerate(extra)]
+    """``have``'s events and ``extra``, each with its place in the order of recording
+    (``seq``) as the register will read them back once ``extra`` is written. That place is
+    what counts for plans and agreed extensions (the one recorded last is in force).
+
+    A record the file says was recorded at some time (JSON's ``recorded_at``) stands among
+    those held by that time, after any held recorded at the same moment; one that gives no
+    time is recorded now, after them all. ``have``'s plans and extensions carry the time
+    they were first recorded (:func:`~reviewclock.store.reading.with_first_recorded`)."""
+    held = [
+        ((e.recorded_at or _EARLIEST, 0, e.seq), i)
+        for i, e in enumerate(have.events)
+        if e.seq is not None
+    ]
+    added = [((e.recorded_at or _NOW, 1, n), len(have.events) + n) for n, e in enumerate(extra)]
+    place = {i: at for at, (_, i) in enumerate(sorted(held + added))}
+    events = [*have.events, *extra]
+    return [e._replace(seq=place[i]) if i in place else e for i, e in enumerate(events)]
 
 
 def new_events(have: CaseRecord, incoming: CaseRecord, rules: Rulebook) -> list[EventRecord]:

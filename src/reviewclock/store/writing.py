@@ -193,7 +193,12 @@ def import_cases(
     """
     if db.dialect == POSTGRESQL:
         db.run("LOCK TABLE cases IN EXCLUSIVE MODE")
-    existing = {c.ref: c for _, c in reading.cases(db, audit=False, rules=clock.rules)}
+    # A plan or extension an --update adds stands among those held by when it was recorded.
+    times = reading.first_recorded(db, clock.rules)
+    existing = {
+        c.ref: reading.with_first_recorded(c, times[cid]) if cid in times else c
+        for cid, c in reading.cases(db, audit=False, rules=clock.rules)
+    }
     if dry_run:
         plan = planner(existing)
         return len(plan.cases), plan.events
