@@ -818,7 +818,7 @@ def test_a_closure_added_after_an_extension_leaves_the_register_movable(tmp_path
     (4-5, 8-12, 15-19, 22-24 Jan), and the Panel agreed on 10 Jan to Thu 25 Jan. A closure
     on Mon 15 Jan added to the settings afterwards makes the rule's own date Thu 25 Jan:
     the extension is no later, and counts for nothing, but the case does not contradict
-    itself, and its export imports under the new settings."""
+    itself, show marks it, and its export imports under the new settings."""
     db = str(tmp_path / "r.db")
     ok("add-sin", "E-1", "--aware", "2024-01-02", "--notified", "2024-01-03", "--db", db)
     ok("record", "E-1", "extension-agreed", "--on", "2024-01-10", "--stage", "rapid-review",
@@ -834,6 +834,11 @@ def test_a_closure_added_after_an_extension_leaves_the_register_movable(tmp_path
         "2024-01-25",
         None,
     )
+    # show marks it beside the stage, since nothing said so when the settings changed.
+    assert (
+        "extension agreed Wed 2024-01-10 to Thu 2024-01-25 changes nothing (not after the"
+        " statutory date)"
+    ) in ok("show", "E-1", "--as-of", "2024-01-22", "--db", db, env=closed)
     assert "no contradictory events" in ok("doctor", "--db", db, env=closed)
     for file_format in ("csv", "json"):
         exported = ok("export", "--format", file_format, "--db", db, env=closed)

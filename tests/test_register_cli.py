@@ -434,8 +434,8 @@ def test_an_extension_a_later_record_leaves_moot_is_kept(db: str, tmp_path: Path
     later, skipping Good Friday and Easter Monday (Thu 28 Mar, Tue 2 Apr to Fri 5, 8-12,
     15-19): Fri 19 Apr, so an extension agreed on 4 Apr to Mon 22 Apr is later. Notified on
     Thu 28 Mar, recorded after, the review is due Mon 22 Apr (2-5 Apr, 8-12, 15-19, 22):
-    the Panel's date is no later, so it counts for nothing; but it was agreed, it is kept,
-    and the register still moves. A new extension to that date is refused, as ever."""
+    the Panel's date is no later, so it counts for nothing; but it was agreed, it is kept
+    (record warns, show marks it), and the register still moves. A new extension to that date is refused, as ever."""
     ok("add-sin", "E-1", "--aware", "2024-03-27", "--db", db)
     ok("record", "E-1", "extension-agreed", "--on", "2024-04-04", "--stage", "rapid-review",
        "--to", "2024-04-22", "--db", db)  # fmt: skip
@@ -448,11 +448,19 @@ def test_an_extension_a_later_record_leaves_moot_is_kept(db: str, tmp_path: Path
     )
     assert r.stderr == moot
     assert stages(db, "E-1", "2024-04-05")["rapid-review"] == ("2024-04-22", None, "on-track")
+    # show says so beside the stage, once the extension was agreed (4 Apr), not before.
+    idle = "extension agreed Thu 2024-04-04 to Mon 2024-04-22 changes nothing"
+    assert idle in r.stdout
+    assert idle in ok("show", "E-1", "--as-of", "2024-04-05", "--db", db)
+    assert "extension agreed" not in ok("show", "E-1", "--as-of", "2024-04-03", "--db", db)
     # Corrected back to the day of awareness, the extension counts again: no warning; and
     # corrected once more, the warning again.
     fix = ["amend", "E-1", "notified", "--reason", "typed wrongly", "--db", db]
     r = run(*fix, "--was", "2024-03-28", "--on", "2024-03-27")
     assert (r.exit_code, r.stderr) == (0, "")
+    counting = ok("show", "E-1", "--as-of", "2024-04-05", "--db", db)
+    assert idle not in counting
+    assert "extension agreed Thu 2024-04-04; statutory due Fri 2024-04-19" in counting
     r = run(*fix, "--was", "2024-03-27", "--on", "2024-03-28")
     assert (r.exit_code, r.stderr) == (0, moot)
     # A record that leaves it as it was says nothing of it.

@@ -309,6 +309,24 @@ class Clock:
                 return found
         return None
 
+    def moot_extensions(
+        self, events: Sequence[EventRecord], status: CaseStatus
+    ) -> dict[str, EventRecord]:
+        """Each stage's agreed extension in force that counts for nothing, by stage name: no
+        later than the stage's own due date, which can move after the Panel agreed (a
+        closure added to the settings, a notification recorded later but dated before). It
+        is kept, as agreed; the stage is due on its statutory date (``status``, what the
+        clock says of ``events``)."""
+        if not any(e.name in self._extensions for e in events):
+            return {}
+        moot = {}
+        for s in status.stages:
+            if s.extension is None:
+                agreed = self.extension_of(s.stage, events)
+                if agreed is not None and agreed.until is not None:
+                    moot[s.stage.name] = agreed
+        return moot
+
     def _opened(self, stage: Stage, first: dict[str, dt.date]) -> dt.date | None:
         """The day a stage began to run: its earliest recorded start event (a rapid review
         runs from awareness until the notification). A stage counted back from a plan

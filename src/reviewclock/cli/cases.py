@@ -222,7 +222,7 @@ def record(
         )
     print(f"Recorded {event} on {when.isoformat()} for {ref}.")
     after = clock.evaluate(case.events, today)
-    print_case(case, after, events=False)
+    print_case(case, after, events=False, moot=clock.moot_extensions(case.events, after))
     warn_extensions_made_moot(clock, ref, clock.evaluate(before.events, today), after, case)
     assert rule is not None
     if rule.delay_notice:
@@ -268,7 +268,8 @@ def show(
 
         emit_json(case_dict(case, clock))
         return
-    print_case(case, clock, as_of=as_of, known=rules_clock.rules.events)
+    moot = rules_clock.moot_extensions(case.events, clock)
+    print_case(case, clock, as_of=as_of, known=rules_clock.rules.events, moot=moot)
 
 
 @app.command(

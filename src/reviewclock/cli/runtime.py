@@ -345,12 +345,11 @@ def warn_extensions_made_moot(clock: Any, ref: str, before: Any, after: Any, cas
     from reviewclock.dates import describe
 
     was = {s.stage.name: s for s in before.stages}
+    moot = clock.moot_extensions(case.events, after)
     for s in after.stages:
         earlier = was.get(s.stage.name)
-        if earlier is None or earlier.extension is None or s.extension is not None:
-            continue
-        agreed = clock.extension_of(s.stage, case.events)  # counting no longer: caught up with
-        if agreed is None or agreed.until is None:
+        agreed = moot.get(s.stage.name)
+        if earlier is None or earlier.extension is None or agreed is None or agreed.until is None:
             continue
         warn(
             f"the extension of {s.stage.name} for {ref} agreed on {agreed.on.isoformat()} to "

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from reviewclock.casefile import CaseRecord
+from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.clock import CaseStatus, StageStatus, State
 from reviewclock.dates import describe
 from reviewclock.digest import Digest, DigestLine, state_counts
@@ -83,8 +83,9 @@ NO_LONGER = "no longer in the procedure"
 the settings): kept in the history, counted nowhere."""
 
 
-def note_for(s: StageStatus) -> str:
-    """What the officer should know or do about a stage, in a few words."""
+def note_for(s: StageStatus, moot: EventRecord | None = None) -> str:
+    """What the officer should know or do about a stage, in a few words; ``moot``, an
+    agreed extension of it that counts for nothing (see ``Clock.moot_extensions``)."""
     parts: list[str] = []
     if s.delay is not None:
         parts.append("delayed by " + delay_text(s))
@@ -98,6 +99,11 @@ def note_for(s: StageStatus) -> str:
     if s.extended and s.extension is not None:
         parts.append(
             f"extension agreed {describe(s.extension.on)}; statutory due {describe(s.rule_due)}"
+        )
+    if moot is not None and moot.until is not None:
+        parts.append(
+            f"extension agreed {describe(moot.on)} to {describe(moot.until)} changes nothing"
+            " (not after the statutory date)"
         )
     if s.state.is_open and s.due_on_weekend:
         parts.append(f"due date is a {s.due:%A}")

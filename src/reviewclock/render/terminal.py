@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from reviewclock.casefile import CaseRecord, EventRecord
@@ -53,7 +53,12 @@ def use_rich() -> bool:
     )
 
 
-def stage_rows(stages: Sequence[StageStatus]) -> list[list[Cell]]:
+def stage_rows(
+    stages: Sequence[StageStatus], moot: Mapping[str, EventRecord] | None = None
+) -> list[list[Cell]]:
+    """A row for each stage; ``moot``: the agreed extensions that count for nothing, by
+    stage name, named in the note."""
+    moot = moot or {}
     rows = []
     for s in stages:
         style = STATE_STYLE[s.state]
@@ -65,7 +70,7 @@ def stage_rows(stages: Sequence[StageStatus]) -> list[list[Cell]]:
                 Cell(describe(s.done) if s.done else "-"),
                 Cell(str(s.state), style),
                 Cell(days_text(s)),
-                Cell(note_for(s) or s.stage.rule),
+                Cell(note_for(s, moot.get(s.stage.name)) or s.stage.rule),
                 Cell(s.stage.source, "dim"),
             ]
         )
@@ -134,17 +139,21 @@ def print_case(
     events: bool = True,
     as_of: dt.date | None = None,
     known: Collection[str] | None = None,
+    moot: Mapping[str, EventRecord] | None = None,
 ) -> None:
     """The timeline of one case: its stages, its proceedings and its recorded events;
     with ``as_of``, titled as the case stood on that date. An event whose name is not
-    among ``known`` is marked as no longer in the procedure."""
+    among ``known`` is marked as no longer in the procedure; an extension in ``moot``
+    (by stage), as counting for nothing."""
     facts = [f"aware {describe(case.aware)}" if case.aware else "awareness not recorded"]
     if case.authority:
         facts.append(case.authority)
     if case.harm:
         facts.append(case.harm)
     title = f"{case.ref}" + (f" as it stood on {describe(as_of)}" if as_of else "")
-    print_table(STAGE_HEADERS, stage_rows(clock.stages), title=f"{title}: " + ", ".join(facts))
+    print_table(
+        STAGE_HEADERS, stage_rows(clock.stages, moot), title=f"{title}: " + ", ".join(facts)
+    )
     if clock.proceedings:
         rows = [
             [
