@@ -523,6 +523,34 @@ def test_a_notice_naming_another_stage_does_not_count(review: str) -> None:
     assert told(review)
 
 
+def test_a_notice_naming_a_stage_is_widened_to_every_stage_by_amend(review: str) -> None:
+    """Sent on Mon 15 Jan 2024 about the whole case but recorded as naming the rapid review
+    (met in June 2023), the notice counts for nothing; amended to be about every stage, it
+    counts for the local review, open then and held up by the proceedings."""
+    ok("record", "R1", "delay-notified", "--on", "2024-01-15", "--stage", "rapid-review",
+       "--db", review)  # fmt: skip
+    assert not told(review)
+    amend = ["amend", "R1", "delay-notified", "--reason", "it was about the case", "--db", review]
+    before = ok("history", "R1", "--db", review)
+    for args, code, fragment in (
+        (["--every-stage", "--stage", "lcspr"], 2, "give --stage STAGE or --every-stage, not both"),
+        (["--every-stage", "--kind", "criminal"], 2, "names its stage with --stage"),
+    ):
+        assert_refused(run(*amend, *args), code, fragment)
+    wrong = ["amend", "R1", "proceedings-started", "--every-stage", "--reason", "r", "--db", review]
+    assert_refused(
+        run(*wrong), 2, "--every-stage applies to delay-notified only, not to 'proceedings-started'"
+    )
+    assert ok("history", "R1", "--db", review) == before
+    out = ok(*amend, "--every-stage")
+    assert "Amended delay-notified for R1: now on 2024-01-15." in out
+    assert "The notice counts for lcspr." in out
+    assert told(review)
+    assert_refused(
+        run(*amend, "--every-stage"), 1, "delay-notified for R1 is already recorded on 2024-01-15"
+    )
+
+
 def test_a_notice_with_no_duty_stage_open_warns(review: str) -> None:
     # On 4 August 2023 every stage so far was met and no review was commissioned yet.
     r = run("record", "R1", "delay-notified", "--on", "2023-08-04", "--db", review)

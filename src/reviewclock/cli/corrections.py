@@ -21,6 +21,7 @@ from reviewclock.cli.options import (
     ReasonOption,
     RefArgument,
     complete_named_stages,
+    every_stage_open,
     examples,
     kind_or_stage,
     outcomes,
@@ -81,6 +82,14 @@ def amend(
             help="A delay notice or an agreed extension: the correct stage it names.",
         ),
     ] = None,
+    every_stage: Annotated[
+        bool,
+        typer.Option(
+            "--every-stage",
+            help="A delay notice that named one stage: it is about every duty stage open on"
+            " its date, as one recorded without --stage is.",
+        ),
+    ] = False,
     decision: DecisionOption = None,
     panel_view: PanelViewOption = None,
     national_review: NationalReviewOption = None,
@@ -102,9 +111,9 @@ def amend(
     made it, when and why; 'reviewclock history REF' shows both. The deadlines
     are worked out again, and the ones that moved are listed. The kind of
     proceedings (--kind), the stage a delay notice or an agreed extension
-    names (--stage), an agreed extension's new due date (--to), a rapid
-    review's decision (--decision) and the Panel's view (--panel-view,
-    --national-review) are corrected the same way.
+    names (--stage, or --every-stage for a notice about them all), an agreed
+    extension's new due date (--to), a rapid review's decision (--decision) and
+    the Panel's view (--panel-view, --national-review) are corrected the same way.
     """
     settings = user_settings()
     now = london_now()
@@ -116,6 +125,9 @@ def amend(
     named = kind_or_stage(clock.rules, event, kind, stage)
     if named is not None:
         given["kind"] = named
+    if every_stage:
+        every_stage_open(clock.rules, event, named)
+        given["kind"] = None  # a notice naming no stage is about every duty stage open
     with open_register(db, settings, clock=clock) as register:
         before, after = register.amend(
             ref,

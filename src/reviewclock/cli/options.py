@@ -238,6 +238,19 @@ def kind_or_stage(rules: Rulebook, event: str, kind: str | None, stage: str | No
     return None if kind is None else kind.lower()
 
 
+def every_stage_open(rules: Rulebook, event: str, stage: str | None) -> None:
+    """What ``--every-stage`` gives ``event`` (no stage named, so every duty stage open on
+    its date): only a delay notice can be about them all, and not with ``--stage`` too."""
+    from reviewclock.errors import UsageProblem
+
+    if stage is not None:
+        raise UsageProblem("give --stage STAGE or --every-stage, not both")
+    rule = rules.events.get(event)
+    if rule is None or rule.names_stage is None or rule.stage_required:
+        notices = alternatives(n for n, e in rules.events.items() if e.delay_notice)
+        raise UsageProblem(f"--every-stage applies to {notices} only, not to {event!r}")
+
+
 def outcomes(
     rules: Rulebook,
     event: str,
