@@ -441,9 +441,12 @@ def test_doctor_names_extensions_recorded_out_of_the_order_agreed(tmp_path: Path
         )
     r = run("doctor", "--db", db)
     assert r.exit_code == 1
-    assert "agreed on 2024-04-10 was recorded for CASE-2 after the one agreed on 2024-04-15" in (
-        r.stdout + r.stderr
-    )
+    assert (
+        "CASE-2: the extension of rapid-review agreed on 2024-04-10 was recorded for CASE-2 after"
+        " the one agreed on 2024-04-15, and the one recorded last counts; extensions are"
+        " recorded in the order they were agreed; correct the date with 'reviewclock amend"
+        " CASE-2 extension-agreed --was DATE --on DATE --reason TEXT'"
+    ) in r.stdout
 
 
 def test_doctor_gives_the_amend_that_names_an_end_of_proceedings(tmp_path: Path) -> None:

@@ -246,9 +246,7 @@ def by_definition(ref: str, events: Sequence[EventRecord], today: dt.date, clock
             raise ReviewclockError(
                 f"the extension of {e.kind} agreed on {e.on.isoformat()} was recorded for "
                 f"{ref} after the one agreed on {max(agreed_later).isoformat()}, and the one "
-                "recorded last counts; extensions are recorded in the order they were agreed: "
-                f"correct the date with 'reviewclock amend {ref} {e.name} --was DATE --on DATE "
-                "--reason TEXT'"
+                "recorded last counts; extensions are recorded in the order they were agreed"
             )
         seen.append(e)
 

@@ -33,7 +33,13 @@ from collections.abc import Callable, Collection, Sequence
 from reviewclock.casefile import EventRecord, proceedings_of
 from reviewclock.clock import Clock
 from reviewclock.dates import FIRST_DAY, LAST_DAY, check_in_range, describe
-from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
+from reviewclock.errors import (
+    EventRefused,
+    HeldRecordRefused,
+    ReviewclockError,
+    UsageProblem,
+    in_register,
+)
 from reviewclock.extensionchecks import (
     check_agreed_after,
     check_agreed_in_order,
@@ -103,28 +109,6 @@ def check_outcomes(rules: Rulebook, event: str, e: EventRecord) -> None:
         )
 
 
-class KindlessEnd(EventRefused):
-    """An end of proceedings held with no kind, that a start of another kind dated before it
-    (recorded or imported since) leaves not saying which ended."""
-
-    def __init__(self, ref: str, end: EventRecord, kinds: str) -> None:
-        super().__init__(
-            f"the {end.name} of {end.on.isoformat()} for {ref} names no kind, and {kinds}"
-            " proceedings were running then, so it must name the kind that ended"
-        )
-        self.mend = (
-            f"reviewclock amend {shlex.quote(ref)} {end.name} --was {end.on.isoformat()}"
-            " --kind KIND --reason ..."
-        )
-        """The command that gives the record in the register its kind."""
-
-
-def in_register(e: ReviewclockError) -> str:
-    """What a check found in a case of the register, with the command that mends it where
-    there is one to give."""
-    return f"{e}; give it one: {e.mend}" if isinstance(e, KindlessEnd) else str(e)
-
-
 def check_new_event(
     ref: str,
     events: Sequence[EventRecord],
@@ -174,7 +158,13 @@ def check_new_event(
         if new.kind is None and len({p.kind for p in running}) > 1:
             kinds = listing(sorted({p.kind for p in running}))
             if held:  # recorded before the other kind's start was: it is that record to mend
-                raise KindlessEnd(ref, new, kinds)
+                raise HeldRecordRefused(
+                    f"the {new.name} of {new.on.isoformat()} for {ref} names no kind, and"
+                    f" {kinds} proceedings were running then, so it must name the kind that"
+                    f" ended",
+                    f"give it one: reviewclock amend {shlex.quote(ref)} {new.name} --was"
+                    f" {new.on.isoformat()} --kind KIND --reason ...",
+                )
             raise UsageProblem(
                 f"{ref} has {kinds} proceedings running; say which ended with --kind"
             )

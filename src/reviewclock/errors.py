@@ -52,5 +52,22 @@ class EventRefused(ReviewclockError):
     """The event contradicts what is recorded (out of order, in the future, a repeat)."""
 
 
+class HeldRecordRefused(EventRefused):
+    """A record already held that the case's other records now contradict (found by
+    ``doctor``, or by ``record`` of an event dated before it), or one in a file being
+    imported. ``mend`` says how to correct it in the register: :func:`in_register` adds it
+    where the case is in the register; an import names the fault alone."""
+
+    def __init__(self, message: str, mend: str) -> None:
+        super().__init__(message)
+        self.mend = mend
+
+
+def in_register(e: Exception) -> str:
+    """What a check found in a case of the register, with how to mend it where there is a
+    way to give."""
+    return f"{e}; {e.mend}" if isinstance(e, HeldRecordRefused) else str(e)
+
+
 class MailError(ReviewclockError):
     """The digest could not be sent."""

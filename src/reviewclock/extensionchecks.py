@@ -14,7 +14,7 @@ from typing import Any
 from reviewclock.casefile import EventRecord
 from reviewclock.clock import Clock
 from reviewclock.dates import describe
-from reviewclock.errors import EventRefused
+from reviewclock.errors import EventRefused, HeldRecordRefused
 from reviewclock.render import alternatives
 
 
@@ -99,11 +99,12 @@ def check_agreed_in_order(
             continue
         before = last.get(kind)
         if before is not None and e.on < before.on:
-            raise EventRefused(
+            raise HeldRecordRefused(
                 f"the extension of {kind} agreed on {e.on.isoformat()} was recorded for {ref} "
                 f"after the one agreed on {before.on.isoformat()}, and the one recorded last "
-                "counts; extensions are recorded in the order they were agreed: correct the "
-                f"date with 'reviewclock amend {ref} {name} --was DATE --on DATE --reason TEXT'"
+                "counts; extensions are recorded in the order they were agreed",
+                f"correct the date with 'reviewclock amend {ref} {name} --was DATE --on DATE"
+                " --reason TEXT'",
             )
         earlier = same_day.setdefault((kind, e.on), [])
         for x in earlier:

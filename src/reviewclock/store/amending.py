@@ -14,7 +14,7 @@ from reviewclock.casefile import CaseRecord, EventRecord, end_that_follows, star
 from reviewclock.checks import check_case, check_outcomes
 from reviewclock.clock import Clock
 from reviewclock.dates import RANGE
-from reviewclock.errors import EventRefused, UsageProblem
+from reviewclock.errors import EventRefused, HeldRecordRefused, UsageProblem, in_register
 from reviewclock.extensionchecks import check_moved_in_order
 from reviewclock.store import picking, reading
 from reviewclock.store.db import Db
@@ -105,6 +105,8 @@ def amend(
         check_case(ref, changed, today, clock, new=corrected_now)
     except EventRefused as e:
         if closed is None:
+            if isinstance(e, HeldRecordRefused):  # another record: how to mend it
+                raise EventRefused(in_register(e)) from None
             raise
         # The end's kind alone cannot change while it closes proceedings of its old kind.
         start = clock.rules.proceedings_start

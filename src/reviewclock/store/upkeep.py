@@ -61,7 +61,8 @@ def case_problems(
 ) -> list[str]:
     """Each case that contradicts itself as of ``today``, then each that holds a date
     outside the supported range, with how to correct it."""
-    from reviewclock.checks import check_case, in_register
+    from reviewclock.checks import check_case
+    from reviewclock.errors import in_register
 
     found: list[str] = []
     for case in cases:
