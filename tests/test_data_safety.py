@@ -309,6 +309,27 @@ def test_history_shows_what_each_record_says_besides_its_date(db: str) -> None:
     assert "2024-04-20 (criminal) root" in started
 
 
+@pytest.mark.parametrize(
+    ("text", "picked"),
+    [
+        ("2024-04-25", ("2024-04-25", None, None)),
+        ("2024-09-02 Criminal", ("2024-09-02", "criminal", None)),
+        ("2024-04-25 rapid-review to 2024-05-14", ("2024-04-25", "rapid-review", "2024-05-14")),
+        # As history writes it, and with one bracket lost in a copy and paste.
+        ("2024-04-25 (rapid-review to 2024-05-14)", ("2024-04-25", "rapid-review", "2024-05-14")),
+        ("2024-04-25 (rapid-review to 2024-05-14", ("2024-04-25", "rapid-review", "2024-05-14")),
+        ("25/04/2024 rapid-review to 14/05/2024)", ("2024-04-25", "rapid-review", "2024-05-14")),
+    ],
+)
+def test_was_reads_a_record_as_csv_or_history_writes_it(
+    text: str, picked: tuple[str, str | None, str | None]
+) -> None:
+    from reviewclock.cli.values import record_pick
+
+    pick = record_pick(text)
+    assert (pick.on.isoformat(), pick.kind, pick.until and pick.until.isoformat()) == picked
+
+
 def test_amend_corrects_the_new_due_date_of_an_agreed_extension(db: str) -> None:
     """Notified Tue 2 April 2024: the rapid review is due 15 working days later, Tue 23 April
     (3-5, 8-12, 15-19, 22, 23 April). The Panel agreed 21 May; the officer typed 14 May."""

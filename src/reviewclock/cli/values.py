@@ -54,16 +54,15 @@ def days_ahead(text: str) -> int:
 def record_pick(text: str) -> RecordPick:
     """``DATE``, ``DATE KIND`` or ``DATE STAGE to DATE``, as the CSV writes a record
     (``2024-09-02 criminal``), or as ``history`` does, in brackets
-    (``2024-04-25 (rapid-review to 2024-05-14)``)."""
+    (``2024-04-25 (rapid-review to 2024-05-14)``), even with one of them left off."""
     from reviewclock.store.picking import RecordPick  # for amend alone, not status's start
 
     day, *rest = text.split(None, 1) or [text]
     on = parse_any_date(day)
     if not rest:
         return RecordPick(on)
-    kind = rest[0].strip()
-    if kind.startswith("(") and kind.endswith(")"):
-        kind = kind[1:-1].strip()
+    # history's brackets are decoration: one left behind by a copy and paste is too.
+    kind = rest[0].strip().removeprefix("(").removesuffix(")")
     kind, to, until = kind.partition(" to ")
     kind = kind.strip().lower()
     if not kind or " " in kind:
