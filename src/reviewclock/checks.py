@@ -161,7 +161,7 @@ def check_new_event(
                 raise HeldRecordRefused(
                     f"the {new.name} of {new.on.isoformat()} for {ref} names no kind, and"
                     f" {kinds} proceedings were running then, so it must name the kind that"
-                    f" ended",
+                    " ended",
                     f"give it one: reviewclock amend {shlex.quote(ref)} {new.name} --was"
                     f" {new.on.isoformat()} --kind KIND --reason ...",
                 )
