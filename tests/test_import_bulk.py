@@ -143,7 +143,7 @@ def imported(path: Path, incoming: Sequence[Incoming], *, update: bool = False) 
     with Register(str(path), create=True) as register:
         return register.import_cases(
             lambda existing, store=None: plan_import(
-                incoming, existing, update=update, today=TODAY, clock=CLOCK, store=store
+                incoming, existing, update=update, now=NOW, clock=CLOCK, store=store
             ),
             dry_run=False,
             now=NOW,

@@ -446,6 +446,24 @@ def test_update_places_a_record_by_when_the_file_says_it_was_recorded(
         "2024-04-10T09:00:00+00:00",
     )
     ok("doctor", "--db", db)
+    # A time with no zone is UTC, as the register keeps it; one from the future is refused,
+    # as it would stay in force over every extension recorded until then.
+    exported = json.loads(ok("export", "--format", "json", "--db", db))
+    before = ok("export", "--format", "json", "--db", db)
+    assert_refused(
+        run("import", str(adding("2024-04-20", "2024-05-28", "2999-01-01T00:00:00+00:00")),
+            "--update", "--db", db),
+        1,
+        "extension-agreed on 2024-04-20 says it was recorded at 2999-01-01T00:00:00+00:00",
+    )  # fmt: skip
+    assert ok("export", "--format", "json", "--db", db) == before
+    r = run("import", str(adding("2024-04-11", "2024-05-10", "2024-04-11T09:00:00")),
+            "--update", "--db", db)  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    shown = json.loads(ok("show", "U-4", "--json", "--as-of", "2024-06-03", "--db", db))
+    added = next(e for e in shown["events"] if e["on"] == "2024-04-11")
+    assert added["recorded_at"] == "2024-04-11T09:00:00+00:00"
+    ok("doctor", "--db", db)
 
 
 def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:
@@ -514,6 +532,65 @@ def test_bad_files(tmp_path: Path, text: str, fragments: list[str]) -> None:
     assert count(db) == 0
 
 
+def test_import_help_names_every_csv_column() -> None:
+    """The help's list of columns is written out for people: it must keep up with the rules."""
+    from reviewclock.cli.data import import_
+    from reviewclock.rules import rulebook
+
+    help_text = " ".join((import_.__doc__ or "").split())
+    listed = help_text.split("one per event (", 1)[1].split(")", 1)[0].split(", ")
+    assert listed == list(rulebook().recordable_events)
+
+
+AWARE = {"event": "aware", "on": "2024-04-02"}
+
+
+@pytest.mark.parametrize(
+    ("case", "fragment"),
+    [
+        # A misspelt key would be passed over, and what it holds lost without a word.
+        (
+            {"ref": "A", "autority": "Leeds", "events": [AWARE]},
+            "case 1 (A): unknown case key 'autority'; the nearest case key is 'authority'",
+        ),
+        (
+            {"ref": "A", "events": [{**AWARE, "nite": "phoned"}]},
+            "case 1 (A): unknown event key 'nite'; the nearest event key is 'note'",
+        ),
+        (
+            {"ref": "A", "events": [AWARE], "colour": "red"},
+            "unknown case key 'colour'; the case keys are ref, aware, authority, harm, stages,",
+        ),
+        (
+            {"ref": "A", "events": [AWARE], "log": [{**AWARE, "amend": None}]},
+            "unknown log key 'amend'; the nearest log key is 'amends'",
+        ),
+        (
+            {"ref": "A", "events": [{**AWARE, "recorded_at": "not-a-time"}]},
+            "recorded_at 'not-a-time' is not a time; write it as export does",
+        ),
+        (
+            {"ref": "A", "events": [AWARE, "notified"]},
+            "an event must be an object with its keys, not 'notified'",
+        ),
+        # A time from the future would place a plan or extension after every record made
+        # until then (the one recorded last is in force).
+        (
+            {"ref": "A", "events": [{**AWARE, "recorded_at": "2999-01-01T09:00:00+00:00"}]},
+            "aware on 2024-04-02 says it was recorded at 2999-01-01T09:00:00+00:00, which is"
+            " in the future",
+        ),
+    ],
+)
+def test_json_keys_and_times_that_would_lose_data_are_refused(
+    tmp_path: Path, case: dict[str, object], fragment: str
+) -> None:
+    db = tmp_path / "r.db"
+    path = write(tmp_path, json.dumps([case]), "in.json")
+    assert_refused(run("import", str(path), "--db", str(db)), 1, fragment)
+    assert count(db) == 0
+
+
 def test_bad_json_and_unreadable_files(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
     typed = '[{"ref": "A", "events": [{"event": "aware", "on": "2024-01-02"},'
@@ -525,6 +602,11 @@ def test_bad_json_and_unreadable_files(tmp_path: Path) -> None:
     )
     assert_refused(
         run("import", str(write(tmp_path, "[{", "x.json")), "--db", str(db)), 1, "not valid JSON"
+    )
+    assert_refused(
+        run("import", str(write(tmp_path, "ref,aware,\nA,2024-01-02,\n")), "--db", str(db)),
+        1,
+        "line 1 (the header): the file has a column with no name (a comma or a key left empty?)",
     )
     assert_refused(
         run("import", str(write(tmp_path, '{"ref": "A"}', "y.json")), "--db", str(db)),

@@ -23,7 +23,7 @@ from reviewclock.clock import Clock
 from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
 from reviewclock.render import count
 from reviewclock.rules import Rulebook
-from reviewclock.store.records import ImportPlan, NewCase
+from reviewclock.store.records import ImportPlan, LogRow, NewCase
 from reviewclock.textchecks import check_authority, check_ref
 from reviewclock.transfer import (
     OUTCOME_COLUMNS,
@@ -84,14 +84,15 @@ def plan_import(
     existing: Mapping[str, CaseRecord],
     *,
     update: bool,
-    today: dt.date,
+    now: dt.datetime,
     clock: Clock,
     store: Callable[[NewCase], None] | None = None,
 ) -> ImportPlan:
-    """What importing ``incoming`` into a register holding ``existing`` would add. Every
-    problem is collected and raised together as :class:`ImportProblems`. Each new case
-    that passes its checks is handed to ``store`` at once, until a problem is found (the
-    transaction it was stored in is then rolled back)."""
+    """What importing ``incoming`` into a register holding ``existing`` would add, ``now``
+    (in London: its date is today). Every problem is collected and raised together as
+    :class:`ImportProblems`. Each new case that passes its checks is handed to ``store`` at
+    once, until a problem is found (the transaction it was stored in is then rolled back)."""
+    today = now.date()
     problems: list[Problem] = []
     plan = ImportPlan()
     for item in incoming:
@@ -102,6 +103,7 @@ def plan_import(
         new = None
         try:
             check_ref(case.ref)
+            check_recorded_by(now, case, item.log)
             have = existing.get(case.ref)
             if have is None:
                 check_authority(case.authority)
@@ -123,6 +125,20 @@ def plan_import(
     if problems:
         raise ImportProblems(problems)
     return plan
+
+
+def check_recorded_by(now: dt.datetime, case: CaseRecord, log: Sequence[LogRow]) -> None:
+    """A record a file says was made after ``now`` is refused: the time it gives places a
+    plan or an agreed extension among the register's (the one recorded last is in force),
+    and one from the future would stay in force over every record made until then."""
+    for e in (*case.events, *(r.event for r in log)):
+        if e.recorded_at is not None and e.recorded_at > now:
+            raise EventRefused(
+                f"{e.name} on {e.on.isoformat()} says it was recorded at"
+                f" {e.recorded_at.isoformat()}, which is in the future (it is now"
+                f" {now.astimezone(dt.UTC).isoformat(timespec='seconds')}); give the time it"
+                " was recorded, or none"
+            )
 
 
 _EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)

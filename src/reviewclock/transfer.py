@@ -93,16 +93,19 @@ RETIRED = "a milestone taken out of the settings imports once it is back in them
 """What to do with the records of a milestone no longer declared, which a file still holds."""
 
 
-def unknown_name(what: str, name: str, known: Sequence[str]) -> str:
-    """Why ``name`` is not one of the ``known`` columns or events: the one it was likely
-    meant to be, when one is close (a typing slip), else them all, with what to do about
-    a milestone taken out of the settings."""
+def unknown_name(what: str, name: str, known: Sequence[str], *, retired: bool = True) -> str:
+    """Why ``name`` is not one of the ``known`` columns, events or keys: the one it was
+    likely meant to be, when one is close (a typing slip), else them all, with what to do
+    about a milestone taken out of the settings (when it may be one: ``retired``)."""
     from difflib import get_close_matches
 
-    close = get_close_matches(name, known, n=1, cutoff=0.8)
+    if not name.strip():
+        return f"the file has a {what} with no name (a comma or a key left empty?)"
+    close = get_close_matches(name, known, n=1, cutoff=0.7)
     if close:
         return f"unknown {what} {quoted(name)}; the nearest {what} is {close[0]!r}"
-    return f"unknown {what} {quoted(name)}; the {what}s are {', '.join(known)} ({RETIRED})"
+    hint = f" ({RETIRED})" if retired else ""
+    return f"unknown {what} {quoted(name)}; the {what}s are {', '.join(known)}{hint}"
 
 
 def outcome_cell(value: str | bool) -> str:

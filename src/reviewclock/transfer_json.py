@@ -20,9 +20,35 @@ from collections.abc import Sequence
 from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
+from reviewclock.errors import quoted
 from reviewclock.rules import HARMS, OUTCOMES, Rulebook
 from reviewclock.store.records import DeletionRow, LogRow
 from reviewclock.transfer import Incoming, Problem, date_value, outcome_value, unknown_name
+
+EVENT_KEYS = (
+    "event",
+    "on",
+    "kind",
+    "to",
+    "note",
+    "recorded_by",
+    "recorded_at",
+    *OUTCOMES,
+)
+"""The keys of an event, as ``show --json`` and export write it."""
+CASE_KEYS = ("ref", "aware", "authority", "harm", "stages", "proceedings", "events", "log")
+"""The keys of a case: those of ``show --json``, and export's ``log`` (``aware``,
+``stages`` and ``proceedings`` are worked out again, from the events)."""
+LOG_KEYS = (*EVENT_KEYS, "amends", "reason")
+DELETION_KEYS = ("deleted", "reason", "events", "deleted_by", "deleted_at")
+
+
+def _keys(item: dict[str, Any], what: str, known: Sequence[str]) -> None:
+    """Refuse a key the file's object should not have: a misspelt one would otherwise be
+    passed over, and what it holds (an authority, a note) lost without a word."""
+    for key in item:
+        if key not in known:
+            raise ValueError(unknown_name(f"{what} key", str(key), known, retired=False))
 
 
 def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]:
@@ -43,12 +69,13 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
         ref = str(item.get("ref") or item.get("deleted") or "") if isinstance(item, dict) else ""
         try:
             if isinstance(item, dict) and "deleted" in item:
+                _keys(item, "deletion", DELETION_KEYS)
                 deletion = DeletionRow(
                     ref,
                     str(item["reason"]),
                     int(item["events"]),
                     str(item["deleted_by"]),
-                    _stamp(item["deleted_at"]),
+                    _stamp("deleted_at", item["deleted_at"]),
                 )
                 cases.append(
                     Incoming(number, CaseRecord(ref, None, None, ()), "case", deletion=deletion)
@@ -56,6 +83,7 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
                 continue
             if not isinstance(item, dict) or not ref:
                 raise ValueError("each case needs a 'ref'")
+            _keys(item, "case", CASE_KEYS)
             if ref in seen:
                 raise ValueError(f"the ref {ref} is also case {seen[ref]}")
             seen[ref] = number
@@ -88,14 +116,25 @@ def _named(e: EventRecord) -> tuple[str, dt.date, str]:
     return e.name, e.on, e.kind or ""
 
 
-def _stamp(text: Any) -> dt.datetime:
-    when = dt.datetime.fromisoformat(str(text))
+def _stamp(key: str, text: Any) -> dt.datetime:
+    """A time as export writes it (a time with no zone is UTC, as the register keeps it);
+    raises ValueError naming ``key``."""
+    try:
+        when = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        raise ValueError(
+            f"{key} {quoted(str(text))} is not a time; write it as export does, for example"
+            " 2024-04-02T09:30:00+00:00"
+        ) from None
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
-def _event(ev: Any, rules: Rulebook) -> EventRecord:
+def _event(ev: Any, rules: Rulebook, keys: Sequence[str] = EVENT_KEYS) -> EventRecord:
+    if not isinstance(ev, dict):
+        raise ValueError(f"an event must be an object with its keys, not {quoted(str(ev))}")
+    _keys(ev, "log" if keys is LOG_KEYS else "event", keys)
     name = ev.get("event")
-    if name not in rules.events:
+    if not isinstance(name, str) or name not in rules.events:
         raise ValueError(unknown_name("event", str(name), list(rules.events)))
     at = ev.get("recorded_at")
     outcomes = {
@@ -107,7 +146,7 @@ def _event(ev: Any, rules: Rulebook) -> EventRecord:
         ev.get("kind"),
         ev.get("note"),
         ev.get("recorded_by"),
-        dt.datetime.fromisoformat(at) if at else None,
+        _stamp("recorded_at", at) if at else None,
         until=date_value(name, str(ev["to"])) if ev.get("to") else None,
         **outcomes,
     )
@@ -119,7 +158,7 @@ def _log(rows: Any, rules: Rulebook) -> tuple[LogRow, ...]:
         amends = row.get("amends")
         if amends is not None and not (isinstance(amends, int) and 0 <= amends < position):
             raise ValueError(f"log row {position} corrects {amends!r}, not an earlier row")
-        out.append(LogRow(_event(row, rules), amends, row.get("reason")))
+        out.append(LogRow(_event(row, rules, LOG_KEYS), amends, row.get("reason")))
     return tuple(out)
 
 

@@ -143,7 +143,8 @@ def import_(
     CSV columns: ref, aware, authority, harm, and one per event (notified,
     rapid-review-sent, panel-response, lcspr-commissioned, lcspr-completed,
     publication-planned, report-sent, published, proceedings-started,
-    proceedings-ended, delay-notified), each holding a date or nothing. Events
+    proceedings-ended, delay-notified, extension-agreed), each holding a date or
+    nothing. Events
     that can repeat hold dates separated by ';', proceedings dates their kind:
     '2024-09-02 criminal', and an agreed extension its stage and date:
     '2024-01-20 rapid-review to 2024-02-14'. A local milestone from the settings
@@ -168,9 +169,7 @@ def import_(
     now = london_now()
 
     def planner(existing: Any, store: Any = None) -> Any:
-        return plan_import(
-            incoming, existing, update=update, today=now.date(), clock=clock, store=store
-        )
+        return plan_import(incoming, existing, update=update, now=now, clock=clock, store=store)
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(gc_paused())
