@@ -393,7 +393,7 @@ def test_record_refuses_a_backdated_event_that_later_records_contradict(db: str)
     for args, fragments in (
         (
             ["G-1", "rapid-review-sent", "--on", "2024-01-09"],
-            ["rapid-review-sent on 2024-01-09 would not agree with what G-1 holds dated after",
+            ["rapid-review-sent on 2024-01-09 would not agree with what G-1 holds dated on or after it",
              "an extension is agreed while the stage is open"],
         ),
         (

@@ -430,7 +430,7 @@ def check_later_records(
             return
         raise EventRefused(
             f"{new.name} on {new.on.isoformat()} would not agree with what {ref} holds "
-            f"dated after it: {in_register(e)}"
+            f"dated on or after it: {in_register(e)}"
         ) from None
 
 
