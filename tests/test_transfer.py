@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -425,19 +426,27 @@ def test_update_places_a_record_by_when_the_file_says_it_was_recorded(
         )  # fmt: skip
         return write(tmp_path, json.dumps([case]), f"add-{on}.json")
 
-    before = ok("export", "--format", "json", "--db", db)
-    assert_refused(
-        run("import", str(adding("2024-04-20", "2024-05-28", "2024-04-01T09:00:00+00:00")),
-            "--update", "--db", db),
-        1,
+    def refused(on: str, to: str, at: str, fragment: str) -> None:
+        before = ok("export", "--format", "json", "--db", db)
+        r = run("import", str(adding(on, to, at)), "--update", "--db", db)
+        assert_refused(r, 1, fragment)
+        assert ok("export", "--format", "json", "--db", db) == before
+
+    def taken(on: str, to: str, at: str) -> dict[str, Any]:
+        r = run("import", str(adding(on, to, at)), "--update", "--db", db)
+        assert r.exit_code == 0, r.stderr
+        ok("doctor", "--db", db)
+        shown: dict[str, Any] = json.loads(
+            ok("show", "U-4", "--json", "--as-of", "2024-06-03", "--db", db)
+        )
+        return shown
+
+    refused(
+        "2024-04-20", "2024-05-28", "2024-04-01T09:00:00+00:00",
         "case 1 (U-4): the extension of rapid-review agreed on 2024-04-15 was recorded for U-4"
         " after the one agreed on 2024-04-20",
     )  # fmt: skip
-    assert ok("export", "--format", "json", "--db", db) == before
-    r = run("import", str(adding("2024-04-10", "2024-05-07", "2024-04-10T09:00:00+00:00")),
-            "--update", "--db", db)  # fmt: skip
-    assert r.exit_code == 0, r.stderr
-    shown = json.loads(ok("show", "U-4", "--json", "--as-of", "2024-06-03", "--db", db))
+    shown = taken("2024-04-10", "2024-05-07", "2024-04-10T09:00:00+00:00")
     review = next(s for s in shown["stages"] if s["stage"] == "rapid-review")
     assert (review["due"], review["extension"]["agreed"]) == ("2024-05-14", "2024-04-15")
     added = next(e for e in shown["events"] if e["on"] == "2024-04-10")
@@ -445,25 +454,15 @@ def test_update_places_a_record_by_when_the_file_says_it_was_recorded(
         "other-office",
         "2024-04-10T09:00:00+00:00",
     )
-    ok("doctor", "--db", db)
     # A time with no zone is UTC, as the register keeps it; one from the future is refused,
     # as it would stay in force over every extension recorded until then.
-    exported = json.loads(ok("export", "--format", "json", "--db", db))
-    before = ok("export", "--format", "json", "--db", db)
-    assert_refused(
-        run("import", str(adding("2024-04-20", "2024-05-28", "2999-01-01T00:00:00+00:00")),
-            "--update", "--db", db),
-        1,
+    refused(
+        "2024-04-20", "2024-05-28", "2999-01-01T00:00:00+00:00",
         "extension-agreed on 2024-04-20 says it was recorded at 2999-01-01T00:00:00+00:00",
     )  # fmt: skip
-    assert ok("export", "--format", "json", "--db", db) == before
-    r = run("import", str(adding("2024-04-11", "2024-05-10", "2024-04-11T09:00:00")),
-            "--update", "--db", db)  # fmt: skip
-    assert r.exit_code == 0, r.stderr
-    shown = json.loads(ok("show", "U-4", "--json", "--as-of", "2024-06-03", "--db", db))
+    shown = taken("2024-04-11", "2024-05-10", "2024-04-11T09:00:00")
     added = next(e for e in shown["events"] if e["on"] == "2024-04-11")
     assert added["recorded_at"] == "2024-04-11T09:00:00+00:00"
-    ok("doctor", "--db", db)
 
 
 def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:

@@ -27,15 +27,13 @@ The text people type (references, notes, reasons, the authority) is checked in
 from __future__ import annotations
 
 import datetime as dt
-import shlex
 from collections.abc import Callable, Collection, Sequence
 
-from reviewclock.casefile import EventRecord, proceedings_of
+from reviewclock.casefile import EventRecord
 from reviewclock.clock import Clock
 from reviewclock.dates import FIRST_DAY, LAST_DAY, check_in_range, describe
 from reviewclock.errors import (
     EventRefused,
-    HeldRecordRefused,
     ReviewclockError,
     UsageProblem,
     in_register,
@@ -46,7 +44,8 @@ from reviewclock.extensionchecks import (
     check_extension,
     stage_on,
 )
-from reviewclock.render import alternatives, listing
+from reviewclock.proceedingchecks import check_end, check_ended_after_a_start
+from reviewclock.render import alternatives
 from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS, Event, Names, Rulebook, Span
 from reviewclock.textchecks import check_note
 
@@ -146,34 +145,7 @@ def check_new_event(
         check_agreed_after(ref, events, new)
         check_extension(ref, events, new, clock, held=held)
     if rule.span is Span.ENDS:
-        running = [p for p in proceedings_of(events, rules) if p.ended is None]
-        if new.kind is not None:
-            running = [p for p in running if p.kind == new.kind]
-        what = f"{new.kind} proceedings" if new.kind else "proceedings"
-        if not running:
-            raise EventRefused(
-                f"no {what} are running for {ref} on {new.on.isoformat()}; record "
-                f"{rules.proceedings_start} first, or check the dates"
-            )
-        if new.kind is None and len({p.kind for p in running}) > 1:
-            kinds = listing(sorted({p.kind for p in running}))
-            if held:  # recorded before the other kind's start was: it is that record to mend
-                raise HeldRecordRefused(
-                    f"the {new.name} of {new.on.isoformat()} for {ref} names no kind, and"
-                    f" {kinds} proceedings were running then, so it must name the kind that"
-                    " ended",
-                    f"give it one: reviewclock amend {shlex.quote(ref)} {new.name} --was"
-                    f" {new.on.isoformat()} --kind KIND --reason ...",
-                )
-            raise UsageProblem(
-                f"{ref} has {kinds} proceedings running; say which ended with --kind"
-            )
-        first = min(running, key=lambda p: p.started)
-        if new.on < first.started:
-            raise EventRefused(
-                f"{what} cannot end on {new.on.isoformat()}, before they started on "
-                f"{first.started.isoformat()}; check the date"
-            )
+        check_end(ref, events, new, rules, held=held)
 
 
 class _Facts:
@@ -390,7 +362,7 @@ def check_case(
                 ),
             ]
             if rule.span is Span.ENDS:
-                _check_ended_after_a_start(ref, e, known, rules)
+                check_ended_after_a_start(ref, e, known, rules)
             check_new_event(ref, context, e, today, clock, held=id(e) not in new)
             continue
         # What check_new_event(ref, context, e, ...) checks of an event checked by order alone.
@@ -432,24 +404,6 @@ def check_later_records(
             f"{new.name} on {new.on.isoformat()} would not agree with what {ref} holds "
             f"dated on or after it: {in_register(e)}"
         ) from None
-
-
-def _check_ended_after_a_start(
-    ref: str, end: EventRecord, events: Sequence[EventRecord], rules: Rulebook
-) -> None:
-    """Proceedings do not end before every start of their kind (a date corrected to before
-    the start): said as :func:`check_new_event` says it when the end is recorded."""
-    starts = [
-        x.on
-        for x in events
-        if x.name == rules.proceedings_start and (end.kind is None or x.kind == end.kind)
-    ]
-    if starts and end.on < min(starts):
-        what = f"{end.kind} proceedings" if end.kind else "proceedings"
-        raise EventRefused(
-            f"{what} cannot end on {end.on.isoformat()}, before they started on "
-            f"{min(starts).isoformat()}; check the date"
-        )
 
 
 def uncovered_notice(
