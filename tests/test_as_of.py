@@ -547,7 +547,10 @@ def test_a_notice_naming_a_stage_is_widened_to_every_stage_by_amend(review: str)
     assert "The notice counts for lcspr." in out
     assert told(review)
     assert_refused(
-        run(*amend, "--every-stage"), 1, "delay-notified for R1 is already recorded on 2024-01-15"
+        run(*amend, "--every-stage"),
+        1,
+        "delay-notified for R1 is already recorded on 2024-01-15, naming no stage: it is about"
+        " every duty stage open then; nothing to amend",
     )
 
 

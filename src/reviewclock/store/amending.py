@@ -79,8 +79,11 @@ def amend(
     was_record = EventRecord(name, known, kind, note, until=until, **reading.outcomes(recorded))
     corrected = was_record._replace(on=on or known, **outcomes)
     if old is not None and corrected == was_record:
+        every = "kind" in outcomes and kind is None and rule is not None and rule.delay_notice
         raise EventRefused(
-            f"{name} for {ref} is already recorded {describe_record(was_record)}; nothing to amend"
+            f"{name} for {ref} is already recorded {describe_record(was_record)}"
+            + (", naming no stage: it is about every duty stage open then" if every else "")
+            + "; nothing to amend"
         )
     changed = list(before.events)
     end = closed = None
