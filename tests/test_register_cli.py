@@ -495,10 +495,14 @@ def test_an_extension_a_later_record_leaves_moot_is_kept(db: str, tmp_path: Path
         " 2024-01-12 rapid-review to 2024-02-07\n"
     )
     fresh = str(tmp_path / "fresh.db")
+    r = run("import", str(sheet), "--db", fresh)
     assert_refused(
-        run("import", str(sheet), "--db", fresh),
-        1, "--to 2024-02-07 is not after rapid-review's current due date, Wed 2024-02-14",
+        r, 1,
+        "line 2 (X-1): the extension of rapid-review for X-1 agreed on 2024-01-12 to Wed"
+        " 2024-02-07 is not later than the one agreed before it, on 2024-01-10 to Wed"
+        " 2024-02-14; each extension the Panel agrees is to a later date",
     )  # fmt: skip
+    assert "--to" not in r.stderr  # a file's record, not an option typed
 
 
 @pytest.mark.sqlite_only

@@ -55,7 +55,15 @@ def check_extension(
             f"{new.name} on {new.on.isoformat()} is before {new.kind} started on "
             f"{status.starts.isoformat()} for {ref}; check the date"
         )
-    if new.until <= status.due and not (held and status.extension is None):
+    if held and status.extension is not None and new.until <= status.due:
+        before = status.extension
+        raise EventRefused(
+            f"the extension of {new.kind} for {ref} agreed on {new.on.isoformat()} to"
+            f" {describe(new.until)} is not later than the one agreed before it, on"
+            f" {before.on.isoformat()} to {describe(before.until)}; each extension the Panel"
+            " agrees is to a later date"
+        )
+    if new.until <= status.due and not held:
         raise EventRefused(
             f"--to {new.until.isoformat()} is not after {new.kind}'s current due date, "
             f"{describe(status.due)}, for {ref} (the extension agreed on "
