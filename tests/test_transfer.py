@@ -465,6 +465,71 @@ def test_update_places_a_record_by_when_the_file_says_it_was_recorded(
     assert added["recorded_at"] == "2024-04-11T09:00:00+00:00"
 
 
+def test_update_keeps_the_plan_in_force_that_the_file_had(tmp_path: Path) -> None:
+    """The report is due 7 working days before the publication planned in force. Planned
+    for Wed 31 Jul 2024 it is due Mon 22 Jul (30, 29, 26, 25, 24, 23, 22 Jul); for Mon
+    15 Jul, Thu 4 Jul (12, 11, 10, 9, 8, 5, 4 Jul); for Mon 5 Aug, Thu 25 Jul (2, 1 Aug,
+    31, 30, 29, 26, 25 Jul). An --update from another register must leave in force the
+    plan that was in force there."""
+    base = ["--aware", "2024-01-08", "--notified", "2024-01-10"]
+
+    def register(name: str) -> str:
+        db = str(tmp_path / name)
+        ok("add-sin", "P-1", *base, "--db", db)
+        ok("record", "P-1", "rapid-review-sent", "--on", "2024-01-25", "--decision", "lcspr",
+           "--db", db)  # fmt: skip
+        ok("record", "P-1", "lcspr-commissioned", "--on", "2024-02-01", "--db", db)
+        return db
+
+    def plan(db: str, on: str) -> None:
+        ok("record", "P-1", "publication-planned", "--on", on, "--db", db)
+
+    def due(db: str) -> str:
+        shown = json.loads(ok("show", "P-1", "--json", "--as-of", "2024-06-03", "--db", db))
+        return str(next(s["due"] for s in shown["stages"] if s["stage"] == "publication-notice"))
+
+    def update(source: str, target: str) -> None:
+        exported = write(tmp_path, ok("export", "--format", "json", "--db", source), "u.json")
+        r = run("import", str(exported), "--update", "--db", target)
+        assert r.exit_code == 0, r.stderr
+
+    # Planned again for a date it held before: a record of its own, and the one in force.
+    target = register("target.db")
+    plan(target, "2024-07-31")
+    source = register("source.db")
+    for on in ("2024-07-31", "2024-07-15", "2024-07-31"):
+        plan(source, on)
+    assert (due(source), due(target)) == ("2024-07-22", "2024-07-22")
+    update(source, target)
+    assert due(target) == "2024-07-22"
+    ok("doctor", "--db", target)
+    # The plan of 31 Jul corrected to 5 Aug keeps its place, before the one for 15 Jul.
+    corrected, empty = register("corrected.db"), register("empty.db")
+    plan(corrected, "2024-07-31")
+    plan(corrected, "2024-07-15")
+    ok("amend", "P-1", "publication-planned", "--was", "2024-07-31", "--on", "2024-08-05",
+       "--reason", "typed wrongly", "--db", corrected)  # fmt: skip
+    assert due(corrected) == "2024-07-04"
+    update(corrected, empty)
+    assert due(empty) == "2024-07-04"
+    ok("doctor", "--db", empty)
+
+
+def test_update_with_its_own_export_records_no_deletion_twice(tmp_path: Path) -> None:
+    db = str(tmp_path / "r.db")
+    ok("add-sin", "D-1", "--aware", "2024-01-08", "--db", db)
+    ok("delete", "D-1", "--reason", "entered in error", "--yes", "--db", db)
+    ok("add-sin", "D-2", "--aware", "2024-01-09", "--db", db)
+    path = write(tmp_path, ok("export", "--format", "json", "--db", db), "own.json")
+    before = ok("export", "--format", "json", "--db", db)
+    for _ in range(2):
+        r = run("import", str(path), "--update", "--db", db)
+        assert r.exit_code == 0, r.stderr
+    assert ok("export", "--format", "json", "--db", db) == before
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM deletions").fetchone() == (1,)
+
+
 def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:
     db = str(tmp_path / "r.db")
     assert (
@@ -542,6 +607,13 @@ def test_import_help_names_every_csv_column() -> None:
 
 
 AWARE = {"event": "aware", "on": "2024-04-02"}
+DELETED = {
+    "deleted": "A",
+    "reason": "entered in error",
+    "events": 1,
+    "deleted_by": "officer",
+    "deleted_at": "2024-01-01T00:00:00+00:00",
+}
 
 
 @pytest.mark.parametrize(
@@ -571,6 +643,18 @@ AWARE = {"event": "aware", "on": "2024-04-02"}
         (
             {"ref": "A", "events": [AWARE, "notified"]},
             "an event must be an object with its keys, not 'notified'",
+        ),
+        # A number or a list where text goes is refused, not stored as something else.
+        ({"ref": "A", "authority": 5, "events": [AWARE]}, "authority must be text or null"),
+        (
+            {"ref": "A", "events": [{**AWARE, "recorded_by": ["x"]}]},
+            "recorded_by must be text or null, not '[\"x\"]'",
+        ),
+        ({**DELETED, "reason": None}, "case 1 (A): it needs 'reason', as export writes it"),
+        ({**DELETED, "events": True}, "events must be a whole number, not 'true'"),
+        (
+            {**DELETED, "deleted_at": "2999-01-01T00:00:00+00:00"},
+            "its deletion says it was made at 2999-01-01T00:00:00+00:00, which is in the future",
         ),
         # A time from the future would place a plan or extension after every record made
         # until then (the one recorded last is in force).

@@ -15,7 +15,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.checks import check_case
@@ -98,6 +98,16 @@ def plan_import(
     for item in incoming:
         case = item.case
         if item.deletion is not None:
+            if item.deletion.at > now:
+                problems.append(
+                    Problem(
+                        item.line,
+                        case.ref,
+                        f"its deletion says it was made at {item.deletion.at.isoformat()}, which"
+                        " is in the future; give the time it was made",
+                        item.unit,
+                    )
+                )
             plan.deletions.append(item.deletion)
             continue
         new = None
@@ -166,13 +176,18 @@ def recorded_after(have: CaseRecord, extra: Sequence[EventRecord]) -> list[Event
 
 
 def new_events(have: CaseRecord, incoming: CaseRecord, rules: Rulebook) -> list[EventRecord]:
-    """The events of ``incoming`` that ``have`` lacks. A different date for an event that
-    happens once is a conflict, never a correction (that is what amend is for)."""
-    known = {(e.name, e.on, e.kind, e.until): e for e in have.events}
+    """The events of ``incoming`` that ``have`` lacks. Each record held matches one record
+    of the file: a plan made again for a date planned before is a record of its own (and
+    may be the one in force). A different date for an event that happens once is a
+    conflict, never a correction (that is what amend is for)."""
+    known: dict[tuple[Any, ...], list[EventRecord]] = {}
+    for e in have.events:
+        known.setdefault((e.name, e.on, e.kind, e.until), []).append(e)
     out = []
     for e in incoming.events:
-        same = known.get((e.name, e.on, e.kind, e.until))
-        if same is not None:
+        held = known.get((e.name, e.on, e.kind, e.until))
+        if held:
+            same = held.pop(0)
             for field in rules.events[e.name].outcomes:
                 theirs, ours = getattr(e, field), getattr(same, field)
                 if theirs is not None and theirs != ours:

@@ -78,10 +78,10 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
                 _keys(item, "deletion")
                 deletion = DeletionRow(
                     ref,
-                    str(item["reason"]),
-                    int(item["events"]),
-                    str(item["deleted_by"]),
-                    _stamp("deleted_at", item["deleted_at"]),
+                    _given_text(item, "reason"),
+                    _count(item, "events"),
+                    _given_text(item, "deleted_by"),
+                    _stamp("deleted_at", _given(item, "deleted_at")),
                 )
                 cases.append(
                     Incoming(number, CaseRecord(ref, None, None, ()), "case", deletion=deletion)
@@ -111,7 +111,7 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
             if not any(e.name == rules.opening_event for e in events):
                 raise ValueError("it has no 'aware' event")
             events = _in_order_recorded(numbered, recorded, rules)
-            case = CaseRecord(ref, item.get("authority"), harm, tuple(events))
+            case = CaseRecord(ref, _text(item, "authority"), harm, tuple(events))
             cases.append(Incoming(number, case, unit="case", log=log))
         except (ValueError, TypeError, AttributeError, KeyError) as e:
             problems.append(Problem(number, ref, str(e), unit="case"))
@@ -120,6 +120,37 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
 
 def _named(e: EventRecord) -> tuple[str, dt.date, str]:
     return e.name, e.on, e.kind or ""
+
+
+def _text(item: dict[str, Any], key: str) -> str | None:
+    """The text under ``key``, or None: a number or a list there is refused, not stored as
+    something else."""
+    value = item.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"{key} must be text or null, not {quoted(json.dumps(value))}")
+
+
+def _given(item: dict[str, Any], key: str) -> Any:
+    """The value under ``key``, which the object must have."""
+    if item.get(key) is None:
+        raise ValueError(f"it needs {key!r}, as export writes it")
+    return item[key]
+
+
+def _given_text(item: dict[str, Any], key: str) -> str:
+    _given(item, key)
+    text = _text(item, key)
+    assert text is not None
+    return text
+
+
+def _count(item: dict[str, Any], key: str) -> int:
+    """A whole number of at least 0 under ``key`` (true and false are not numbers here)."""
+    value = _given(item, key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key} must be a whole number, not {quoted(json.dumps(value))}")
+    return value
 
 
 def _stamp(key: str, text: Any) -> dt.datetime:
@@ -149,9 +180,9 @@ def _event(ev: Any, rules: Rulebook, what: str = "event") -> EventRecord:
     return EventRecord(
         name,
         date_value(name, str(ev.get("on", ""))),
-        ev.get("kind"),
-        ev.get("note"),
-        ev.get("recorded_by"),
+        _text(ev, "kind"),
+        _text(ev, "note"),
+        _text(ev, "recorded_by"),
         _stamp("recorded_at", at) if at else None,
         until=date_value(name, str(ev["to"])) if ev.get("to") else None,
         **outcomes,
@@ -164,7 +195,7 @@ def _log(rows: Any, rules: Rulebook) -> tuple[LogRow, ...]:
         amends = row.get("amends")
         if amends is not None and not (isinstance(amends, int) and 0 <= amends < position):
             raise ValueError(f"log row {position} corrects {amends!r}, not an earlier row")
-        out.append(LogRow(_event(row, rules, "log"), amends, row.get("reason")))
+        out.append(LogRow(_event(row, rules, "log"), amends, _text(row, "reason")))
     return tuple(out)
 
 
@@ -197,7 +228,20 @@ def _in_order_recorded(
         for i, amends, e in recorded
         if e.name in ordered
     )
-    return [e._replace(seq=place.get(i)) for i, e in numbered]
+    rows = {i: (amends, e) for i, amends, e in recorded}
+
+    def first_recorded(i: int) -> dt.datetime | None:
+        """When the record behind row ``i`` was first made: a correction takes the place of
+        the record it corrects, and an --update that adds it must place it there too."""
+        corrects = rows[i][0]
+        while corrects is not None:
+            i, corrects = corrects, rows[corrects][0]
+        return rows[i][1].recorded_at
+
+    return [
+        e._replace(seq=place[i], recorded_at=first_recorded(i)) if i in place else e
+        for i, e in numbered
+    ]
 
 
 def log_as_it_stood(log: Sequence[LogRow], day: dt.date, rules: Rulebook) -> tuple[LogRow, ...]:

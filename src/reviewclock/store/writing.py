@@ -31,7 +31,7 @@ from reviewclock.store import reading
 from reviewclock.store.db import Batch, Db, Lite, insert_sql
 from reviewclock.store.engine import current_user, is_duplicate
 from reviewclock.store.location import POSTGRESQL
-from reviewclock.store.records import ImportPlan, LogRow, NewCase
+from reviewclock.store.records import DeletionRow, ImportPlan, LogRow, NewCase
 from reviewclock.textchecks import check_authority, check_note, check_ref
 
 
@@ -227,7 +227,8 @@ def import_cases(
     for c in plan.cases:
         if c.log:
             written += _write_log(db, ids[c.case.ref], c.log, user, now)
-    if plan.deletions:
+    deletions = _new_deletions(db, plan.deletions)
+    if deletions:
         db.run_many(
             INSERT_DELETION,
             [
@@ -238,10 +239,26 @@ def import_cases(
                     "deleted_by": d.by,
                     "deleted_at": d.at,
                 }
-                for d in plan.deletions
+                for d in deletions
             ],
         )
     return len(plan.cases), written
+
+
+def _new_deletions(db: Db, deletions: Sequence[DeletionRow]) -> list[DeletionRow]:
+    """The deletions a file holds that the register does not: an --update with the
+    register's own export (or one it shares a past with) must not record a deletion twice."""
+    if not deletions:
+        return []
+    held = {
+        (ref, reason, int(events), by, reading.utc(at))
+        for ref, reason, events, by, at in db.rows(
+            "SELECT ref, reason, events, deleted_by, deleted_at FROM deletions"
+        )
+    }
+    return [
+        d for d in deletions if (d.ref, d.reason, d.events, d.by, reading.utc(d.at)) not in held
+    ]
 
 
 _PLAIN_EVENT = ("case_id", "name", "on_date", "recorded_by", "recorded_at")
