@@ -113,7 +113,8 @@ def plan_import(
         new = None
         try:
             check_ref(case.ref)
-            check_recorded_by(now, case, item.log)
+            if item.timed:
+                check_recorded_by(now, case, item.log)
             have = existing.get(case.ref)
             if have is None:
                 check_authority(case.authority)

@@ -54,6 +54,9 @@ class Incoming:
     """The case's whole log, when the file carries its corrections (JSON)."""
     deletion: DeletionRow | None = None
     """A deleted case's audit row (JSON); then ``case`` has no events."""
+    timed: bool = False
+    """Whether the file says when records were made (JSON's ``recorded_at``): an import
+    checks none of them is in the future. A CSV file gives no times."""
 
 
 class ImportProblems(ReviewclockError):

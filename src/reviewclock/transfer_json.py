@@ -112,7 +112,8 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
                 raise ValueError("it has no 'aware' event")
             events = _in_order_recorded(numbered, recorded, rules)
             case = CaseRecord(ref, _text(item, "authority"), harm, tuple(events))
-            cases.append(Incoming(number, case, unit="case", log=log))
+            timed = any(e.recorded_at is not None for e in (*given, *(r.event for r in log)))
+            cases.append(Incoming(number, case, unit="case", log=log, timed=timed))
         except (ValueError, TypeError, AttributeError, KeyError) as e:
             problems.append(Problem(number, ref, str(e), unit="case"))
     return cases, problems
