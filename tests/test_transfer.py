@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
@@ -513,6 +514,42 @@ def test_update_keeps_the_plan_in_force_that_the_file_had(tmp_path: Path) -> Non
     update(corrected, empty)
     assert due(empty) == "2024-07-04"
     ok("doctor", "--db", empty)
+
+
+def test_update_places_a_record_after_the_first_making_of_one_corrected_since(
+    tmp_path: Path, register_url: str
+) -> None:
+    """The register planned publication for Wed 31 Jul 2024, then corrected it to Mon 5 Aug;
+    the correction keeps the place of the plan it corrects. A file adds a plan for Mon 15
+    Jul made between the two: it was made after the plan, so it is in force, and the report
+    is due Thu 4 Jul (12, 11, 10, 9, 8, 5, 4 Jul), not Thu 25 Jul (2, 1 Aug, 31, 30, 29, 26,
+    25 Jul) as when placed after the correction."""
+    db = register_url
+    ok("add-sin", "P-2", "--aware", "2024-01-08", "--notified", "2024-01-10", "--db", db)
+    ok("record", "P-2", "rapid-review-sent", "--on", "2024-01-25", "--decision", "lcspr",
+       "--db", db)  # fmt: skip
+    ok("record", "P-2", "lcspr-commissioned", "--on", "2024-02-01", "--db", db)
+    ok("record", "P-2", "publication-planned", "--on", "2024-07-31", "--db", db)
+    ok("amend", "P-2", "publication-planned", "--on", "2024-08-05", "--reason", "typed wrongly",
+       "--db", db)  # fmt: skip
+    [case] = json.loads(ok("export", "--format", "json", "--db", db))
+    made, corrected = (
+        dt.datetime.fromisoformat(row["recorded_at"])
+        for row in case["log"]
+        if row["event"] == "publication-planned"
+    )
+    between = made + (corrected - made) / 2
+    assert made < between < corrected
+    plan = {"event": "publication-planned", "on": "2024-07-15", "recorded_at": between.isoformat()}
+    added = {**case, "events": [*case["events"], plan]}
+    del added["log"]
+    r = run("import", str(write(tmp_path, json.dumps([added]), "p.json")), "--update", "--db", db)
+    assert r.exit_code == 0, r.stderr
+    shown = json.loads(ok("show", "P-2", "--json", "--as-of", "2024-06-03", "--db", db))
+    assert next(s["due"] for s in shown["stages"] if s["stage"] == "publication-notice") == (
+        "2024-07-04"
+    )
+    ok("doctor", "--db", db)
 
 
 def test_update_with_its_own_export_records_no_deletion_twice(tmp_path: Path) -> None:
