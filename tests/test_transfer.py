@@ -519,36 +519,46 @@ def test_update_keeps_the_plan_in_force_that_the_file_had(tmp_path: Path) -> Non
 def test_update_places_a_record_after_the_first_making_of_one_corrected_since(
     tmp_path: Path, register_url: str
 ) -> None:
-    """The register planned publication for Wed 31 Jul 2024, then corrected it to Mon 5 Aug;
-    the correction keeps the place of the plan it corrects. A file adds a plan for Mon 15
-    Jul made between the two: it was made after the plan, so it is in force, and the report
-    is due Thu 4 Jul (12, 11, 10, 9, 8, 5, 4 Jul), not Thu 25 Jul (2, 1 Aug, 31, 30, 29, 26,
-    25 Jul) as when placed after the correction."""
+    """Notified Tue 2 Apr 2024: the rapid review is due Tue 23 Apr (3-5, 8-12, 15-19, 22,
+    23 Apr). The register holds an extension agreed on 15 Apr to 14 May, corrected since to
+    20 May: the correction keeps the place of the record it corrects. A file adds one made
+    between the two records: it stands after the extension, so one agreed on 10 Apr is out
+    of the order agreed, and one agreed on 20 Apr to 28 May is taken, and in force."""
     db = register_url
-    ok("add-sin", "P-2", "--aware", "2024-01-08", "--notified", "2024-01-10", "--db", db)
-    ok("record", "P-2", "rapid-review-sent", "--on", "2024-01-25", "--decision", "lcspr",
-       "--db", db)  # fmt: skip
-    ok("record", "P-2", "lcspr-commissioned", "--on", "2024-02-01", "--db", db)
-    ok("record", "P-2", "publication-planned", "--on", "2024-07-31", "--db", db)
-    ok("amend", "P-2", "publication-planned", "--on", "2024-08-05", "--reason", "typed wrongly",
+    ok("add-sin", "U-5", "--aware", "2024-03-28", "--notified", "2024-04-02", "--db", db)
+    ok("record", "U-5", "extension-agreed", "--stage", "rapid-review", "--on", "2024-04-15",
+       "--to", "2024-05-14", "--db", db)  # fmt: skip
+    ok("amend", "U-5", "extension-agreed", "--to", "2024-05-20", "--reason", "typed wrongly",
        "--db", db)  # fmt: skip
     [case] = json.loads(ok("export", "--format", "json", "--db", db))
     made, corrected = (
         dt.datetime.fromisoformat(row["recorded_at"])
         for row in case["log"]
-        if row["event"] == "publication-planned"
+        if row["event"] == "extension-agreed"
     )
-    between = made + (corrected - made) / 2
-    assert made < between < corrected
-    plan = {"event": "publication-planned", "on": "2024-07-15", "recorded_at": between.isoformat()}
-    added = {**case, "events": [*case["events"], plan]}
-    del added["log"]
-    r = run("import", str(write(tmp_path, json.dumps([added]), "p.json")), "--update", "--db", db)
+    between = (made + (corrected - made) / 2).isoformat()
+    del case["log"]
+
+    def adding(on: str, to: str) -> Path:
+        agreed = {"event": "extension-agreed", "on": on, "kind": "rapid-review", "to": to,
+                  "recorded_at": between}  # fmt: skip
+        return write(
+            tmp_path, json.dumps([{**case, "events": [*case["events"], agreed]}]), "u.json"
+        )
+
+    before = ok("export", "--format", "json", "--db", db)
+    assert_refused(
+        run("import", str(adding("2024-04-10", "2024-05-07")), "--update", "--db", db),
+        1,
+        "the extension of rapid-review agreed on 2024-04-10 was recorded for U-5 after the one"
+        " agreed on 2024-04-15",
+    )
+    assert ok("export", "--format", "json", "--db", db) == before
+    r = run("import", str(adding("2024-04-20", "2024-05-28")), "--update", "--db", db)
     assert r.exit_code == 0, r.stderr
-    shown = json.loads(ok("show", "P-2", "--json", "--as-of", "2024-06-03", "--db", db))
-    assert next(s["due"] for s in shown["stages"] if s["stage"] == "publication-notice") == (
-        "2024-07-04"
-    )
+    shown = json.loads(ok("show", "U-5", "--json", "--as-of", "2024-06-03", "--db", db))
+    review = next(s for s in shown["stages"] if s["stage"] == "rapid-review")
+    assert (review["due"], review["extension"]["agreed"]) == ("2024-05-28", "2024-04-20")
     ok("doctor", "--db", db)
 
 
