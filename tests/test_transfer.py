@@ -563,6 +563,7 @@ def test_update_places_a_record_after_the_first_making_of_one_corrected_since(
 
 
 def test_update_with_its_own_export_records_no_deletion_twice(tmp_path: Path) -> None:
+    """Nor does a file that holds one deletion twice."""
     db = str(tmp_path / "r.db")
     ok("add-sin", "D-1", "--aware", "2024-01-08", "--db", db)
     ok("delete", "D-1", "--reason", "entered in error", "--yes", "--db", db)
@@ -573,8 +574,14 @@ def test_update_with_its_own_export_records_no_deletion_twice(tmp_path: Path) ->
         r = run("import", str(path), "--update", "--db", db)
         assert r.exit_code == 0, r.stderr
     assert ok("export", "--format", "json", "--db", db) == before
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM deletions").fetchone() == (1,)
+    twice = json.loads(before)
+    twice.append(twice[-1])
+    assert "deleted" in twice[-1]
+    copy = str(tmp_path / "copy.db")
+    ok("import", str(write(tmp_path, json.dumps(twice), "twice.json")), "--db", copy)
+    for register in (db, copy):
+        with sqlite3.connect(register) as conn:
+            assert conn.execute("SELECT count(*) FROM deletions").fetchone() == (1,)
 
 
 def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:
@@ -697,6 +704,15 @@ DELETED = {
             {"ref": "A", "events": [{**AWARE, "recorded_by": ["x"]}]},
             "recorded_by must be text or null, not '[\"x\"]'",
         ),
+        ({"ref": 5, "events": [AWARE]}, "ref must be text or null, not '5'"),
+        ({"ref": "A", "events": 5}, "events must be a list, not '5'"),
+        ({"ref": "A", "events": [AWARE], "log": "abc"}, "log must be a list, not"),
+        (
+            {"ref": "A", "events": [{**AWARE, "recorded_at": 20240402}]},
+            "recorded_at '20240402' is not a time",
+        ),
+        ({**DELETED, "deleted": True}, "deleted must be text or null, not 'true'"),
+        ({**DELETED, "deleted": "A B"}, "case reference 'A B' is not valid"),
         ({**DELETED, "reason": None}, "case 1 (A): it needs 'reason', as export writes it"),
         ({**DELETED, "events": True}, "events must be a whole number, not 'true'"),
         (

@@ -98,6 +98,10 @@ def plan_import(
     for item in incoming:
         case = item.case
         if item.deletion is not None:
+            try:
+                check_ref(item.deletion.ref)
+            except ReviewclockError as e:
+                problems.append(Problem(item.line, case.ref, str(e), item.unit))
             if item.deletion.at > now:
                 problems.append(
                     Problem(

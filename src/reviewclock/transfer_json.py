@@ -71,18 +71,22 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
     cases: list[Incoming] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
+    deletions: set[DeletionRow] = set()
     for number, item in enumerate(data, start=1):
         ref = str(item.get("ref") or item.get("deleted") or "") if isinstance(item, dict) else ""
         try:
             if isinstance(item, dict) and "deleted" in item:
                 _keys(item, "deletion")
                 deletion = DeletionRow(
-                    ref,
+                    _given_text(item, "deleted"),
                     _given_text(item, "reason"),
                     _count(item, "events"),
                     _given_text(item, "deleted_by"),
                     _stamp("deleted_at", _given(item, "deleted_at")),
                 )
+                if deletion in deletions:
+                    continue  # the same deletion twice: it is recorded once
+                deletions.add(deletion)
                 cases.append(
                     Incoming(number, CaseRecord(ref, None, None, ()), "case", deletion=deletion)
                 )
@@ -90,18 +94,20 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
             if not isinstance(item, dict) or not ref:
                 raise ValueError("each case needs a 'ref'")
             _keys(item, "case")
+            _given_text(item, "ref")
+            events_given, log_given = _list(item, "events"), _list(item, "log")
             if ref in seen:
                 raise ValueError(f"the ref {ref} is also case {seen[ref]}")
             seen[ref] = number
             harm = item.get("harm")
             if harm is not None and harm not in HARMS:
                 raise ValueError(f"harm {harm!r} is not death or serious-harm")
-            given = [_event(ev, rules) for ev in item.get("events") or []]
+            given = [_event(ev, rules) for ev in events_given]
             numbered = list(enumerate(given))
             recorded: list[tuple[int, int | None, EventRecord]] = [
                 (i, None, e) for i, e in numbered
             ]
-            log = _log(item.get("log") or [], rules)
+            log = _log(log_given, rules)
             if log:
                 numbered = _current(log)
                 recorded = [(i, r.amends, r.event) for i, r in enumerate(log)]
@@ -132,6 +138,16 @@ def _text(item: dict[str, Any], key: str) -> str | None:
     raise ValueError(f"{key} must be text or null, not {quoted(json.dumps(value))}")
 
 
+def _list(item: dict[str, Any], key: str) -> list[Any]:
+    """The list under ``key`` (none given: an empty one)."""
+    value = item.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{key} must be a list, not {quoted(json.dumps(value))}")
+    return value
+
+
 def _given(item: dict[str, Any], key: str) -> Any:
     """The value under ``key``, which the object must have."""
     if item.get(key) is None:
@@ -158,7 +174,9 @@ def _stamp(key: str, text: Any) -> dt.datetime:
     """A time as export writes it (a time with no zone is UTC, as the register keeps it);
     raises ValueError naming ``key``."""
     try:
-        when = dt.datetime.fromisoformat(str(text))
+        if not isinstance(text, str):
+            raise ValueError(text)
+        when = dt.datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(
             f"{key} {quoted(str(text))} is not a time; write it as export does, for example"
