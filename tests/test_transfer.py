@@ -562,6 +562,30 @@ def test_update_places_a_record_after_the_first_making_of_one_corrected_since(
     ok("doctor", "--db", db)
 
 
+def test_update_keeps_the_order_of_plans_recorded_at_one_time(tmp_path: Path) -> None:
+    """A CSV import stamps every record with one time, so only their order says which plan
+    was made last: 30 Sep 2025, written after 31 Oct, is in force, and the report is due
+    7 working days before it, Fri 19 Sep (29, 26, 25, 24, 23, 22, 19 Sep), not Wed 22 Oct
+    (30, 29, 28, 27, 24, 23, 22 Oct). An --update from its JSON keeps that order."""
+    head = "ref,aware,notified,rapid-review-sent,decision,lcspr-commissioned,publication-planned\n"
+    row = "C-1,2024-03-28,2024-04-02,2024-04-20,lcspr,2024-05-01,"
+    planned, bare = str(tmp_path / "planned.db"), str(tmp_path / "bare.db")
+    ok("import", str(write(tmp_path, head + row + "2025-10-31; 2025-09-30\n", "p.csv")),
+       "--db", planned)  # fmt: skip
+    ok("import", str(write(tmp_path, head + row + "\n", "b.csv")), "--db", bare)
+
+    def due(db: str) -> str:
+        shown = json.loads(ok("show", "C-1", "--json", "--as-of", "2025-01-06", "--db", db))
+        return str(next(s["due"] for s in shown["stages"] if s["stage"] == "publication-notice"))
+
+    assert due(planned) == "2025-09-19"
+    exported = write(tmp_path, ok("export", "--format", "json", "--db", planned), "p.json")
+    r = run("import", str(exported), "--update", "--db", bare)
+    assert r.exit_code == 0, r.stderr
+    assert due(bare) == "2025-09-19"
+    ok("doctor", "--db", bare)
+
+
 def test_update_with_its_own_export_records_no_deletion_twice(tmp_path: Path) -> None:
     """Nor does a file that holds one deletion twice."""
     db = str(tmp_path / "r.db")

@@ -130,7 +130,9 @@ def plan_import(
                     "is already in the register; use --update to add its new events"
                 )
             else:
-                extra = new_events(have, case, clock.rules)
+                # Written in the order they were recorded, so that records the file gives
+                # one time (as an import stamps them) keep their order among themselves.
+                extra = sorted(new_events(have, case, clock.rules), key=_recording_order)
                 check_case(case.ref, recorded_after(have, extra), today, clock)
                 plan.appended.extend((case.ref, e) for e in extra)
         except ReviewclockError as e:
@@ -158,6 +160,12 @@ def check_recorded_by(now: dt.datetime, case: CaseRecord, log: Sequence[LogRow])
 
 _EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 _NOW = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _recording_order(e: EventRecord) -> tuple[dt.datetime, int]:
+    """When a record was made (one with no time is made now), then its place in the order
+    of recording the file gives (plans and agreed extensions)."""
+    return e.recorded_at or _NOW, -1 if e.seq is None else e.seq
 
 
 def recorded_after(have: CaseRecord, extra: Sequence[EventRecord]) -> list[EventRecord]:
