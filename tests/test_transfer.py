@@ -537,14 +537,14 @@ def test_update_places_a_record_after_the_first_making_of_one_corrected_since(
         if row["event"] == "extension-agreed"
     )
     between = (made + (corrected - made) / 2).isoformat()
-    del case["log"]
 
     def adding(on: str, to: str) -> Path:
+        """The case as another register would export it, holding one more extension."""
         agreed = {"event": "extension-agreed", "on": on, "kind": "rapid-review", "to": to,
                   "recorded_at": between}  # fmt: skip
-        return write(
-            tmp_path, json.dumps([{**case, "events": [*case["events"], agreed]}]), "u.json"
-        )
+        logged = {**agreed, "amends": None, "reason": None}
+        more = {**case, "events": [*case["events"], agreed], "log": [*case["log"], logged]}
+        return write(tmp_path, json.dumps([more]), "u.json")
 
     before = ok("export", "--format", "json", "--db", db)
     assert_refused(
@@ -584,6 +584,49 @@ def test_update_keeps_the_order_of_plans_recorded_at_one_time(tmp_path: Path) ->
     assert r.exit_code == 0, r.stderr
     assert due(bare) == "2025-09-19"
     ok("doctor", "--db", bare)
+
+
+def test_update_matches_a_plan_by_the_moment_it_was_made(tmp_path: Path) -> None:
+    """Two registers share a case; each then plans its publication. The report is due 7
+    working days before the plan in force: for Tue 30 Sep 2025, Fri 19 Sep (29, 26, 25, 24,
+    23, 22, 19 Sep); for Thu 31 Jul 2025, Tue 22 Jul (30, 29, 28, 25, 24, 23, 22 Jul). A plan
+    for 30 Sep made on each side is two records: merged, the one made last is in force. A
+    plan made on one side and corrected since on the other is one record that the two now
+    disagree about: refused, as a different date for a one-off event is."""
+    a, b = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    ok("add-sin", "C-1", "--aware", "2024-03-28", "--notified", "2024-04-02", "--db", a)
+    ok("record", "C-1", "rapid-review-sent", "--on", "2024-04-20", "--decision", "lcspr",
+       "--db", a)  # fmt: skip
+    ok("record", "C-1", "lcspr-commissioned", "--on", "2024-05-01", "--db", a)
+
+    def share(source: str, name: str) -> Path:
+        return write(tmp_path, ok("export", "--format", "json", "--db", source), name)
+
+    def due(db: str) -> str:
+        shown = json.loads(ok("show", "C-1", "--json", "--as-of", "2025-01-06", "--db", db))
+        return str(next(s["due"] for s in shown["stages"] if s["stage"] == "publication-notice"))
+
+    ok("import", str(share(a, "a.json")), "--db", b)
+    ok("record", "C-1", "publication-planned", "--on", "2025-09-30", "--db", a)
+    ok("record", "C-1", "publication-planned", "--on", "2025-07-31", "--db", b)
+    ok("record", "C-1", "publication-planned", "--on", "2025-09-30", "--db", b)
+    assert (due(a), due(b)) == ("2025-09-19", "2025-09-19")
+    r = run("import", str(share(b, "b.json")), "--update", "--db", a)
+    assert r.exit_code == 0, r.stderr
+    assert due(a) == "2025-09-19"
+    ok("doctor", "--db", a)
+    # Shared again, then corrected on one side: the other's copy is that record, stale.
+    c = str(tmp_path / "c.db")
+    ok("import", str(share(a, "a2.json")), "--db", c)
+    ok("amend", "C-1", "publication-planned", "--was", "2025-07-31", "--on", "2025-08-01",
+       "--reason", "typed wrongly", "--db", c)  # fmt: skip
+    before = ok("export", "--format", "json", "--db", c)
+    r = run("import", str(share(a, "a3.json")), "--update", "--db", c)
+    assert_refused(
+        r, 1, "the publication-planned made at", "is 2025-08-01 in the register but 2025-07-31 in"
+        " the file; correct one of them (reviewclock amend changes the register)",
+    )  # fmt: skip
+    assert ok("export", "--format", "json", "--db", c) == before
 
 
 def test_update_with_its_own_export_records_no_deletion_twice(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from reviewclock.clock import Clock
 from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
 from reviewclock.render import count
 from reviewclock.rules import Rulebook
-from reviewclock.store.records import ImportPlan, LogRow, NewCase
+from reviewclock.store.records import ImportPlan, LogRow, NewCase, describe_record
 from reviewclock.textchecks import check_authority, check_ref
 from reviewclock.transfer import (
     OUTCOME_COLUMNS,
@@ -191,26 +191,45 @@ def recorded_after(have: CaseRecord, extra: Sequence[EventRecord]) -> list[Event
 def new_events(have: CaseRecord, incoming: CaseRecord, rules: Rulebook) -> list[EventRecord]:
     """The events of ``incoming`` that ``have`` lacks. Each record held matches one record
     of the file: a plan made again for a date planned before is a record of its own (and
-    may be the one in force). A different date for an event that happens once is a
-    conflict, never a correction (that is what amend is for)."""
+    may be the one in force). A plan or agreed extension the file says when it was first
+    made (JSON) is the record held from that moment, if there is one: the same, or a
+    conflict if either side has corrected it since. A different date for an event that
+    happens once is a conflict too, never a correction (that is what amend is for)."""
+    ordered = frozenset(rules.ordered_events)
     known: dict[tuple[Any, ...], list[EventRecord]] = {}
+    made: dict[tuple[str, Any], list[EventRecord]] = {}
     for e in have.events:
-        known.setdefault((e.name, e.on, e.kind, e.until), []).append(e)
+        known.setdefault(_what(e), []).append(e)
+        if e.name in ordered and e.recorded_at is not None:
+            made.setdefault((e.name, e.recorded_at), []).append(e)
+    matched: set[int] = set()
+    timed = [e for e in incoming.events if e.name in ordered and e.recorded_at is not None]
+    for e in timed:  # the same record on both sides: same moment, same record
+        same = next(
+            (x for x in made.get((e.name, e.recorded_at), ()) if _what(x) == _what(e)), None
+        )
+        if same is not None:
+            made[(e.name, e.recorded_at)].remove(same)
+            known[_what(same)].remove(same)
+            matched.add(id(e))
+            _check_same_outcomes(e, same, rules)
     out = []
     for e in incoming.events:
-        held = known.get((e.name, e.on, e.kind, e.until))
+        if id(e) in matched:
+            continue
+        if e.name in ordered and e.recorded_at is not None:
+            other = made.get((e.name, e.recorded_at))
+            if other:  # made at the same moment, but not the same now: corrected on a side
+                raise EventRefused(
+                    f"the {e.name} made at {e.recorded_at.isoformat()} is"
+                    f" {_described(other[0])} in the register but {_described(e)} in the file;"
+                    " correct one of them (reviewclock amend changes the register)"
+                )
+            out.append(e)
+            continue
+        held = known.get(_what(e))
         if held:
-            same = held.pop(0)
-            for field in rules.events[e.name].outcomes:
-                theirs, ours = getattr(e, field), getattr(same, field)
-                if theirs is not None and theirs != ours:
-                    column = OUTCOME_COLUMNS[field]
-                    have_text = "none" if ours is None else repr(outcome_cell(ours))
-                    raise EventRefused(
-                        f"{e.name} records {column} {have_text} in the register but "
-                        f"{outcome_cell(theirs)!r} in the file; correct one of them "
-                        "(reviewclock amend changes the register)"
-                    )
+            _check_same_outcomes(e, held.pop(0), rules)
             continue
         if not rules.events[e.name].repeatable:
             recorded = next((x for x in have.events if x.name == e.name), None)
@@ -222,3 +241,27 @@ def new_events(have: CaseRecord, incoming: CaseRecord, rules: Rulebook) -> list[
                 )
         out.append(e)
     return out
+
+
+def _what(e: EventRecord) -> tuple[Any, ...]:
+    """What a record says: its event, date, kind or stage, and agreed date."""
+    return e.name, e.on, e.kind, e.until
+
+
+def _described(e: EventRecord) -> str:
+    return describe_record(e).removeprefix("on ")
+
+
+def _check_same_outcomes(e: EventRecord, same: EventRecord, rules: Rulebook) -> None:
+    """The record of the file ``e`` and the one held ``same`` record the same outcomes, or
+    the file records none of them."""
+    for field in rules.events[e.name].outcomes:
+        theirs, ours = getattr(e, field), getattr(same, field)
+        if theirs is not None and theirs != ours:
+            column = OUTCOME_COLUMNS[field]
+            have_text = "none" if ours is None else repr(outcome_cell(ours))
+            raise EventRefused(
+                f"{e.name} records {column} {have_text} in the register but "
+                f"{outcome_cell(theirs)!r} in the file; correct one of them "
+                "(reviewclock amend changes the register)"
+            )
