@@ -142,8 +142,14 @@ def one_by_one(path: Path, cases: Sequence[CaseRecord]) -> None:
 def imported(path: Path, incoming: Sequence[Incoming], *, update: bool = False) -> tuple[int, int]:
     with Register(str(path), create=True) as register:
         return register.import_cases(
-            lambda existing, store=None: plan_import(
-                incoming, existing, update=update, now=NOW, clock=CLOCK, store=store
+            lambda existing, store=None, deleted=(): plan_import(
+                incoming,
+                existing,
+                update=update,
+                now=NOW,
+                clock=CLOCK,
+                store=store,
+                deleted=deleted,
             ),
             dry_run=False,
             now=NOW,

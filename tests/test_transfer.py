@@ -651,6 +651,46 @@ def test_update_with_its_own_export_records_no_deletion_twice(tmp_path: Path) ->
             assert conn.execute("SELECT count(*) FROM deletions").fetchone() == (1,)
 
 
+def test_update_neither_deletes_a_case_nor_brings_one_back(tmp_path: Path) -> None:
+    """Register A deletes a case that register B (a copy made before) still holds. Merged
+    into B, A's deletion is refused: deleting is for B's own officer. Merged into A, B's
+    older copy of the case is refused: every record of it was made before A deleted it. A
+    case of that ref added again in A since is a new case, and moves."""
+    a, b, c = (str(tmp_path / f"{n}.db") for n in "abc")
+    ok("add-sin", "D-1", "--aware", "2024-01-08", "--db", a)
+
+    def export(db: str, name: str) -> Path:
+        return write(tmp_path, ok("export", "--format", "json", "--db", db), name)
+
+    ok("import", str(export(a, "a.json")), "--db", b)
+    ok("delete", "D-1", "--reason", "entered in error", "--yes", "--db", a)
+    ok("import", str(export(a, "a2.json")), "--db", c)  # C: the deletion, no case
+    before = ok("export", "--format", "json", "--db", b)
+    assert_refused(
+        run("import", str(export(a, "a3.json")), "--update", "--db", b),
+        1,
+        "(entered in error), but the register holds D-1; if it should go, delete it here with"
+        " 'reviewclock delete D-1 --reason TEXT', then import again",
+    )
+    assert ok("export", "--format", "json", "--db", b) == before
+    before = ok("export", "--format", "json", "--db", a)
+    assert_refused(
+        run("import", str(export(b, "b.json")), "--update", "--db", a),
+        1,
+        "D-1 was deleted from the register at",
+        "every record of it in the file was made before then",
+    )
+    assert ok("export", "--format", "json", "--db", a) == before
+    ok("add-sin", "D-1", "--aware", "2024-02-01", "--db", a)  # the ref, for another case
+    r = run("import", str(export(a, "a4.json")), "--update", "--db", c)
+    assert r.exit_code == 0, r.stderr
+    shown = json.loads(ok("show", "D-1", "--json", "--db", c))
+    assert shown["aware"] == "2024-02-01"
+    for register in (a, c):
+        with sqlite3.connect(register) as conn:
+            assert conn.execute("SELECT count(*) FROM deletions").fetchone() == (1,)
+
+
 def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:
     db = str(tmp_path / "r.db")
     assert (

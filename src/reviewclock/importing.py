@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -23,7 +23,7 @@ from reviewclock.clock import Clock
 from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
 from reviewclock.render import count
 from reviewclock.rules import Rulebook
-from reviewclock.store.records import ImportPlan, LogRow, NewCase, describe_record
+from reviewclock.store.records import DeletionRow, ImportPlan, LogRow, NewCase, describe_record
 from reviewclock.textchecks import check_authority, check_ref
 from reviewclock.transfer import (
     OUTCOME_COLUMNS,
@@ -87,6 +87,7 @@ def plan_import(
     now: dt.datetime,
     clock: Clock,
     store: Callable[[NewCase], None] | None = None,
+    deleted: Collection[DeletionRow] = (),
 ) -> ImportPlan:
     """What importing ``incoming`` into a register holding ``existing`` would add, ``now``
     (in London: its date is today). Every problem is collected and raised together as
@@ -98,20 +99,12 @@ def plan_import(
     for item in incoming:
         case = item.case
         if item.deletion is not None:
+            if item.deletion in deleted:
+                continue  # held already: recorded once
             try:
-                check_ref(item.deletion.ref)
+                check_deletion(item.deletion, existing, now)
             except ReviewclockError as e:
                 problems.append(Problem(item.line, case.ref, str(e), item.unit))
-            if item.deletion.at > now:
-                problems.append(
-                    Problem(
-                        item.line,
-                        case.ref,
-                        f"its deletion says it was made at {item.deletion.at.isoformat()}, which"
-                        " is in the future; give the time it was made",
-                        item.unit,
-                    )
-                )
             plan.deletions.append(item.deletion)
             continue
         new = None
@@ -120,6 +113,8 @@ def plan_import(
             if item.timed:
                 check_recorded_by(now, case, item.log)
             have = existing.get(case.ref)
+            if have is None and item.timed:
+                check_not_deleted(case, item.log, deleted)
             if have is None:
                 check_authority(case.authority)
                 check_case(case.ref, case.events, today, clock)
@@ -142,6 +137,46 @@ def plan_import(
     if problems:
         raise ImportProblems(problems)
     return plan
+
+
+def check_deletion(
+    deletion: DeletionRow, existing: Mapping[str, CaseRecord], now: dt.datetime
+) -> None:
+    """A deletion from the file the register does not hold yet: of a valid ref, made by
+    now, and not of a case the register holds (which the file's register deleted, and
+    this one still has: deleting it is for this register's own officer)."""
+    ref, at = deletion.ref, deletion.at
+    check_ref(ref)
+    if at > now:
+        raise EventRefused(
+            f"its deletion says it was made at {at.isoformat()}, which is in the future; give"
+            " the time it was made"
+        )
+    if ref in existing:
+        raise EventRefused(
+            f"the file records {ref} deleted at {at.isoformat()} ({deletion.reason}), but the"
+            f" register holds {ref}; if it should go, delete it here with 'reviewclock delete"
+            f" {ref} --reason TEXT', then import again"
+        )
+
+
+def check_not_deleted(
+    case: CaseRecord, log: Sequence[LogRow], deleted: Collection[DeletionRow]
+) -> None:
+    """A case the register deleted does not come back from a file whose copy of it was
+    made before the deletion (an older copy, from a register that never deleted it). A
+    case of that ref with records made since is a new one, as a ref added again is."""
+    gone = [d for d in deleted if d.ref == case.ref]
+    if not gone:
+        return
+    last = max(gone, key=lambda d: d.at)
+    times = [e.recorded_at for e in (*case.events, *(r.event for r in log)) if e.recorded_at]
+    if times and max(times) < last.at:
+        raise EventRefused(
+            f"{case.ref} was deleted from the register at {last.at.isoformat()}"
+            f" ({last.reason}), and every record of it in the file was made before then; leave"
+            " it out of the file, or add it again with add-sin if it should come back"
+        )
 
 
 def check_recorded_by(now: dt.datetime, case: CaseRecord, log: Sequence[LogRow]) -> None:

@@ -168,8 +168,10 @@ def import_(
     location, is_default = register_location(db, settings)
     now = london_now()
 
-    def planner(existing: Any, store: Any = None) -> Any:
-        return plan_import(incoming, existing, update=update, now=now, clock=clock, store=store)
+    def planner(existing: Any, store: Any = None, deleted: Any = ()) -> Any:
+        return plan_import(
+            incoming, existing, update=update, now=now, clock=clock, store=store, deleted=deleted
+        )
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(gc_paused())

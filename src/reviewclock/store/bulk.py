@@ -25,12 +25,12 @@ import queue
 import sqlite3
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.store.db import Lite, insert_sql, sqlite_value
-from reviewclock.store.records import ImportPlan, NewCase
+from reviewclock.store.records import DeletionRow, ImportPlan, NewCase
 from reviewclock.store.writing import EVENT_COLUMNS, Planner, event_row, utc
 
 CASE_COLUMNS = ("id", "ref", "authority", "harm", "created_at", "created_by")
@@ -53,7 +53,12 @@ while the writer runs: the writer gets it back soon after each insert (the defau
 
 
 def plan_and_store(
-    db: Lite, planner: Planner, existing: Mapping[str, CaseRecord], user: str, now: dt.datetime
+    db: Lite,
+    planner: Planner,
+    existing: Mapping[str, CaseRecord],
+    user: str,
+    now: dt.datetime,
+    deleted: Collection[DeletionRow] = (),
 ) -> ImportPlan:
     """The plan of an import into an SQLite register, each new case stored as soon as it
     has passed its checks (but its events when it carries a log of corrections: the
@@ -68,7 +73,7 @@ def plan_and_store(
     held = int(db.value("SELECT count(*) FROM events"))
     writer = CaseWriter(db, first_id=first, user=user, now=now, set_aside=held)
     try:
-        plan = planner(existing, writer.add)
+        plan = planner(existing, writer.add, deleted)
     except BaseException:
         writer.stop()
         raise

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from reviewclock import interruption
@@ -41,7 +41,10 @@ class Planner(Protocol):
     order of the plan, until a problem is found."""
 
     def __call__(
-        self, existing: Mapping[str, CaseRecord], store: Callable[[NewCase], None] | None = None
+        self,
+        existing: Mapping[str, CaseRecord],
+        store: Callable[[NewCase], None] | None = None,
+        deleted: Collection[DeletionRow] = (),
     ) -> ImportPlan: ...
 
 
@@ -199,8 +202,9 @@ def import_cases(
         c.ref: reading.with_first_recorded(c, times[cid]) if cid in times else c
         for cid, c in reading.cases(db, audit=False, rules=clock.rules)
     }
+    deleted = held_deletions(db)
     if dry_run:
-        plan = planner(existing)
+        plan = planner(existing, deleted=deleted)
         return len(plan.cases), plan.events
     user = who(db)
     now = utc(now)
@@ -208,9 +212,9 @@ def import_cases(
     if isinstance(db, Lite):
         from reviewclock.store.bulk import plan_and_store
 
-        plan = plan_and_store(db, planner, existing, user, now)
+        plan = plan_and_store(db, planner, existing, user, now, deleted)
     else:
-        plan = planner(existing)
+        plan = planner(existing, deleted=deleted)
         created = db.stored(now)
         rows = [(c.case.ref, c.case.authority, c.case.harm, created, user) for c in plan.cases]
         db.insert_many("cases", [(CASE_COLUMNS, rows)] if rows else [])
@@ -227,7 +231,7 @@ def import_cases(
     for c in plan.cases:
         if c.log:
             written += _write_log(db, ids[c.case.ref], c.log, user, now)
-    deletions = _new_deletions(db, plan.deletions)
+    deletions = plan.deletions
     if deletions:
         db.run_many(
             INSERT_DELETION,
@@ -245,20 +249,15 @@ def import_cases(
     return len(plan.cases), written
 
 
-def _new_deletions(db: Db, deletions: Sequence[DeletionRow]) -> list[DeletionRow]:
-    """The deletions a file holds that the register does not: an --update with the
-    register's own export (or one it shares a past with) must not record a deletion twice."""
-    if not deletions:
-        return []
-    held = {
-        (ref, reason, int(events), by, reading.utc(at))
+def held_deletions(db: Db) -> frozenset[DeletionRow]:
+    """The deletions the register holds: an import of a file that holds them too (an
+    --update with the register's own export) does not record them again."""
+    return frozenset(
+        DeletionRow(ref, reason, int(events), by, reading.utc(at))
         for ref, reason, events, by, at in db.rows(
             "SELECT ref, reason, events, deleted_by, deleted_at FROM deletions"
         )
-    }
-    return [
-        d for d in deletions if (d.ref, d.reason, d.events, d.by, reading.utc(d.at)) not in held
-    ]
+    )
 
 
 _PLAIN_EVENT = ("case_id", "name", "on_date", "recorded_by", "recorded_at")
