@@ -629,6 +629,25 @@ def test_update_matches_a_plan_by_the_moment_it_was_made(tmp_path: Path) -> None
     assert ok("export", "--format", "json", "--db", c) == before
 
 
+def test_update_takes_one_extension_typed_in_two_registers_as_one(tmp_path: Path) -> None:
+    """An agreement the Panel made once, typed in each of two registers that share the case,
+    is one agreement: merged either way, nothing is added and nothing refused."""
+    a, b = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    ok("add-sin", "X-1", "--aware", "2024-03-28", "--notified", "2024-04-02", "--db", a)
+    ok("import", str(write(tmp_path, ok("export", "--format", "json", "--db", a), "a.json")),
+       "--db", b)  # fmt: skip
+    for db in (a, b):
+        ok("record", "X-1", "extension-agreed", "--stage", "rapid-review", "--on", "2024-04-15",
+           "--to", "2024-05-14", "--db", db)  # fmt: skip
+    for source, target in ((a, b), (b, a)):
+        before = ok("export", "--format", "json", "--db", target)
+        path = write(tmp_path, ok("export", "--format", "json", "--db", source), "x.json")
+        r = run("import", str(path), "--update", "--db", target)
+        assert (r.exit_code, r.stderr) == (0, ""), r.stderr
+        assert "Imported 0 new cases and 0 events" in r.stdout
+        assert ok("export", "--format", "json", "--db", target) == before
+
+
 def test_update_with_its_own_export_records_no_deletion_twice(tmp_path: Path) -> None:
     """Nor does a file that holds one deletion twice."""
     db = str(tmp_path / "r.db")

@@ -228,8 +228,10 @@ def new_events(have: CaseRecord, incoming: CaseRecord, rules: Rulebook) -> list[
     of the file: a plan made again for a date planned before is a record of its own (and
     may be the one in force). A plan or agreed extension the file says when it was first
     made (JSON) is the record held from that moment, if there is one: the same, or a
-    conflict if either side has corrected it since. A different date for an event that
-    happens once is a conflict too, never a correction (that is what amend is for)."""
+    conflict if either side has corrected it since. An agreed extension the register holds
+    word for word (stage, day agreed, date agreed) is that agreement, typed in each
+    register. A different date for an event that happens once is a conflict too, never a
+    correction (that is what amend is for)."""
     ordered = frozenset(rules.ordered_events)
     known: dict[tuple[Any, ...], list[EventRecord]] = {}
     made: dict[tuple[str, Any], list[EventRecord]] = {}
@@ -253,6 +255,13 @@ def new_events(have: CaseRecord, incoming: CaseRecord, rules: Rulebook) -> list[
         if id(e) in matched:
             continue
         if e.name in ordered and e.recorded_at is not None:
+            held = known.get(_what(e))
+            if held and rules.events[e.name].extends:
+                # The same agreement (stage, day, date agreed), typed in each register: one.
+                same = held.pop(0)
+                if same.recorded_at is not None:
+                    made[(e.name, same.recorded_at)].remove(same)
+                continue
             other = made.get((e.name, e.recorded_at))
             if other:  # made at the same moment, but not the same now: corrected on a side
                 raise EventRefused(
