@@ -673,8 +673,9 @@ def test_update_with_its_own_export_records_no_deletion_twice(tmp_path: Path) ->
 def test_update_neither_deletes_a_case_nor_brings_one_back(tmp_path: Path) -> None:
     """Register A deletes a case that register B (a copy made before) still holds. Merged
     into B, A's deletion is refused: deleting is for B's own officer. Merged into A, B's
-    older copy of the case is refused: every record of it was made before A deleted it. A
-    case of that ref added again in A since is a new case, and moves."""
+    older copy of the case is refused: its records were made before A deleted it; from a
+    spreadsheet, which gives no times, so is any row of a deleted ref. A case of that ref
+    added again in A since is a new case, and moves."""
     a, b, c = (str(tmp_path / f"{n}.db") for n in "abc")
     ok("add-sin", "D-1", "--aware", "2024-01-08", "--db", a)
 
@@ -696,18 +697,33 @@ def test_update_neither_deletes_a_case_nor_brings_one_back(tmp_path: Path) -> No
     assert_refused(
         run("import", str(export(b, "b.json")), "--update", "--db", a),
         1,
-        "D-1 was deleted from the register at",
-        "every record of it in the file was made before then",
+        "D-1 was deleted from the register on",
+        "(entered in error), and the file's copy holds records made before then; delete it in"
+        " the register the file came from too, or add it again here with 'reviewclock add-sin'",
+    )
+    assert ok("export", "--format", "json", "--db", a) == before
+    # A spreadsheet says nothing of when its rows were made: a deleted ref is refused.
+    sheet = write(tmp_path, ok("export", "--format", "csv", "--db", b), "b.csv")
+    assert_refused(
+        run("import", str(sheet), "--update", "--db", a),
+        1,
+        "line 2 (D-1): D-1 was deleted from the register on",
+        "take it out of the file, or add it again with 'reviewclock add-sin'",
     )
     assert ok("export", "--format", "json", "--db", a) == before
     ok("add-sin", "D-1", "--aware", "2024-02-01", "--db", a)  # the ref, for another case
     r = run("import", str(export(a, "a4.json")), "--update", "--db", c)
     assert r.exit_code == 0, r.stderr
-    shown = json.loads(ok("show", "D-1", "--json", "--db", c))
-    assert shown["aware"] == "2024-02-01"
-    for register in (a, c):
+    assert json.loads(ok("show", "D-1", "--json", "--db", c))["aware"] == "2024-02-01"
+    # B, told to, deletes its old copy too: then A's case of that ref moves, made since A's
+    # deletion of the old one though before B's.
+    ok("delete", "D-1", "--reason", "deleted at the other office", "--yes", "--db", b)
+    r = run("import", str(export(a, "a5.json")), "--update", "--db", b)
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(ok("show", "D-1", "--json", "--db", b))["aware"] == "2024-02-01"
+    for register, deletions in ((a, 1), (c, 1), (b, 2)):
         with sqlite3.connect(register) as conn:
-            assert conn.execute("SELECT count(*) FROM deletions").fetchone() == (1,)
+            assert conn.execute("SELECT count(*) FROM deletions").fetchone() == (deletions,)
 
 
 def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:

@@ -96,6 +96,11 @@ def plan_import(
     today = now.date()
     problems: list[Problem] = []
     plan = ImportPlan()
+    deleted_in_file: dict[str, dt.datetime] = {}
+    for item in incoming:
+        if item.deletion is not None:
+            d = item.deletion
+            deleted_in_file[d.ref] = max(d.at, deleted_in_file.get(d.ref, d.at))
     for item in incoming:
         case = item.case
         if item.deletion is not None:
@@ -113,8 +118,8 @@ def plan_import(
             if item.timed:
                 check_recorded_by(now, case, item.log)
             have = existing.get(case.ref)
-            if have is None and item.timed:
-                check_not_deleted(case, item.log, deleted)
+            if have is None:
+                check_not_deleted(item, deleted, deleted_in_file.get(case.ref))
             if have is None:
                 check_authority(case.authority)
                 check_case(case.ref, case.events, today, clock)
@@ -154,29 +159,48 @@ def check_deletion(
         )
     if ref in existing:
         raise EventRefused(
-            f"the file records {ref} deleted at {at.isoformat()} ({deletion.reason}), but the"
+            f"the file records {ref} deleted on {_london(at)} ({deletion.reason}), but the"
             f" register holds {ref}; if it should go, delete it here with 'reviewclock delete"
             f" {ref} --reason TEXT', then import again"
         )
 
 
 def check_not_deleted(
-    case: CaseRecord, log: Sequence[LogRow], deleted: Collection[DeletionRow]
+    item: Incoming, deleted: Collection[DeletionRow], deleted_in_file: dt.datetime | None
 ) -> None:
-    """A case the register deleted does not come back from a file whose copy of it was
-    made before the deletion (an older copy, from a register that never deleted it). A
-    case of that ref with records made since is a new one, as a ref added again is."""
+    """A case the register deleted does not come back unless it is a new case of that ref:
+    every record of it made after the deletion, or after the file's own deletion of it (a
+    ref deleted and added again there). A spreadsheet says nothing of when its rows were
+    made, so a row of a deleted ref is refused: re-importing a master spreadsheet must not
+    bring back every case deleted since."""
+    case = item.case
     gone = [d for d in deleted if d.ref == case.ref]
     if not gone:
         return
     last = max(gone, key=lambda d: d.at)
-    times = [e.recorded_at for e in (*case.events, *(r.event for r in log)) if e.recorded_at]
-    if times and max(times) < last.at:
+    when = f"{case.ref} was deleted from the register on {_london(last.at)} ({last.reason})"
+    if not item.timed:
         raise EventRefused(
-            f"{case.ref} was deleted from the register at {last.at.isoformat()}"
-            f" ({last.reason}), and every record of it in the file was made before then; leave"
-            " it out of the file, or add it again with add-sin if it should come back"
+            f"{when}; take it out of the file, or add it again with 'reviewclock add-sin' if it"
+            " should come back"
         )
+    times = [e.recorded_at for e in (*case.events, *(r.event for r in item.log)) if e.recorded_at]
+    since = min(times, default=None)
+    if since is None or since > last.at:
+        return  # made since: a new case of the ref
+    if deleted_in_file is not None and since > deleted_in_file:
+        return  # the file's register deleted it too, and this is the case added again there
+    raise EventRefused(
+        f"{when}, and the file's copy holds records made before then; delete it in the"
+        " register the file came from too, or add it again here with 'reviewclock add-sin'"
+    )
+
+
+def _london(moment: dt.datetime) -> str:
+    """A moment as ``history`` shows it: London time, to the minute."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%d %H:%M")
 
 
 def check_recorded_by(now: dt.datetime, case: CaseRecord, log: Sequence[LogRow]) -> None:
