@@ -726,6 +726,33 @@ def test_update_neither_deletes_a_case_nor_brings_one_back(tmp_path: Path) -> No
             assert conn.execute("SELECT count(*) FROM deletions").fetchone() == (deletions,)
 
 
+def test_update_says_which_authority_and_harm_it_keeps(tmp_path: Path) -> None:
+    """--update adds events and nothing else: a file that gives another authority or harm
+    is taken for its events, and the import says it kept the register's."""
+    db = str(tmp_path / "r.db")
+    ok("import", str(write(tmp_path, "ref,aware,authority,harm\nK-1,2024-01-02,Leeds,death\n")),
+       "--db", db)  # fmt: skip
+    changed = "ref,aware,authority,harm,notified\nK-1,2024-01-02,Kirklees,serious-harm,2024-01-03\n"
+    r = run("import", str(write(tmp_path, changed, "k2.csv")), "--update", "--db", db)
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.splitlines() == [
+        "reviewclock: warning: K-1: the file gives the authority 'Kirklees' and the register"
+        " 'Leeds'; --update adds events only, so the register's is kept",
+        "reviewclock: warning: K-1: the file gives the harm 'serious-harm' and the register"
+        " 'death'; --update adds events only, so the register's is kept",
+    ]
+    shown = json.loads(ok("show", "K-1", "--json", "--db", db))
+    assert (shown["authority"], shown["harm"], shown["events"][-1]["on"]) == (
+        "Leeds",
+        "death",
+        "2024-01-03",
+    )
+    same = run("import", str(write(tmp_path, changed, "k2.csv")), "--update", "--db", db)
+    assert "authority" in same.stderr  # said each time, as long as they differ
+    blank = "ref,aware,authority,harm\nK-1,2024-01-02,,\n"
+    assert run("import", str(write(tmp_path, blank, "k3.csv")), "--update", "--db", db).stderr == ""
+
+
 def test_update_adds_new_events_and_refuses_conflicts(tmp_path: Path) -> None:
     db = str(tmp_path / "r.db")
     assert (

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.checks import check_case
 from reviewclock.clock import Clock
-from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem
+from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem, quoted
 from reviewclock.render import count
 from reviewclock.rules import Rulebook
 from reviewclock.store.records import DeletionRow, ImportPlan, LogRow, NewCase, describe_record
@@ -135,6 +135,7 @@ def plan_import(
                 extra = sorted(new_events(have, case, clock.rules), key=_recording_order)
                 check_case(case.ref, recorded_after(have, extra), today, clock)
                 plan.appended.extend((case.ref, e) for e in extra)
+                plan.kept.extend(details_kept(have, case))
         except ReviewclockError as e:
             problems.append(Problem(item.line, case.ref, str(e), item.unit))
         if new is not None and store is not None and not problems:
@@ -142,6 +143,23 @@ def plan_import(
     if problems:
         raise ImportProblems(problems)
     return plan
+
+
+def details_kept(have: CaseRecord, case: CaseRecord) -> list[str]:
+    """What the file says of a case's authority or harm that differs from the register's:
+    --update adds events and nothing else, so the register's stays."""
+    kept = []
+    for what, ours, theirs in (
+        ("authority", have.authority, case.authority),
+        ("harm", have.harm, case.harm),
+    ):
+        if theirs is not None and theirs != ours:
+            held = "none" if ours is None else quoted(ours)
+            kept.append(
+                f"{case.ref}: the file gives the {what} {quoted(theirs)} and the register"
+                f" {held}; --update adds events only, so the register's is kept"
+            )
+    return kept
 
 
 def check_deletion(

@@ -168,10 +168,14 @@ def import_(
     location, is_default = register_location(db, settings)
     now = london_now()
 
+    kept: list[str] = []
+
     def planner(existing: Any, store: Any = None, deleted: Any = ()) -> Any:
-        return plan_import(
+        plan = plan_import(
             incoming, existing, update=update, now=now, clock=clock, store=store, deleted=deleted
         )
+        kept[:] = plan.kept
+        return plan
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(gc_paused())
@@ -215,6 +219,8 @@ def import_(
     for item in incoming:
         if looks_like_a_name(item.case.ref):
             warn_name(item.case.ref, f"{item.unit} {item.line}: ")
+    for line in kept:
+        warn(line)
     verb = "Would import" if dry_run else "Imported"
     tail = "; nothing was written (--dry-run)." if dry_run else "."
     print(f"{verb} {count(cases, 'new case')} and {count(events, 'event')} from {file}{tail}")

@@ -48,6 +48,9 @@ class ImportPlan:
     cases: list[NewCase] = field(default_factory=list)
     appended: list[tuple[str, EventRecord]] = field(default_factory=list)
     deletions: list[DeletionRow] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """What the file says of cases already there that the import does not change (an
+    authority or harm that differs): to be told, not passed over."""
 
     @property
     def events(self) -> int:
