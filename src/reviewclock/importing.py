@@ -96,6 +96,10 @@ def plan_import(
     today = now.date()
     problems: list[Problem] = []
     plan = ImportPlan()
+    last_deleted: dict[str, DeletionRow] = {}
+    for d in deleted:
+        if d.ref not in last_deleted or d.at > last_deleted[d.ref].at:
+            last_deleted[d.ref] = d
     deleted_in_file: dict[str, dt.datetime] = {}
     for item in incoming:
         if item.deletion is not None:
@@ -119,7 +123,7 @@ def plan_import(
                 check_recorded_by(now, case, item.log)
             have = existing.get(case.ref)
             if have is None:
-                check_not_deleted(item, deleted, deleted_in_file.get(case.ref))
+                check_not_deleted(item, last_deleted.get(case.ref), deleted_in_file.get(case.ref))
             if have is None:
                 check_authority(case.authority)
                 check_case(case.ref, case.events, today, clock)
@@ -184,18 +188,17 @@ def check_deletion(
 
 
 def check_not_deleted(
-    item: Incoming, deleted: Collection[DeletionRow], deleted_in_file: dt.datetime | None
+    item: Incoming, last: DeletionRow | None, deleted_in_file: dt.datetime | None
 ) -> None:
     """A case the register deleted does not come back unless it is a new case of that ref:
     every record of it made after the deletion, or after the file's own deletion of it (a
     ref deleted and added again there). A spreadsheet says nothing of when its rows were
     made, so a row of a deleted ref is refused: re-importing a master spreadsheet must not
-    bring back every case deleted since."""
+    bring back every case deleted since. ``last``: the register's latest deletion of the
+    ref, if any; ``deleted_in_file``: when the file's latest deletion of it was made."""
     case = item.case
-    gone = [d for d in deleted if d.ref == case.ref]
-    if not gone:
+    if last is None:
         return
-    last = max(gone, key=lambda d: d.at)
     when = f"{case.ref} was deleted from the register on {_london(last.at)} ({last.reason})"
     if not item.timed:
         raise EventRefused(
