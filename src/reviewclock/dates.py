@@ -71,6 +71,16 @@ def _real(text: str, year: int, month: int, day: int, how: str) -> dt.date:
     return dt.date(year, month, day)
 
 
+def london_minute(moment: dt.datetime) -> str:
+    """``2024-04-02 10:30``: a moment in London time, to the minute, as ``history`` shows
+    it (a moment with no zone is UTC, as the register keeps it)."""
+    from zoneinfo import ZoneInfo
+
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%d %H:%M")
+
+
 def describe(day: dt.date) -> str:
     """``Fri 2023-05-05``: the weekday helps a reader check a deadline at a glance."""
     return f"{day:%a} {day.isoformat()}"

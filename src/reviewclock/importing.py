@@ -20,10 +20,11 @@ from typing import Any, NamedTuple
 from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.checks import check_case
 from reviewclock.clock import Clock
+from reviewclock.dates import london_minute
 from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem, quoted
 from reviewclock.render import count
 from reviewclock.rules import Rulebook
-from reviewclock.store.records import DeletionRow, ImportPlan, LogRow, NewCase, describe_record
+from reviewclock.store.records import DeletionRow, ImportPlan, NewCase, describe_record
 from reviewclock.textchecks import check_authority, check_ref
 from reviewclock.transfer import (
     OUTCOME_COLUMNS,
@@ -120,11 +121,10 @@ def plan_import(
         try:
             check_ref(case.ref)
             if item.timed:
-                check_recorded_by(now, case, item.log)
+                check_recorded_by(now, item)
             have = existing.get(case.ref)
             if have is None:
                 check_not_deleted(item, last_deleted.get(case.ref), deleted_in_file.get(case.ref))
-            if have is None:
                 check_authority(case.authority)
                 check_case(case.ref, case.events, today, clock)
                 new = NewCase(case, item.log)
@@ -181,7 +181,7 @@ def check_deletion(
         )
     if ref in existing:
         raise EventRefused(
-            f"the file records {ref} deleted on {_london(at)} ({deletion.reason}), but the"
+            f"the file records {ref} deleted on {london_minute(at)} ({deletion.reason}), but the"
             f" register holds {ref}; if it should go, delete it here with 'reviewclock delete"
             f" {ref} --reason TEXT', then import again"
         )
@@ -199,13 +199,13 @@ def check_not_deleted(
     case = item.case
     if last is None:
         return
-    when = f"{case.ref} was deleted from the register on {_london(last.at)} ({last.reason})"
+    when = f"{case.ref} was deleted from the register on {london_minute(last.at)} ({last.reason})"
     if not item.timed:
         raise EventRefused(
             f"{when}; take it out of the file, or add it again with 'reviewclock add-sin' if it"
             " should come back"
         )
-    times = [e.recorded_at for e in (*case.events, *(r.event for r in item.log)) if e.recorded_at]
+    times = [e.recorded_at for e in item.records() if e.recorded_at]
     since = min(times, default=None)
     if since is None or since > last.at:
         return  # made since: a new case of the ref
@@ -217,18 +217,11 @@ def check_not_deleted(
     )
 
 
-def _london(moment: dt.datetime) -> str:
-    """A moment as ``history`` shows it: London time, to the minute."""
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%d %H:%M")
-
-
-def check_recorded_by(now: dt.datetime, case: CaseRecord, log: Sequence[LogRow]) -> None:
+def check_recorded_by(now: dt.datetime, item: Incoming) -> None:
     """A record a file says was made after ``now`` is refused: the time it gives places a
     plan or an agreed extension among the register's (the one recorded last is in force),
     and one from the future would stay in force over every record made until then."""
-    for e in (*case.events, *(r.event for r in log)):
+    for e in item.records():
         if e.recorded_at is not None and e.recorded_at > now:
             raise EventRefused(
                 f"{e.name} on {e.on.isoformat()} says it was recorded at"

@@ -9,11 +9,11 @@ against the register is :mod:`reviewclock.importing`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reviewclock.clock import CaseRecord
+from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.dates import parse_any_date
 from reviewclock.errors import ReviewclockError, quoted
 from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS
@@ -57,6 +57,11 @@ class Incoming:
     timed: bool = False
     """Whether the file says when records were made (JSON's ``recorded_at``): an import
     checks none of them is in the future. A CSV file gives no times."""
+
+    def records(self) -> Iterator[EventRecord]:
+        """Every record of the case the file holds: its events, and its log's rows."""
+        yield from self.case.events
+        yield from (row.event for row in self.log)
 
 
 class ImportProblems(ReviewclockError):

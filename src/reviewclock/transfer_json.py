@@ -14,6 +14,7 @@ codecs share (problems, dates, outcomes) is in :mod:`reviewclock.transfer`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -118,8 +119,9 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
                 raise ValueError("it has no 'aware' event")
             events = _in_order_recorded(numbered, recorded, rules)
             case = CaseRecord(ref, _text(item, "authority"), harm, tuple(events))
-            timed = any(e.recorded_at is not None for e in (*given, *(r.event for r in log)))
-            cases.append(Incoming(number, case, unit="case", log=log, timed=timed))
+            read = Incoming(number, case, unit="case", log=log)
+            timed = any(e.recorded_at is not None for e in read.records())
+            cases.append(dataclasses.replace(read, timed=timed))
         except (ValueError, TypeError, AttributeError, KeyError) as e:
             problems.append(Problem(number, ref, str(e), unit="case"))
     return cases, problems

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.clock import CaseStatus, StageStatus
-from reviewclock.dates import describe
+from reviewclock.dates import describe, london_minute
 from reviewclock.render import visible
 from reviewclock.render.colours import STATE_STYLE
 from reviewclock.render.phrases import NO_LONGER, days_text, due_text, note_for, stage_label
@@ -226,12 +226,6 @@ def print_status(cases: Sequence[tuple[CaseRecord, CaseStatus]], summary: str) -
     print_table(STATUS_HEADERS, rows, footer=summary)
 
 
-def _london(moment: dt.datetime) -> str:
-    import pendulum
-
-    return pendulum.instance(moment).in_timezone("Europe/London").format("YYYY-MM-DD HH:mm")
-
-
 def _with_details(day: dt.date | None, details: str | None) -> str:
     text = "" if day is None else day.isoformat()
     return f"{text} ({details})" if details else text
@@ -241,7 +235,7 @@ def print_history(ref: str, entries: Sequence[HistoryEntry]) -> None:
     """A case's recorded and amended events, one row each, with London times."""
     rows = [
         [
-            Cell(_london(h.at)),
+            Cell(london_minute(h.at)),
             Cell(h.action),
             Cell(h.event),
             Cell(_with_details(h.old, h.old_details)),
