@@ -241,28 +241,19 @@ def _in_order_recorded(
     in the order they were recorded (``seq``), so that they are checked in that order. The
     order is the register's own (:func:`~reviewclock.store.reading.plan_order`), from
     ``recorded``: each row with the row it corrects and its record."""
-    from reviewclock.store.reading import plan_order
+    from reviewclock.store.reading import first_made, plan_order
 
     ordered = set(rules.ordered_events)
-    place = plan_order(
+    rows = [
         (i, amends, e.recorded_at or _STAMPED_ON_IMPORT)
         for i, amends, e in recorded
         if e.name in ordered
-    )
-    rows = {i: (amends, e) for i, amends, e in recorded}
-
-    def first_recorded(i: int) -> dt.datetime | None:
-        """When the record behind row ``i`` was first made: a correction takes the place of
-        the record it corrects, and an --update that adds it must place it there too."""
-        corrects = rows[i][0]
-        while corrects is not None:
-            i, corrects = corrects, rows[corrects][0]
-        return rows[i][1].recorded_at
-
-    return [
-        e._replace(seq=place[i], recorded_at=first_recorded(i)) if i in place else e
-        for i, e in numbered
     ]
+    place = plan_order(rows)
+    # An --update that adds a corrected record places it where the record it corrects was
+    # first made, as the register does: that record's time.
+    made = {i: None if at == _STAMPED_ON_IMPORT else at for i, (at, _) in first_made(rows).items()}
+    return [e._replace(seq=place[i], recorded_at=made[i]) if i in place else e for i, e in numbered]
 
 
 def log_as_it_stood(log: Sequence[LogRow], day: dt.date, rules: Rulebook) -> tuple[LogRow, ...]:

@@ -260,25 +260,29 @@ def event_counts(db: Db, cid: Any) -> tuple[int, int]:
     return int(total) - int(corrections), int(corrections)
 
 
+def first_made(rows: Iterable[Any]) -> dict[Any, tuple[dt.datetime, Any]]:
+    """Each row's (time, row) of the record first made behind it, from rows of (id,
+    amends, recorded_at): a correction stands for the record it corrects, and that one for
+    the record it corrected, and so on back."""
+    rows_by_id = {row[0]: row for row in rows}
+    made = {}
+    for row_id, row in rows_by_id.items():
+        while row[1] is not None and row[1] in rows_by_id:
+            row = rows_by_id[row[1]]
+        made[row_id] = (utc(row[2]), row[0])
+    return made
+
+
 def plan_order(rows: Iterable[Any]) -> dict[int, int]:
     """Each row's place in the order its kind of event was recorded (plans, agreed
     extensions: the events whose latest recording counts), from rows of
     (id, amends, recorded_at): by the time recorded, then by row on a tie.
 
-    A correction takes the place of the record it corrects: correcting the
-    date of an earlier plan does not make it the plan in force.
+    A correction takes the place of the record it corrects (:func:`first_made`):
+    correcting the date of an earlier plan does not make it the plan in force.
     """
-    rows_by_id = {row[0]: row for row in rows}
-    if not rows_by_id:
-        return {}
-
-    def key(row_id: int) -> tuple[dt.datetime, int]:
-        row = rows_by_id[row_id]
-        while row[1] is not None and row[1] in rows_by_id:
-            row = rows_by_id[row[1]]
-        return utc(row[2]), row[0]
-
-    return {row_id: place for place, row_id in enumerate(sorted(rows_by_id, key=key))}
+    made = first_made(rows)
+    return {row_id: place for place, row_id in enumerate(sorted(made, key=made.__getitem__))}
 
 
 def first_recorded(db: Db, rules: Rulebook) -> dict[Any, list[dt.datetime]]:
@@ -294,16 +298,10 @@ def first_recorded(db: Db, rules: Rulebook) -> dict[Any, list[dt.datetime]]:
         by_case.setdefault(row[0], []).append(row[1:])
     times: dict[Any, list[dt.datetime]] = {}
     for cid, rows in by_case.items():
-        rows_by_id = {row[0]: row for row in rows}
         corrected = {row[1] for row in rows if row[1] is not None}
-        keys = []
-        for row_id, row in rows_by_id.items():
-            if row_id in corrected:
-                continue  # superseded: its correction stands in its place
-            while row[1] is not None and row[1] in rows_by_id:
-                row = rows_by_id[row[1]]
-            keys.append((utc(row[2]), row[0]))
-        times[cid] = [at for at, _ in sorted(keys)]
+        made = first_made(rows)
+        current = sorted(key for row_id, key in made.items() if row_id not in corrected)
+        times[cid] = [at for at, _ in current]
     return times
 
 
