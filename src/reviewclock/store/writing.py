@@ -27,7 +27,7 @@ from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.checks import check_later_records, check_new_event
 from reviewclock.clock import Clock
 from reviewclock.errors import DuplicateCase, UsageProblem
-from reviewclock.store import reading
+from reviewclock.store import history, reading
 from reviewclock.store.db import Batch, Db, Lite, insert_sql
 from reviewclock.store.engine import current_user, is_duplicate
 from reviewclock.store.location import POSTGRESQL
@@ -202,7 +202,9 @@ def import_cases(
         c.ref: reading.with_first_recorded(c, times[cid]) if cid in times else c
         for cid, c in reading.cases(db, audit=False, rules=clock.rules)
     }
-    deleted = held_deletions(db)
+    # Deletions held already: a file that holds them too (an --update with the register's
+    # own export) does not record them again.
+    deleted = frozenset(history.deletions(db))
     if dry_run:
         plan = planner(existing, deleted=deleted)
         return len(plan.cases), plan.events
@@ -247,17 +249,6 @@ def import_cases(
             ],
         )
     return len(plan.cases), written
-
-
-def held_deletions(db: Db) -> frozenset[DeletionRow]:
-    """The deletions the register holds: an import of a file that holds them too (an
-    --update with the register's own export) does not record them again."""
-    return frozenset(
-        DeletionRow(ref, reason, int(events), by, reading.utc(at))
-        for ref, reason, events, by, at in db.rows(
-            "SELECT ref, reason, events, deleted_by, deleted_at FROM deletions"
-        )
-    )
 
 
 _PLAIN_EVENT = ("case_id", "name", "on_date", "recorded_by", "recorded_at")
