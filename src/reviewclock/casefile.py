@@ -74,7 +74,11 @@ class CaseRecord(NamedTuple):
 
     @property
     def aware(self) -> dt.date | None:
-        return next((e.on for e in self.events if e.name == AWARE), None)
+        # A plain loop: ``status --json`` asks this of every case.
+        for e in self.events:
+            if e.name == AWARE:
+                return e.on
+        return None
 
 
 NATIONAL_RULES = rulebook()

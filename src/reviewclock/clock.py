@@ -43,6 +43,13 @@ __all__ = [
 ]
 
 
+_new = tuple.__new__
+"""Makes a status from all its fields, in order, without a call to its class's own
+constructor: :meth:`Clock.evaluate` makes several for every case of a large register."""
+if (len(StageStatus._fields), len(CaseStatus._fields)) != (10, 2):  # pragma: no cover
+    raise ImportError("a status has a new field: Clock.evaluate must give it too")
+
+
 def as_it_stood(case: CaseRecord, day: dt.date, rules: Rulebook | None = None) -> CaseRecord | None:
     """The case as it stood on ``day``; None if it was not yet known then.
 
@@ -229,7 +236,7 @@ class Clock:
                 p._replace(working_days=between(p.started, p.ended or today))
                 for p in proceedings_of(events, self.rules)
             )
-        extended = any(name in first for name in self._extensions)
+        extended = not first.keys().isdisjoint(self._extensions)
         due_soon_days = self.due_soon_days
         out: list[StageStatus] = []
         parents: dict[str, StageStatus] = {}
@@ -280,26 +287,29 @@ class Clock:
                     state = State.MET_EXTENDED
                 else:
                     state = State.MET_LATE
-                status = StageStatus(
-                    stage, start, due, done, state, None, taken, None, statutory, agreed
+                status = _new(
+                    StageStatus,
+                    (stage, start, due, done, state, None, taken, None, statutory, agreed),
                 )
             elif today <= due:
                 left = between(today, due)
                 state = State.DUE_SOON if left <= due_soon_days else State.ON_TRACK
-                status = StageStatus(
-                    stage, start, due, None, state, left, None, None, statutory, agreed
+                status = _new(
+                    StageStatus,
+                    (stage, start, due, None, state, left, None, None, statutory, agreed),
                 )
             else:
                 left = -max(1, between(due, today))
                 opened = self._opened(stage, first)
                 delay = self._delay(stage, start, due, today, proceedings, events, opened)
                 state = State.OVERDUE if delay is None else State.DELAYED_PROCEEDINGS
-                status = StageStatus(
-                    stage, start, due, None, state, left, None, delay, statutory, agreed
+                status = _new(
+                    StageStatus,
+                    (stage, start, due, None, state, left, None, delay, statutory, agreed),
                 )
             parents[stage.name] = status
             out.append(status)
-        return CaseStatus(tuple(out), proceedings)
+        return _new(CaseStatus, (tuple(out), proceedings))
 
     def extension_of(self, stage: Stage, events: Sequence[EventRecord]) -> EventRecord | None:
         """The agreed extension of ``stage`` in force: the most recently recorded."""
