@@ -159,11 +159,14 @@ class CaseJson:
         ) in clock.stages:
             head, middle, tail = stage_text(id(stage)) or self._new_stage(stage)
             due_text = day(due) or new_day(due)
+            if statutory is None or statutory is due:  # no extension moved the due date
+                statutory_text = due_text
+            else:
+                statutory_text = day(statutory) or new_day(statutory)
             stages.append(
                 f"{head}{day(starts) or new_day(starts)}"
                 f', "due": {due_text}'
-                f', "statutory_due": '
-                f"{due_text if statutory is None else day(statutory) or new_day(statutory)}"
+                f', "statutory_due": {statutory_text}'
                 f', "done": {"null" if done is None else day(done) or new_day(done)}'
                 f', "state": {state_text(state) or self._new_state(state)}'
                 f', "working_days_left": {"null" if left is None else _number(left)}'

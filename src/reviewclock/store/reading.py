@@ -266,10 +266,14 @@ def first_made(rows: Iterable[Any]) -> dict[Any, tuple[dt.datetime, Any]]:
     the record it corrected, and so on back."""
     rows_by_id = {row[0]: row for row in rows}
     made = {}
+    times: dict[Any, dt.datetime] = {}  # an import stamps every row it stores with one time
     for row_id, row in rows_by_id.items():
         while row[1] is not None and row[1] in rows_by_id:
             row = rows_by_id[row[1]]
-        made[row_id] = (utc(row[2]), row[0])
+        at = times.get(row[2])
+        if at is None:
+            at = times[row[2]] = utc(row[2])
+        made[row_id] = (at, row[0])
     return made
 
 
