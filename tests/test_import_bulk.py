@@ -36,7 +36,7 @@ from reviewclock.errors import ReviewclockError
 from reviewclock.importing import plan_import
 from reviewclock.rules import DECISIONS, PANEL_VIEWS, PROCEEDING_KINDS, Milestone, Span, rulebook
 from reviewclock.store import Register, bulk, writing
-from reviewclock.store.records import NewCase
+from reviewclock.store.records import ImportCounts, NewCase
 from reviewclock.transfer import Incoming
 from reviewclock.transfer_csv import read_csv, write_csv
 
@@ -139,7 +139,7 @@ def one_by_one(path: Path, cases: Sequence[CaseRecord]) -> None:
                 )
 
 
-def imported(path: Path, incoming: Sequence[Incoming], *, update: bool = False) -> tuple[int, int]:
+def imported(path: Path, incoming: Sequence[Incoming], *, update: bool = False) -> ImportCounts:
     with Register(str(path), create=True) as register:
         return register.import_cases(
             lambda existing, store=None, deleted=(): plan_import(
@@ -167,7 +167,9 @@ def test_a_bulk_import_writes_what_recording_case_by_case_writes(tmp_path: Path)
     incoming, problems = read_csv(text, RULES)
     assert problems == []
     assert [i.case for i in incoming] == cases
-    assert imported(tmp_path / "bulk.db", incoming) == (300, sum(len(c.events) for c in cases))
+    assert imported(tmp_path / "bulk.db", incoming) == ImportCounts(
+        300, sum(len(c.events) for c in cases)
+    )
     one_by_one(tmp_path / "slow.db", cases)
     bulk, slow = dump(tmp_path / "bulk.db"), dump(tmp_path / "slow.db")
     assert bulk[0] == slow[0]  # the same indexes, from the same SQL
@@ -515,7 +517,7 @@ def test_cases_stored_chunk_by_chunk_are_what_recording_case_by_case_writes(
     # from it and the indexes stay in place.
     Register(str(tmp_path / "bulk.db"), create=True).close()
     one_by_one(tmp_path / "bulk.db", cases[:held])
-    added = (120 - held, sum(len(c.events) for c in cases[held:]))
+    added = ImportCounts(120 - held, sum(len(c.events) for c in cases[held:]))
     assert imported(tmp_path / "bulk.db", incoming[held:]) == added
     assert sum(chunks) == 120 - held and len(chunks) == 18 - held
     assert _shapes == {bulk.NARROW, writing.EVENT_COLUMNS}

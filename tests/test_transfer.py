@@ -684,7 +684,13 @@ def test_update_neither_deletes_a_case_nor_brings_one_back(tmp_path: Path) -> No
 
     ok("import", str(export(a, "a.json")), "--db", b)
     ok("delete", "D-1", "--reason", "entered in error", "--yes", "--db", a)
-    ok("import", str(export(a, "a2.json")), "--db", c)  # C: the deletion, no case
+    # C: the deletion, no case. What is added is counted, the deletion too.
+    assert "Would import 0 new cases, 0 events and 1 deletion from" in ok(
+        "import", str(export(a, "a2.json")), "--dry-run", "--db", c
+    )
+    assert "Imported 0 new cases, 0 events and 1 deletion from" in ok(
+        "import", str(export(a, "a2.json")), "--db", c
+    )
     before = ok("export", "--format", "json", "--db", b)
     assert_refused(
         run("import", str(export(a, "a3.json")), "--update", "--db", b),
@@ -718,8 +724,13 @@ def test_update_neither_deletes_a_case_nor_brings_one_back(tmp_path: Path) -> No
     # B, told to, deletes its old copy too: then A's case of that ref moves, made since A's
     # deletion of the old one though before B's.
     ok("delete", "D-1", "--reason", "deleted at the other office", "--yes", "--db", b)
-    r = run("import", str(export(a, "a5.json")), "--update", "--db", b)
+    a5 = str(export(a, "a5.json"))
+    assert "Would import 1 new case, 1 event and 1 deletion from" in ok(
+        "import", a5, "--update", "--dry-run", "--db", b
+    )
+    r = run("import", a5, "--update", "--db", b)
     assert r.exit_code == 0, r.stderr
+    assert "Imported 1 new case, 1 event and 1 deletion from" in r.stdout
     assert json.loads(ok("show", "D-1", "--json", "--db", b))["aware"] == "2024-02-01"
     for register, deletions in ((a, 1), (c, 1), (b, 2)):
         with sqlite3.connect(register) as conn:

@@ -22,7 +22,7 @@ from reviewclock.cli.runtime import (
     warn_unreadable,
 )
 from reviewclock.cli.typerapp import app
-from reviewclock.render import count
+from reviewclock.render import count, listing
 
 
 @app.command(epilog=examples("reviewclock backup /srv/backups/reviewclock-2025-02-03.db"))
@@ -157,6 +157,7 @@ def import_(
     """
     from reviewclock.importing import plan_import, read_import, refusal
     from reviewclock.store.location import missing_file
+    from reviewclock.store.records import ImportCounts
     from reviewclock.transfer import ImportProblems
 
     settings = user_settings()
@@ -184,7 +185,7 @@ def import_(
             if new_file and (dry_run or problems):
                 # Checking against a register that does not exist yet: an empty one.
                 plan = planner({})
-                cases, events = len(plan.cases), plan.events
+                counts = ImportCounts(len(plan.cases), plan.events, len(plan.deletions))
             elif new_file:
                 # A new register is filled beside its place, and appears there only once
                 # the import is in: a refused import leaves no register behind.
@@ -196,16 +197,14 @@ def import_(
                 assert path is not None
                 aside = filled_aside(path, make_dirs=is_default, timeout=lock_timeout())
                 with aside as temp, open_register(str(temp), settings, clock=clock) as register:
-                    cases, events = register.import_cases(planner, dry_run=False, now=now)
+                    counts = register.import_cases(planner, dry_run=False, now=now)
             else:
                 register = stack.enter_context(
                     open_register(
                         db, settings, create=not dry_run, may_be_empty=dry_run, clock=clock
                     )
                 )
-                cases, events = register.import_cases(
-                    planner, dry_run=dry_run or bool(problems), now=now
-                )
+                counts = register.import_cases(planner, dry_run=dry_run or bool(problems), now=now)
         except ImportProblems as e:
             problems += e.problems
         if problems:
@@ -223,7 +222,10 @@ def import_(
         warn(line)
     verb = "Would import" if dry_run else "Imported"
     tail = "; nothing was written (--dry-run)." if dry_run else "."
-    print(f"{verb} {count(cases, 'new case')} and {count(events, 'event')} from {file}{tail}")
+    added = [count(counts.cases, "new case"), count(counts.events, "event")]
+    if counts.deletions:
+        added.append(count(counts.deletions, "deletion"))
+    print(f"{verb} {listing(added)} from {file}{tail}")
 
 
 EXPORT_FORMATS = ("csv", "json", "ics")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from reviewclock.casefile import CaseRecord, EventRecord
 
@@ -55,6 +56,15 @@ class ImportPlan:
     @property
     def events(self) -> int:
         return sum(len(c.log or c.case.events) for c in self.cases) + len(self.appended)
+
+
+class ImportCounts(NamedTuple):
+    """What an import added (in a dry run, would add)."""
+
+    cases: int
+    events: int
+    deletions: int = 0
+    """Deletions of other registers' cases recorded, from a JSON file."""
 
 
 def describe_record(e: EventRecord) -> str:

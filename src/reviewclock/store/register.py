@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from reviewclock.store import amending, history, upkeep, writing
     from reviewclock.store.history import HistoryEntry
-    from reviewclock.store.records import DeletionRow, LogRow
+    from reviewclock.store.records import DeletionRow, ImportCounts, LogRow
     from reviewclock.store.writing import Planner
 else:
     # Loaded on first use (LazyLoader): a status needs no writes, checks, history or upkeep.
@@ -301,13 +301,15 @@ class Register:
                 outcomes=dict(outcomes or {}), where=self.location, clock=self.clock,
             )  # fmt: skip
 
-    def import_cases(self, planner: Planner, *, dry_run: bool, now: dt.datetime) -> tuple[int, int]:
+    def import_cases(self, planner: Planner, *, dry_run: bool, now: dt.datetime) -> ImportCounts:
         """Add cases from a file, all or nothing, in one transaction. ``planner`` is given
         the cases in the register and says what to add (or raises, listing every problem);
-        with ``dry_run`` nothing is written. Returns (cases added, events added)."""
+        with ``dry_run`` nothing is written. Returns what was added."""
         if self.empty:  # a dry run into a database that is not a register yet
+            from reviewclock.store.records import ImportCounts
+
             plan = planner({})
-            return len(plan.cases), plan.events
+            return ImportCounts(len(plan.cases), plan.events, len(plan.deletions))
         quick = self.dialect == POSTGRESQL or dry_run
         journal = contextlib.nullcontext() if quick else first_import_journal(self._sqlite())
         with journal, self._write() as conn:

@@ -31,7 +31,7 @@ from reviewclock.store import history, reading
 from reviewclock.store.db import Batch, Db, Lite, insert_sql
 from reviewclock.store.engine import current_user, is_duplicate
 from reviewclock.store.location import POSTGRESQL
-from reviewclock.store.records import DeletionRow, ImportPlan, LogRow, NewCase
+from reviewclock.store.records import DeletionRow, ImportCounts, ImportPlan, LogRow, NewCase
 from reviewclock.textchecks import check_authority, check_note, check_ref
 
 
@@ -186,7 +186,7 @@ def delete(
 
 def import_cases(
     db: Db, planner: Planner, *, dry_run: bool, now: dt.datetime, clock: Clock
-) -> tuple[int, int]:
+) -> ImportCounts:
     """Check an import against the register and write it, all in this transaction.
 
     On SQLite each new case is stored (by :func:`reviewclock.store.bulk.plan_and_store`,
@@ -207,7 +207,7 @@ def import_cases(
     deleted = frozenset(history.deletions(db))
     if dry_run:
         plan = planner(existing, deleted=deleted)
-        return len(plan.cases), plan.events
+        return ImportCounts(len(plan.cases), plan.events, len(plan.deletions))
     user = who(db)
     now = utc(now)
     stored: Sequence[NewCase] = ()  # new cases whose events are written below (not SQLite's)
@@ -248,7 +248,7 @@ def import_cases(
                 for d in deletions
             ],
         )
-    return len(plan.cases), written
+    return ImportCounts(len(plan.cases), written, len(deletions))
 
 
 _PLAIN_EVENT = ("case_id", "name", "on_date", "recorded_by", "recorded_at")
