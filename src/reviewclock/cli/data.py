@@ -157,7 +157,6 @@ def import_(
     """
     from reviewclock.importing import plan_import, read_import, refusal
     from reviewclock.store.location import missing_file
-    from reviewclock.store.records import ImportCounts
     from reviewclock.transfer import ImportProblems
 
     settings = user_settings()
@@ -184,8 +183,7 @@ def import_(
             new_file = missing_file(location)
             if new_file and (dry_run or problems):
                 # Checking against a register that does not exist yet: an empty one.
-                plan = planner({})
-                counts = ImportCounts(len(plan.cases), plan.events, len(plan.deletions))
+                counts = planner({}).counts
             elif new_file:
                 # A new register is filled beside its place, and appears there only once
                 # the import is in: a refused import leaves no register behind.

@@ -57,6 +57,11 @@ class ImportPlan:
     def events(self) -> int:
         return sum(len(c.log or c.case.events) for c in self.cases) + len(self.appended)
 
+    @property
+    def counts(self) -> ImportCounts:
+        """What the plan adds, counted."""
+        return ImportCounts(len(self.cases), self.events, len(self.deletions))
+
 
 class ImportCounts(NamedTuple):
     """What an import added (in a dry run, would add)."""

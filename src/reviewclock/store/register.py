@@ -306,10 +306,7 @@ class Register:
         the cases in the register and says what to add (or raises, listing every problem);
         with ``dry_run`` nothing is written. Returns what was added."""
         if self.empty:  # a dry run into a database that is not a register yet
-            from reviewclock.store.records import ImportCounts
-
-            plan = planner({})
-            return ImportCounts(len(plan.cases), plan.events, len(plan.deletions))
+            return planner({}).counts
         quick = self.dialect == POSTGRESQL or dry_run
         journal = contextlib.nullcontext() if quick else first_import_journal(self._sqlite())
         with journal, self._write() as conn:

@@ -206,8 +206,7 @@ def import_cases(
     # own export) does not record them again.
     deleted = frozenset(history.deletions(db))
     if dry_run:
-        plan = planner(existing, deleted=deleted)
-        return ImportCounts(len(plan.cases), plan.events, len(plan.deletions))
+        return planner(existing, deleted=deleted).counts
     user = who(db)
     now = utc(now)
     stored: Sequence[NewCase] = ()  # new cases whose events are written below (not SQLite's)
