@@ -106,6 +106,15 @@ def test_terminal_view_has_a_bar_per_stage(db: str) -> None:
         (["--json", "--csv"], ["either --json or --csv"]),
         (["--chart", "figures.pdf"], ["'figures.pdf'", ".svg or .png"]),
         (["--from", "2024-02-30", "--to", "2024-03-01"], ["'2024-02-30'"]),
+        (["--year", "1999/00"], ["the period's start 1999-04-01 is outside", "2000-01-01"]),
+        # Figures as they stood before the period began would count what happened after:
+        # nothing in the period had happened yet.
+        (
+            ["--from", "2024-06-01", "--to", "2024-12-31", "--as-of", "2024-01-01"],
+            ["starts on 2024-06-01, after 2024-01-01", "a period that began by that date"],
+        ),
+        (["--year", "2024/25", "--as-of", "2024-03-31"], ["starts on 2024-04-01"]),
+        (["--year", "2024/25", "--format", "markdown", "--as-of", "2024-03-31"], ["2024-04-01"]),
     ],
 )
 def test_bad_periods(db: str, tmp_path: Path, args: list[str], fragments: list[str]) -> None:

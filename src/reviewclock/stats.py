@@ -107,7 +107,8 @@ def resolve_period(
     year: str | None, start: dt.date | None, end: dt.date | None, today: dt.date
 ) -> tuple[dt.date, dt.date]:
     """The period a report covers: a financial year (``--year``), ``--from`` to ``--to``, or
-    this financial year. A period that has not ended by ``today`` is counted up to today.
+    this financial year. A period that has not ended by ``today`` is counted up to today; one
+    that has not begun is refused, since nothing in it can be counted yet.
 
     Raises :class:`~reviewclock.errors.UsageProblem` naming the option at fault.
     """
@@ -123,8 +124,13 @@ def resolve_period(
     if last < first:
         raise UsageProblem(f"--to {last.isoformat()} is before --from {first.isoformat()}")
     try:
-        check_in_range(first, "the period starts on")
-        check_in_range(last, "the period ends on")
+        check_in_range(first, "the period's start")
+        check_in_range(last, "the period's end")
     except ValueError as e:
         raise UsageProblem(str(e)) from None
-    return first, (min(last, today) if first <= today else last)
+    if today < first:
+        raise UsageProblem(
+            f"the period starts on {first.isoformat()}, after {today.isoformat()} (--as-of, or"
+            " today): nothing in it had happened by then; give a period that began by that date"
+        )
+    return first, min(last, today)

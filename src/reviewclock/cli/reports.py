@@ -176,7 +176,8 @@ def stats(
     For the period: stages completed (done in it), on time and late, the
     working days taken (median and worst), and the stages still open at the
     end, with how many were overdue and how many delayed by proceedings. A
-    period that has not ended yet is counted up to today.
+    period that has not ended yet is counted up to today (or --as-of); one that
+    has not begun is refused.
 
     --format markdown or html writes the case-review section of the annual
     report: notifications, rapid reviews and the partners' decisions, the
