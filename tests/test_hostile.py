@@ -135,7 +135,45 @@ def test_doctor_flags_an_out_of_range_date(db: str) -> None:
     poison(db)
     r = run("doctor", "--db", db)
     assert r.exit_code == 1
-    assert "Y-1" in r.stdout and "9999-12-31" in r.stdout
+    assert "Y-1: publication-planned holds the date '9999-12-31', outside the dates" in r.stdout
+
+
+def test_a_date_that_is_no_date_is_named_mended_and_kept_in_the_history(tmp_path: Path) -> None:
+    """30 February, written over an awareness date by other means: history shows it as
+    stored, doctor names the event and the amend that mends it, and once mended every
+    command reads the case again. The record stays in the history; a JSON export, which
+    cannot carry a date that is no date, gives the case without that history and says so."""
+    db = str(tmp_path / "register.db")
+    ok("add-sin", "B-3", "--aware", "2024-01-02", "--notified", "2024-01-04", "--db", db)
+    Path(db).chmod(0o600)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE events SET on_date = '2024-02-30' WHERE name = 'aware'")
+    shown = run("history", "B-3", "--db", db)
+    assert shown.exit_code == 0 and "bug" not in shown.stderr, shown.stderr
+    assert "2024-02-30" in shown.stdout
+    r = run("doctor", "--db", db)
+    assert r.exit_code == 1
+    advice = "'reviewclock amend B-3 aware --on DATE --reason TEXT'"
+    assert (
+        f"B-3: aware holds the date '2024-02-30', which is not a real date; correct it with {advice}"
+        in r.stdout
+    )
+    ok("amend", "B-3", "aware", "--on", "2024-01-02", "--reason", "typed by hand", "--db", db)
+    assert run("doctor", "--db", db).exit_code == 0
+    assert "2024-01-02" in ok("show", "B-3", "--db", db)
+    shown = run("history", "B-3", "--db", db)
+    assert shown.exit_code == 0, shown.stderr
+    amended = next(line for line in shown.stdout.splitlines() if "amended" in line)
+    assert "2024-02-30" in amended and "2024-01-02" in amended and "typed by hand" in amended
+    for args in ((), ("--as-of", AS_OF)):
+        r = run("export", "--format", "json", *args, "--db", db)
+        assert r.exit_code == 0, r.stderr
+        assert r.stderr.count("\n") == 1 and "bug" not in r.stderr
+        assert "the history of B-3 holds the date '2024-02-30', which is not a real date" in (
+            r.stderr
+        )
+        (case,) = json.loads(r.stdout)
+        assert case["aware"] == "2024-01-02" and "log" not in case
 
 
 @pytest.mark.parametrize(
@@ -152,9 +190,13 @@ def test_doctor_flags_an_out_of_range_date(db: str) -> None:
         ("show", "Y-1"),
     ],
 )
-def test_readers_survive_an_out_of_range_date_with_one_line(db: str, args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize("day", ["9999-12-31", "2024-02-30"])
+def test_readers_survive_an_out_of_range_date_with_one_line(
+    db: str, args: tuple[str, ...], day: str
+) -> None:
+    """A date outside the range, or no date at all (30 February), written by other means."""
     ok("add-sin", "Z-2", "--aware", "2024-05-01", "--db", db)
-    poison(db)
+    poison(db, day=day)
     r = (
         run(*args, "--db", db, "--as-of", AS_OF)
         if args[0] != "export" or len(args) > 1
@@ -162,7 +204,9 @@ def test_readers_survive_an_out_of_range_date_with_one_line(db: str, args: tuple
     )
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
-    assert "Y-1" in lines[0] and "9999-12-31" in lines[0] and "doctor" in lines[0]
+    assert "Y-1" in lines[0] and day in lines[0] and "doctor" in lines[0]
+    fault = "not a real date" if day == "2024-02-30" else "outside the dates"
+    assert fault in lines[0]
     assert "bug" not in r.stderr and "Traceback" not in r.stderr
     if args[0] == "show":
         assert_refused(r, 1, "Y-1")

@@ -306,7 +306,8 @@ def export(
 
         # A whole copy carries the history too. A view as of a date carries the records
         # behind the events it shows, but no deleted case.
-        logs, deletions = register.logs()
+        unread_logs: dict[str, str] = {}
+        logs, deletions = register.logs(unread_logs)
         if as_of is not None:
             deletions = []
         encode = CaseJson().case
@@ -321,3 +322,8 @@ def export(
 
         emit_json_list(items(), encoded=True)
         warn_unreadable(bad)
+        from reviewclock.store import history_left_out_message
+
+        for ref, stored in unread_logs.items():
+            if ref not in bad:  # a case left out whole is named once, above
+                warn(history_left_out_message(ref, stored))

@@ -226,8 +226,9 @@ def print_status(cases: Sequence[tuple[CaseRecord, CaseStatus]], summary: str) -
     print_table(STATUS_HEADERS, rows, footer=summary)
 
 
-def _with_details(day: dt.date | None, details: str | None) -> str:
-    text = "" if day is None else day.isoformat()
+def _with_details(day: dt.date | str | None, details: str | None) -> str:
+    # A stored date that is not one (written by other means) is shown as it is stored.
+    text = "" if day is None else day if isinstance(day, str) else day.isoformat()
     return f"{text} ({details})" if details else text
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from reviewclock.store.engine import current_user, lock_timeout
     from reviewclock.store.history import HistoryEntry
-    from reviewclock.store.reading import unreadable_message
+    from reviewclock.store.reading import history_left_out_message, unreadable_message
     from reviewclock.store.records import describe_record
     from reviewclock.store.register import Register
     from reviewclock.store.schema import known_revisions
@@ -31,6 +31,7 @@ __all__ = [
     "Register",
     "current_user",
     "describe_record",
+    "history_left_out_message",
     "known_revisions",
     "lock_timeout",
     "unreadable_message",
@@ -44,6 +45,7 @@ _HOMES = {
     "known_revisions": "reviewclock.store.schema",
     "describe_record": "reviewclock.store.records",
     "unreadable_message": "reviewclock.store.reading",
+    "history_left_out_message": "reviewclock.store.reading",
 }
 
 

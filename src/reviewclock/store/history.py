@@ -13,7 +13,7 @@ from typing import Any
 from reviewclock.clock import EventRecord
 from reviewclock.errors import CaseNotFound
 from reviewclock.store.db import Db
-from reviewclock.store.reading import OUTCOME_SQL, day, named, outcomes, utc
+from reviewclock.store.reading import OUTCOME_SQL, day, named, outcomes, shown_day, stored_day, utc
 from reviewclock.store.records import DeletionRow, LogRow
 
 
@@ -24,8 +24,9 @@ class HistoryEntry:
     action: str
     """``recorded``, ``amended`` or ``deleted``."""
     event: str
-    old: dt.date | None
-    new: dt.date | None
+    old: dt.date | str | None
+    new: dt.date | str | None
+    """A date, or the stored text itself where it is not one (written by other means)."""
     kind: str | None
     note: str | None
     by: str
@@ -57,17 +58,18 @@ def history(db: Db, ref: str, where: str) -> list[HistoryEntry]:
         )
     dates = {r[0]: r[2] for r in rows}
     details: dict[Any, str | None] = {}
-    for row_id, name, on, kind, _, _, _, _, _, agreed, *recorded in rows:
-        until = None if agreed is None else day(agreed)
+    for row_id, name, _, kind, _, _, _, _, _, agreed, *recorded in rows:
+        # What the row records besides its date, in words: the words read no date.
+        until = None if agreed is None else stored_day(agreed)
         details[row_id] = EventRecord(
-            name, day(on), kind, until=until, **outcomes(recorded)
+            name, dt.date.min, kind, until=until, **outcomes(recorded)
         ).details
     out = [
         HistoryEntry(
             action="amended" if amends else "recorded",
             event=name,
-            old=None if amends is None or amends not in dates else day(dates[amends]),
-            new=day(on),
+            old=None if amends is None or amends not in dates else shown_day(dates[amends]),
+            new=shown_day(on),
             kind=kind,
             note=note,
             by=by,
@@ -98,12 +100,18 @@ def deletions(db: Db, ref: str | None = None) -> list[DeletionRow]:
     return [DeletionRow(r, why, int(n), by, utc(at)) for r, why, n, by, at in rows]
 
 
-def logs(db: Db, ordered: Sequence[str]) -> dict[str, tuple[LogRow, ...]]:
+def logs(
+    db: Db, ordered: Sequence[str], bad: dict[str, str] | None = None
+) -> dict[str, tuple[LogRow, ...]]:
     """The whole event log, rows in the order written, of each case whose current events
     do not say all it holds: a case with a correction, and a case with two records of one
     of the ``ordered`` events (a plan, an agreed extension: the one recorded last counts)
     stamped with the same time, as an import stamps every row it writes. Their dates do
-    not say which was recorded last; the order of the rows does."""
+    not say which was recorded last; the order of the rows does.
+
+    A case whose log holds a date that cannot be read (written by something other than
+    reviewclock, and corrected since) has no log here; it is named in ``bad`` (ref -> the
+    stored date)."""
     marks, params = named("ord", ordered)
     rows = db.rows(
         "SELECT c.ref, e.id, e.name, e.on_date, e.kind, e.note, e.recorded_by,"
@@ -117,21 +125,20 @@ def logs(db: Db, ordered: Sequence[str]) -> dict[str, tuple[LogRow, ...]]:
     )
     out: dict[str, list[LogRow]] = {}
     position: dict[int, int] = {}
+    unread: dict[str, str] = {}
     for ref, row_id, name, on, kind, note, by, at, amends, reason, agreed, *recorded in rows:
         log = out.setdefault(ref, [])
         position[row_id] = len(log)
-        event = EventRecord(
-            name,
-            day(on),
-            kind,
-            note,
-            by,
-            utc(at),
-            until=None if agreed is None else day(agreed),
-            **outcomes(recorded),
-        )
+        try:
+            when, until = day(on), None if agreed is None else day(agreed)
+        except (TypeError, ValueError):
+            unread.setdefault(ref, str(on if isinstance(shown_day(on), str) else agreed))
+            continue
+        event = EventRecord(name, when, kind, note, by, utc(at), until=until, **outcomes(recorded))
         log.append(LogRow(event, None if amends is None else position[amends], reason))
-    return {ref: tuple(log) for ref, log in out.items()}
+    if bad is not None:
+        bad.update(unread)
+    return {ref: tuple(log) for ref, log in out.items() if ref not in unread}
 
 
 def digest_sent(db: Db, digest_date: dt.date, fingerprint: str) -> Any:

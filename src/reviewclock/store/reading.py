@@ -70,9 +70,39 @@ def case_id(db: Db, ref: str, *, lock: bool = False) -> Any:
 def unreadable_message(ref: str, stored: str) -> str:
     """Why a case cannot be read, and what to do."""
     return (
-        f"case {ref} holds the date {stored!r}, outside the dates reviewclock supports "
-        f"({RANGE}); it is left out until corrected: run 'reviewclock doctor'"
+        f"case {ref} holds the date {stored!r}, {date_fault(stored)}; it is left out until "
+        "corrected: run 'reviewclock doctor'"
     )
+
+
+def history_left_out_message(ref: str, stored: str) -> str:
+    """Why a JSON export carries a case without its history, and where to see it."""
+    return (
+        f"the history of {ref} holds the date {stored!r}, {date_fault(stored)}, in a record"
+        " corrected since; the case is exported with its current events, without that"
+        " history ('reviewclock history' shows it)"
+    )
+
+
+def date_fault(stored: Any) -> str:
+    """What is wrong with a stored date that :func:`stored_day` cannot read: it is no date
+    at all (``2024-02-30``), or one outside the supported range."""
+    try:
+        day(stored)
+    except (TypeError, ValueError):
+        return "which is not a real date"
+    return f"outside the dates reviewclock supports ({RANGE})"
+
+
+def shown_day(value: Any) -> dt.date | str | None:
+    """A stored date as a person looking back is shown it: the date, or the stored text
+    itself where it is not a date (written by something other than reviewclock)."""
+    if value is None:
+        return None
+    try:
+        return day(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def stored_day(value: Any) -> dt.date | None:

@@ -420,12 +420,16 @@ class Register:
         with self._read() as conn:
             return history.history(conn, ref, self.location)
 
-    def logs(self) -> tuple[dict[str, tuple[LogRow, ...]], list[DeletionRow]]:
+    def logs(
+        self, bad: dict[str, str] | None = None
+    ) -> tuple[dict[str, tuple[LogRow, ...]], list[DeletionRow]]:
         """The full log of every case whose events alone do not say all it holds (see
         :func:`~reviewclock.store.history.logs`), and every deletion: what a JSON export
-        needs, beyond the current events, to rebuild the register elsewhere."""
+        needs, beyond the current events, to rebuild the register elsewhere. A log that
+        holds a date that cannot be read is left out, and named in ``bad``."""
         with self._read() as conn:
-            return history.logs(conn, self.clock.rules.ordered_events), history.deletions(conn)
+            logs = history.logs(conn, self.clock.rules.ordered_events, bad)
+            return logs, history.deletions(conn)
 
     def digest_sent(self, digest_date: dt.date, fingerprint: str) -> tuple[str, str] | None:
         """When (UTC, to the second) and to whom this exact digest was already sent for

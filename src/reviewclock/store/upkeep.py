@@ -10,10 +10,10 @@ reviewclock cannot read.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from pathlib import Path
 
 from reviewclock.clock import CaseRecord, Clock
-from reviewclock.dates import RANGE
 from reviewclock.errors import ReviewclockError
 from reviewclock.migrations import HEAD
 from reviewclock.store import reading, schema
@@ -36,9 +36,10 @@ def backup(db: Db, where: Location, dest: Path) -> int:
 
 def survey(
     db: Db, where: Location, clock: Clock
-) -> tuple[list[str], list[CaseRecord], dict[str, str]]:
+) -> tuple[list[str], list[CaseRecord], dict[str, tuple[str, str]]]:
     """What one read of the register finds: the engine's problems and a stale schema (in
-    words), every readable case, and the cases left unread (ref -> the date they hold)."""
+    words), every readable case, and the cases left unread (ref -> the date they hold,
+    and the event that holds it)."""
     found: list[str] = []
     if isinstance(db, Core):
         from reviewclock.store import postgresql
@@ -53,11 +54,22 @@ def survey(
     cases = [case for _, case in reading.cases(db, audit=False, rules=clock.rules, bad=bad)]
     if version != HEAD:
         found.append(f"schema revision {version}, expected {HEAD}")
-    return found, cases, bad
+    return found, cases, {ref: (stored, _holder(db, ref, stored)) for ref, stored in bad.items()}
+
+
+def _holder(db: Db, ref: str, stored: str) -> str:
+    """The event of ``ref`` (one that counts: not corrected since) dated ``stored``."""
+    name = db.value(
+        "SELECT e.name FROM events e JOIN cases c ON c.id = e.case_id"
+        f" WHERE c.ref = :ref AND e.on_date = :stored AND e.{reading.CURRENT}"
+        " ORDER BY e.id LIMIT 1",
+        {"ref": ref, "stored": stored},
+    )
+    return "EVENT" if name is None else str(name)
 
 
 def case_problems(
-    cases: list[CaseRecord], bad: dict[str, str], today: dt.date, clock: Clock
+    cases: list[CaseRecord], bad: dict[str, tuple[str, str]], today: dt.date, clock: Clock
 ) -> list[str]:
     """Each case that contradicts itself as of ``today``, then each that holds a date
     outside the supported range, with how to correct it."""
@@ -71,8 +83,8 @@ def case_problems(
         except ReviewclockError as e:
             found.append(f"{case.ref}: {in_register(e)}")
     found += [
-        f"{ref}: holds the date {stored!r}, outside the dates reviewclock supports ({RANGE});"
-        f" correct it with 'reviewclock amend {ref} EVENT --on DATE --reason TEXT'"
-        for ref, stored in bad.items()
+        f"{ref}: {name} holds the date {stored!r}, {reading.date_fault(stored)}; correct it"
+        f" with 'reviewclock amend {shlex.quote(ref)} {name} --on DATE --reason TEXT'"
+        for ref, (stored, name) in bad.items()
     ]
     return found
