@@ -115,6 +115,9 @@ def test_config_in_the_platform_directory(_isolated_home: Path) -> None:
         ('due_soon_days = "two"', ["key 'due_soon_days'"]),
         ('extra_closures = ["2024-02-30"]', ["key 'extra_closures'", "'2024-02-30'"]),
         ("extra_closures = 2024-01-01", ["key 'extra_closures'"]),
+        # A year typed wrong: the closure meant would be lost without a word.
+        ("extra_closures = [2204-12-24]", ["key 'extra_closures'", "2204-12-24", "2100-12-31"]),
+        ("extra_closures = [0001-01-01]", ["key 'extra_closures'", "0001-01-01", "2000-01-01"]),
         ('rapid_review_from = "decision"', ["key 'rapid_review_from'", "'decision'"]),
         ('delay_kinds = ["civil"]', ["key 'delay_kinds'", "'civil'"]),
         ('natoin = "ENG"', ["unknown key 'natoin'"]),
@@ -124,6 +127,21 @@ def test_malformed_config(tmp_path: Path, text: str, fragments: list[str]) -> No
     env = write_config(tmp_path, text)
     r = run("due", "2024-01-02", "-w", "1", env=env)
     assert_refused(r, 1, "config.toml", *fragments)
+
+
+def test_a_config_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    """Saved in Windows' own encoding: the file and the byte are named, not a bug. A UTF-8
+    file with a byte order mark first (as Notepad may save it) is read."""
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'nation = "ENG"\n# caf\xe9\n')
+    r = run("due", "2024-01-02", "-w", "1", env={"REVIEWCLOCK_CONFIG": str(path)})
+    assert_refused(
+        r, 1, str(path), "is not UTF-8 text (byte 0xe9 at offset 20)", "save it as UTF-8"
+    )
+    # Tue 2 Jan 2024 closed: one working day after Fri 29 Dec 2023 is Wed 3 Jan.
+    path.write_bytes(b"\xef\xbb\xbfextra_closures = [2024-01-02]\n")
+    r = run("due", "2023-12-29", "-w", "1", "-q", env={"REVIEWCLOCK_CONFIG": str(path)})
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "2024-01-03\n", "")
 
 
 def test_config_named_but_missing(tmp_path: Path) -> None:

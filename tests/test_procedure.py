@@ -397,6 +397,12 @@ def test_a_milestone_removed_from_the_settings_stays_in_the_history(
         ('stage = "publication-notice"', "milestone[1].stage", "use one of"),
         ('name = "notified"', "milestone[1].name", "already a national event"),
         ('name = "lcspr"', "milestone[1].name", "already a national event or stage"),
+        # A CSV export gives each event a column named as the event, beside these.
+        ('name = "authority"', "milestone[1].name", "a column of a CSV export"),
+        ('name = "panel-view"', "milestone[1].name", "a column of a CSV export"),
+        ('name = "ref"', "milestone[1].name", "a column of a CSV export"),
+        ('title = "\\u001b[2J\\u001b]0;x\\u0007"', "milestone[1].title", "no control characters"),
+        ('title = "two\\nlines"', "milestone[1].title", "no control characters"),
         ("working_days = 16", "milestone[1].working_days", "after its due date"),
         ("working_days = 15\nbefore = true", "milestone[1].working_days", "before its start"),
         ("working_days = 0", "milestone[1].working_days", "1 or more"),

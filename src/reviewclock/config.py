@@ -32,9 +32,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reviewclock.calendar import NATIONS
-from reviewclock.dates import parse_date
+from reviewclock.dates import check_in_range, parse_date
 from reviewclock.errors import ConfigError
 from reviewclock.rules import (
+    CASE_COLUMNS,
+    OUTCOME_COLUMNS,
     PROCEEDING_KINDS,
     RAPID_REVIEW_STARTS,
     Direction,
@@ -141,8 +143,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     try:
         with path.open("rb") as f:
-            data = tomllib.load(f)
+            raw = f.read()
             mode = os.fstat(f.fileno()).st_mode & 0o777
+        # UTF-8, as TOML is; the byte order mark some editors put first is passed over.
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as e:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte 0x{raw[e.start]:02x} at offset"
+            f" {e.start}); save it as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {path} is not valid TOML: {e}") from None
     except OSError as e:
@@ -222,6 +231,11 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
                     raise ConfigError(f"{where}: key 'extra_closures': {e}") from None
             else:
                 raise bad("extra_closures", item, "each closure is a date such as 2026-12-24")
+        for closure in days:  # a typed year (2204 for 2024) would be lost without a word
+            try:
+                check_in_range(closure, "the closure")
+            except ValueError as e:
+                raise ConfigError(f"{where}: key 'extra_closures': {e}") from None
         values["extra_closures"] = tuple(sorted(set(days)))
 
     if "register" in data:
@@ -314,10 +328,22 @@ def _milestones(raw: object, where: str, rapid_review_from: str) -> tuple[Milest
             )
         if any(m.name == name for m in out):
             raise bad("name", name, "another milestone has this name; give each its own")
-        title = table["title"]
-        if not isinstance(title, str) or not title.strip() or any(c in title for c in "\r\n\0"):
+        if name in CASE_COLUMNS or name in OUTCOME_COLUMNS.values():
+            # A CSV file gives each event a column of its own, beside these.
             raise bad(
-                "title", title, "use a short line of text, such as 'Agency summaries returned'"
+                "name",
+                name,
+                "it is the name of a column of a CSV export; choose another name, such as"
+                " 'local-" + name + "'",
+            )
+        title = table["title"]
+        # Printed as it is in every report: no line breaks or terminal escape sequences.
+        if not isinstance(title, str) or not title.strip() or not title.isprintable():
+            raise bad(
+                "title",
+                title,
+                "use a short line of text with no control characters, such as"
+                " 'Agency summaries returned'",
             )
         stage_name = table["stage"]
         parent = next((s for s in national if s.name == stage_name), None)

@@ -23,11 +23,10 @@ from reviewclock.clock import Clock
 from reviewclock.dates import london_minute
 from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem, quoted
 from reviewclock.render import count
-from reviewclock.rules import Rulebook
+from reviewclock.rules import OUTCOME_COLUMNS, Rulebook
 from reviewclock.store.records import DeletionRow, ImportPlan, NewCase, describe_record
 from reviewclock.textchecks import check_authority, check_ref
 from reviewclock.transfer import (
-    OUTCOME_COLUMNS,
     ImportProblems,
     Incoming,
     Problem,

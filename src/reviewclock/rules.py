@@ -34,10 +34,12 @@ from reviewclock.stages import Annual, Direction, Event, Milestone, Names, Natur
 # from here, with the rulebook built from them.
 __all__ = [
     "AWARE",
+    "CASE_COLUMNS",
     "DECISIONS",
     "HARMS",
     "NATIONAL_EVENTS",
     "OUTCOMES",
+    "OUTCOME_COLUMNS",
     "PANEL_VIEWS",
     "PROCEEDING_KINDS",
     "RAPID_REVIEW_STARTS",
@@ -57,6 +59,13 @@ __all__ = [
     "national_stages",
     "rulebook",
 ]
+
+CASE_COLUMNS = ("ref", "aware", "authority", "harm")
+"""The columns of a CSV file that say what a case is; each event recorded has a column
+of its own after them, named as the event."""
+OUTCOME_COLUMNS = {field: field.replace("_", "-") for field in OUTCOMES}
+"""The CSV column of each outcome field: ``panel_view`` is the column ``panel-view``.
+A unit's milestone cannot take any of these names, nor :data:`CASE_COLUMNS`."""
 
 
 class Rulebook(NamedTuple):

@@ -16,11 +16,9 @@ from typing import Any
 from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.dates import parse_any_date
 from reviewclock.errors import ReviewclockError, quoted
-from reviewclock.rules import DECISIONS, OUTCOMES, PANEL_VIEWS
+from reviewclock.rules import DECISIONS, OUTCOME_COLUMNS, PANEL_VIEWS
 from reviewclock.store.records import DeletionRow, LogRow
 
-OUTCOME_COLUMNS = {field: field.replace("_", "-") for field in OUTCOMES}
-"""The CSV column of each outcome field: ``panel_view`` is the column ``panel-view``."""
 _YES_NO = {"yes": True, "no": False}
 
 

@@ -47,9 +47,8 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from reviewclock.clock import CaseRecord, EventRecord
-from reviewclock.rules import HARMS, Rulebook
+from reviewclock.rules import CASE_COLUMNS, HARMS, OUTCOME_COLUMNS, Rulebook
 from reviewclock.transfer import (
-    OUTCOME_COLUMNS,
     Incoming,
     Problem,
     date_value,
@@ -57,9 +56,6 @@ from reviewclock.transfer import (
     outcome_value,
     unknown_name,
 )
-
-CASE_COLUMNS = ("ref", "aware", "authority", "harm")
-"""The columns of a case; ``aware`` is the rulebook's opening event."""
 
 
 def csv_columns(rules: Rulebook) -> tuple[str, ...]:
