@@ -701,6 +701,21 @@ def test_an_empty_year(tmp_path: Path) -> None:
     assert "No serious incident notifications were made." in html and "<svg" not in html
 
 
+def test_a_stage_with_none_done_but_some_open_claims_no_timeliness(tmp_path: Path) -> None:
+    """A year with one notification and no rapid review sent yet: the section says none
+    was sent and one is still to be, not that every rapid review was sent in time."""
+    db = str(tmp_path / "r.db")
+    added = run("add-sin", "Z-1", "--aware", "2024-06-03", "--notified", "2024-06-05", "--db", db)
+    assert added.exit_code == 0, added.stderr
+    r = run(
+        "stats", "--year", "2024/25", "--format", "markdown", "--as-of", "2025-03-31", "--db", db
+    )
+    assert r.exit_code == 0, r.stderr
+    md = " ".join(r.stdout.split())
+    assert "the safeguarding partners sent no rapid reviews. On 31 March 2025" in md
+    assert "All rapid reviews were" not in md
+
+
 def hostile_section() -> tuple[str, str, str]:
     """A section whose references carry markup, rendered three ways."""
     from reviewclock.config import Settings

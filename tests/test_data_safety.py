@@ -792,6 +792,9 @@ def test_backup_refuses_to_overwrite(db: str, tmp_path: Path) -> None:
     assert_refused(run("backup", str(existing), "--db", db), 1, "already exists")
     assert existing.read_text() == "precious"
     assert_refused(run("backup", str(tmp_path / "no" / "dir.db"), "--db", db), 1, "cannot create")
+    # A blank name is no file (it would read as the current directory).
+    for blank in ("", " "):
+        assert_refused(run("backup", blank, "--db", db), 2, "DEST is blank", "backup file")
 
 
 @pytest.mark.sqlite_only

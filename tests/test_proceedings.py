@@ -253,6 +253,10 @@ def test_proceedings_end_and_stay_explained(db: str) -> None:
     assert stage["state"] == "delayed-proceedings"
     assert stage["delay"]["working_days_since_ended"] == 4
     assert data["proceedings"][0]["ended"] == "2024-03-28"
+    # Thu 28 March to Tue 2 April 2024: Good Friday and Easter Monday do not count, so the
+    # proceedings ended one working day before (said as one, not "1 working days").
+    shown = run("show", "CRIM-1", "--db", db, "--as-of", "2024-04-02").stdout
+    assert "ended 1 working day ago after 103 working days" in " ".join(shown.split())
 
 
 def test_publication_replanned_keeps_every_plan(db: str) -> None:

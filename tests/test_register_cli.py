@@ -218,6 +218,11 @@ def populated(db: str) -> str:
             ["before BSCP-3 became known"],
         ),
         (["add-sin", "BSCP 3", "--aware", "2024-03-28"], 2, ["'BSCP 3'", "never a child's name"]),
+        (
+            ["add-sin", "_x", "--aware", "2024-03-28"],
+            2,
+            ["'_x'", "starting with a letter or digit"],
+        ),
         (["add-sin", "BSCP-3", "--aware", "2024-03-28", "--harm", "bad"], 2, ["'bad'"]),
         (["record", "BSCP-9", "notified", "--on", "2024-04-03"], 1, ["no case 'BSCP-9'"]),
         (["record", "BSCP-2", "notifed", "--on", "2024-05-02"], 2, ["'notifed'", "notified"]),

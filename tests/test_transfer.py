@@ -840,6 +840,19 @@ def test_import_help_names_every_csv_column() -> None:
     assert listed == list(rulebook().recordable_events)
 
 
+def test_export_help_says_what_it_gives_without_as_of(tmp_path: Path) -> None:
+    """Without --as-of an export is not the register as of today: a JSON one also holds the
+    deleted cases and the history, and the help says so."""
+    help_text = " ".join(run("export", "--help").stdout.split())
+    assert "[default: the register as it is now; with --format json a whole copy" in help_text
+    db = str(tmp_path / "r.db")
+    ok("add-sin", "G-1", "--aware", "2024-01-08", "--db", db)
+    ok("delete", "G-1", "--reason", "entered in error", "--yes", "--db", db)
+    today = dt.date.today().isoformat()
+    assert '"deleted": "G-1"' in ok("export", "--format", "json", "--db", db)
+    assert "G-1" not in ok("export", "--format", "json", "--as-of", today, "--db", db)
+
+
 AWARE = {"event": "aware", "on": "2024-04-02"}
 DELETED = {
     "deleted": "A",

@@ -2,7 +2,7 @@
 
 Checked before anything is written, each refused in one line that says how to give
 it (a usage error, exit 2): a reference that is not 1 to 64 letters, digits and
-``/ _ . : -``; a note or reason longer than :data:`NOTE_LIMIT` characters; an
+``/ _ . : -`` starting with a letter or digit; a note or reason longer than :data:`NOTE_LIMIT` characters; an
 authority longer than :data:`AUTHORITY_LIMIT`; a NUL character in any of them
 (PostgreSQL cannot keep one). A reference that reads as a person's name is
 recorded with a warning (:func:`looks_like_a_name`).
@@ -30,8 +30,8 @@ def check_ref(ref: str) -> None:
     """A case reference: 1 to 64 letters, digits and ``/ _ . : -``, starting with a letter or digit."""
     if not _REF.fullmatch(ref):
         raise UsageProblem(
-            f"case reference {ref!r} is not valid; use 1 to 64 letters, digits and / _ . : - "
-            "(for example BSCP-2024-07), and never a child's name"
+            f"case reference {ref!r} is not valid; use 1 to 64 letters, digits and / _ . : -, "
+            "starting with a letter or digit (for example BSCP-2024-07), and never a child's name"
         )
 
 

@@ -1,6 +1,7 @@
 """Commands on the register as a whole: backup, doctor, import, export."""
 
 import contextlib
+import datetime as dt
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,7 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
-from reviewclock.cli.options import AsOfOption, DbOption, examples, one_of
+from reviewclock.cli.options import (
+    DbOption,
+    examples,
+    one_of,
+    parse_supported_date,
+)
 from reviewclock.cli.runtime import (
     emit_json_list,
     gc_paused,
@@ -22,13 +28,14 @@ from reviewclock.cli.runtime import (
     warn_unreadable,
 )
 from reviewclock.cli.typerapp import app
+from reviewclock.errors import UsageProblem
 from reviewclock.render import count, listing
 
 
 @app.command(epilog=examples("reviewclock backup /srv/backups/reviewclock-2025-02-03.db"))
 def backup(
     dest: Annotated[
-        Path,
+        str,
         typer.Argument(metavar="DEST", help="The new backup file (it must not exist yet)."),
     ],
     db: DbOption = None,
@@ -40,8 +47,12 @@ def backup(
     restore, point --db (or REVIEWCLOCK_DB) at the copy. A PostgreSQL register
     is dumped with 'pg_dump --format=custom'; restore it with pg_restore.
     """
+    if not dest.strip():  # a path of "" would be the current directory
+        raise UsageProblem(
+            "DEST is blank; give the name of the new backup file, such as register-backup.db"
+        )
     with open_register(db, user_settings()) as register:
-        cases = register.backup(dest)
+        cases = register.backup(Path(dest))
         check = "integrity check: ok" if register.dialect == "sqlite" else "pg_dump: ok"
     noun = "case" if cases == 1 else "cases"
     print(f"Backed up {cases} {noun} to {dest} ({check}).")
@@ -246,7 +257,18 @@ def export(
             help="The format.",
         ),
     ] = "csv",
-    as_of: AsOfOption = None,
+    as_of: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--as-of",
+            parser=parse_supported_date,
+            metavar="DATE",
+            show_default=False,
+            help="Export the register as it stood on DATE (YYYY-MM-DD): cases known by then, "
+            "events dated by then, and every plan [default: the register as it is now; "
+            "with --format json a whole copy, history and deleted cases too].",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Write every case to stdout: CSV in the columns import reads, JSON, or a calendar.

@@ -117,7 +117,10 @@ def _timed(
         ". ",
     ]
     extended = part.within_extension
-    if s.on_time == s.completed:
+    if not s.completed:  # nothing done in the period: nothing was on time or late
+        out.pop()
+        out.append(".")
+    elif s.on_time == s.completed:
         every = f"The {what} was" if s.completed == 1 else f"All {whats} were"
         out.append(f"{every} {sent} within {target}.")
     else:

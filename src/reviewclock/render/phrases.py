@@ -44,9 +44,12 @@ def delay_text(s: StageStatus) -> str:
     longest = max(p.working_days or 0 for p in delay.proceedings)
     text = f"{delay.cause} since {describe(delay.since)}"
     if delay.running:
-        return text + f", still running ({longest} working days)"
+        return text + f", still running ({count(longest, 'working day')})"
     since = delay.working_days_since_ended
-    return text + f", ended {since} working days ago after {longest} working days"
+    return (
+        text
+        + f", ended {count(since or 0, 'working day')} ago after {count(longest, 'working day')}"
+    )
 
 
 NATURE_NOTE: dict[Nature, str] = {
