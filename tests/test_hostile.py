@@ -635,6 +635,41 @@ def test_a_readable_config_holding_the_password_is_warned_about(
     assert run("status", "--db", db, "--as-of", AS_OF).stderr == ""
 
 
+@pytest.mark.parametrize("mode", [0o666, 0o620])
+def test_a_config_others_can_change_is_warned_about(
+    _isolated_home: Path, db: str, mode: int
+) -> None:
+    """A closure moves every deadline: a settings file others may write is told, as a
+    holiday cache others may write is not trusted."""
+    Path(db).chmod(0o600)
+    path = write_config(_isolated_home, "extra_closures = [2024-01-02]\n", mode)
+    r = run("status", "--db", db, "--as-of", AS_OF)
+    assert r.exit_code == 0
+    assert r.stderr.count("\n") == 1 and f"has mode {mode:04o}, so others can change it" in r.stderr
+    assert f"chmod go-w {path}" in r.stderr
+    d = run("doctor", "--db", db)
+    assert d.exit_code == 1 and "so others can change it" in d.stdout
+    path.chmod(0o644)
+    assert run("status", "--db", db, "--as-of", AS_OF).stderr == ""
+    assert run("doctor", "--db", db).exit_code == 0
+
+
+def test_a_relative_register_in_the_settings_is_read_from_their_directory(
+    _isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same register, whichever directory a command is run in."""
+    path = write_config(_isolated_home, 'register = "team.db"\n', 0o600)
+    for place in ("one", "two"):
+        (tmp_path / place).mkdir()
+    monkeypatch.chdir(tmp_path / "one")
+    r = run("add-sin", "R-1", "--aware", "2024-01-02")
+    assert r.exit_code == 0, r.stderr
+    monkeypatch.chdir(tmp_path / "two")
+    assert "R-1" in run("status", "--all", "--as-of", AS_OF).stdout
+    assert (path.parent / "team.db").exists()
+    assert not (tmp_path / "one" / "team.db").exists()
+
+
 # -- interrupted -----------------------------------------------------------------------------
 
 

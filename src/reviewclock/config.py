@@ -75,8 +75,9 @@ class Settings:
     """The ``[mail]`` table as written; :func:`mail_settings` validates it."""
     path: Path | None = field(default=None, compare=False)
     """The file the settings came from, if any."""
-    exposed: str | None = field(default=None, compare=False)
-    """Why the file's mail password is not private (others can read the file), if so."""
+    exposed: tuple[str, ...] = field(default=(), compare=False)
+    """What others may do with the file that they should not: read its mail password, or
+    change it (and with it every deadline). Each is told, and ``doctor`` lists them."""
     _made: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
     """The calendars and the clock made from these settings: each is made once, however
     many parts of a command ask for it (building a calendar's index is not free)."""
@@ -157,15 +158,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     except OSError as e:
         raise ConfigError(f"config file {path} cannot be read: {e.strerror}") from None
     settings = parse_settings(data, path)
+    exposed = []
     mail = data.get("mail")
     if isinstance(mail, dict) and "password" in mail and mode & 0o077:
         # Like ssh with a private key: a password others can read is no longer secret.
-        exposed = (
+        exposed.append(
             f"config file {path} holds the mail password and has mode {mode:04o}, so others "
             f"can read it; run: chmod 600 {path}"
         )
-        settings = replace(settings, exposed=exposed)
-    return settings
+    if mode & 0o022:
+        # Its closures and milestones move deadlines, as the holiday cache's dates would.
+        exposed.append(
+            f"config file {path} has mode {mode:04o}, so others can change it, and with it"
+            f" the deadlines; run: chmod go-w {path}"
+        )
+    return replace(settings, exposed=tuple(exposed)) if exposed else settings
 
 
 def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Settings:
@@ -242,6 +249,10 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         reg = data["register"]
         if not isinstance(reg, str) or not reg.strip():
             raise bad("register", reg, "use the path of the register file")
+        if "://" not in reg and path is not None:
+            # A relative path is read from the settings file's own directory, not from
+            # wherever a command happens to run: one file, whichever directory it is run in.
+            reg = str(path.absolute().parent / Path(reg).expanduser())
         from reviewclock.store.location import LocationError, locate
 
         try:

@@ -74,8 +74,7 @@ def doctor(db: DbOption = None) -> None:
         problems = register.problems(london_today())
         where = register.location
         on_server = register.dialect != "sqlite"
-    if settings.exposed:
-        problems.append(settings.exposed)
+    problems += settings.exposed
     if on_server:
         print("note: a PostgreSQL register: the file checks (integrity, modes) are skipped")
     if problems:

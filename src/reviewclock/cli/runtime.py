@@ -35,8 +35,8 @@ def user_settings() -> Any:
     from reviewclock.config import load_settings
 
     settings = load_settings()
-    if settings.exposed:
-        warn(settings.exposed)
+    for exposed in settings.exposed:
+        warn(exposed)
     return settings
 
 
