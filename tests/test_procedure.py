@@ -449,6 +449,44 @@ def test_a_missing_milestone_key_and_a_second_bad_table_are_named() -> None:
     assert parse_settings({"milestone": [{**good, "stage": "lcspr", "working_days": 114}]})
 
 
+def test_closures_take_working_days_out_of_a_month_long_stage() -> None:
+    """Commissioned Wed 29 Nov 2023, an LCSPR is due Wed 29 May 2024. With ten closures
+    over Christmas (18-22 Dec, 27-29 Dec, 2-3 Jan) the six months hold 113 working days, so
+    a milestone 114 working days in would fall on Thu 30 May, after the stage's due date.
+    Any six months can take in all ten closures: 114 - 10 = 104 is the most allowed."""
+    closures = [f"2023-12-{d}" for d in ("18", "19", "20", "21", "22", "27", "28", "29")] + [
+        "2024-01-02",
+        "2024-01-03",
+    ]
+    step = {"name": "draft-report", "title": "Draft report", "stage": "lcspr"}
+    with pytest.raises(
+        ConfigError,
+        match=r"lcspr lasts 6 months \(as few as 104 working days, with 10 of the closures\)",
+    ):
+        parse_settings({"extra_closures": closures, "milestone": [{**step, "working_days": 114}]})
+    settings = parse_settings(
+        {"extra_closures": closures, "milestone": [{**step, "working_days": 104}]}
+    )
+    # The milestone allowed falls inside the stage: before Wed 29 May 2024.
+    events = [
+        ev("aware", "2023-10-02"),
+        ev("notified", "2023-10-03"),
+        ev("rapid-review-sent", "2023-10-20"),
+        ev("panel-response", "2023-11-03"),
+        ev("lcspr-commissioned", "2023-11-29"),
+    ]
+    stages = {s.stage.name: s for s in settings.clock().evaluate(events, D("2024-05-01")).stages}
+    assert stages["lcspr"].due == D("2024-05-29")
+    assert stages["draft-report"].due < stages["lcspr"].due
+    # Closures at weekends take nothing out; closures years apart only one at a time.
+    assert parse_settings(
+        {
+            "extra_closures": ["2023-12-23", "2023-12-24", "2020-06-01", "2024-06-03"],
+            "milestone": [{**step, "working_days": 113}],
+        }
+    )
+
+
 # -- 3. agreed extensions ----------------------------------------------------------------------
 
 # Notified Tue 9 Jan 2024: the rapid review is due on working day 15, Tue 30 Jan 2024

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -263,7 +263,10 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
 
     if "milestone" in data:
         values["milestones"] = _milestones(
-            data["milestone"], where, values.get("rapid_review_from", RAPID_REVIEW_STARTS[0])
+            data["milestone"],
+            where,
+            values.get("rapid_review_from", RAPID_REVIEW_STARTS[0]),
+            values.get("extra_closures", ()),
         )
 
     if "mail" in data:
@@ -293,8 +296,25 @@ month starting 20 December: 31 days, 22 weekdays, three bank holidays). A
 milestone inside a stage counted in months is checked against this many per month."""
 
 
-def _milestones(raw: object, where: str, rapid_review_from: str) -> tuple[Milestone, ...]:
-    """Validate the ``[[milestone]]`` tables: each problem names the file and the key."""
+def _most_closed(closures: Sequence[dt.date], months: int) -> int:
+    """The most closures on weekdays that any ``months`` months (31 days each) can hold:
+    the working days they can take out of a stage counted in months."""
+    days = sorted(d for d in closures if d.weekday() < 5)
+    span = 31 * months
+    most, first = 0, 0
+    for last, day in enumerate(days):
+        while (day - days[first]).days >= span:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def _milestones(
+    raw: object, where: str, rapid_review_from: str, closures: Sequence[dt.date] = ()
+) -> tuple[Milestone, ...]:
+    """Validate the ``[[milestone]]`` tables: each problem names the file and the key. A
+    stage counted in months is checked against the fewest working days it can hold, less
+    the most of the ``extra_closures`` it can take in."""
     from reviewclock.rules import national_stages, rulebook
 
     national = national_stages(rapid_review_from)
@@ -367,16 +387,19 @@ def _milestones(raw: object, where: str, rapid_review_from: str) -> tuple[Milest
         before = table.get("before", False)
         if not isinstance(before, bool):
             raise bad("before", before, "use true (count back from the stage's due date) or false")
+        closed = 0 if parent.unit is Unit.WORKING_DAYS else _most_closed(closures, parent.length)
         room = (
             parent.length
             if parent.unit is Unit.WORKING_DAYS
-            else parent.length * MONTH_MIN_WORKING_DAYS
+            else parent.length * MONTH_MIN_WORKING_DAYS - closed
         )
         if n > room or (before and n >= room):
             within = (
                 f"{parent.length} working days"
                 if parent.unit is Unit.WORKING_DAYS
-                else f"{parent.length} months (as few as {room} working days)"
+                else f"{parent.length} months (as few as {room} working days"
+                + (f", with {closed} of the closures" if closed else "")
+                + ")"
             )
             where_to = "before its start" if before else "after its due date"
             raise bad(
