@@ -70,6 +70,8 @@ def test_numbers_are_read_whatever_their_leading_zeros() -> None:
         (["2023-05-05", "-w", "5", "-m", "6"], ["exactly one of"]),
         (["2023-05-05"], ["exactly one of"]),
         (["2023-05-05", "-w", "5", "--nation", "XYZ"], ["'XYZ'", "ENG, WLS, SCT, NIR"]),
+        # A script's --nation "$NATION" with the variable unset is not taken for England.
+        (["2023-05-05", "-w", "5", "--nation", ""], ["--nation is blank", "leave it out"]),
         ([], ["Missing argument 'DATE'"]),
     ],
 )
@@ -77,6 +79,19 @@ def test_due_bad_input(args: list[str], fragments: list[str]) -> None:
     r = run("due", *args)
     assert_refused(r, 2, *fragments)
     assert len(r.stderr) < 300
+
+
+def test_due_says_one_in_the_singular() -> None:
+    # Tue 2 Jan 2024 + 1 working day = Wed 3 Jan; Wed 31 Jan + 1 month = Thu 29 Feb (leap year).
+    assert (
+        "Wed 2024-01-03: 1 working day after Tue 2024-01-02"
+        in run("due", "2024-01-02", "-w", "1").stdout
+    )
+    assert (
+        "Thu 2024-02-29: 1 month after Wed 2024-01-31"
+        in run("due", "2024-01-31", "--months", "1").stdout
+    )
+    assert "5 working days after" in run("due", "2024-01-02", "-w", "5").stdout
 
 
 def write_config(tmp_path: Path, text: str) -> dict[str, str]:

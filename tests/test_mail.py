@@ -385,7 +385,15 @@ def test_slow_server_times_out(db: str) -> None:
                 "REVIEWCLOCK_MAIL_FROM": "a@b.example",
                 "REVIEWCLOCK_SMTP_PASSWORD": "hunter2-secret",
             },
-            ["no user"],
+            ["no user", "user in the [mail] table"],
+        ),
+        (
+            {
+                "REVIEWCLOCK_SMTP_HOST": "h",
+                "REVIEWCLOCK_MAIL_FROM": "a@b.example",
+                "REVIEWCLOCK_SMTP_TIMEOUT": "601",
+            },
+            ["REVIEWCLOCK_SMTP_TIMEOUT", "'601'", "from 0.1 to 600"],
         ),
     ],
 )
@@ -423,6 +431,12 @@ def test_mail_settings_from_the_config_file(
         "key 'mail.port'",
         "'x'",
     )
+    conf.write_text('[mail]\nhost = "127.0.0.1"\nfrom = "a@b.example"\ntls = false\n')
+    assert_refused(
+        report(db, {"REVIEWCLOCK_CONFIG": str(conf)}, "--email", "m@n.example"),
+        1,
+        "key 'mail.tls' has the bad value False; use none, starttls or ssl",
+    )
 
 
 def test_header_injection_in_a_case_reference_goes_nowhere(
@@ -452,6 +466,28 @@ def test_header_injection_in_a_case_reference_goes_nowhere(
     assert len(msg.get_all("Subject")) == 1
 
 
+def test_a_login_the_server_does_not_offer_is_named(
+    smtp: tuple[Sink, dict[str, str]], db: str
+) -> None:
+    """A mail user set for a server that offers no login (no AUTH): said as that, with both
+    places the user can be set, not as a TLS problem."""
+    sink, env = smtp
+    r = report(db, {**env, "REVIEWCLOCK_SMTP_USER": "bob"}, "--email", "m@n.example")
+    assert_refused(
+        r,
+        1,
+        "offers no login, but a mail user is set",
+        "the mail user (in the [mail] table, or REVIEWCLOCK_SMTP_USER)",
+    )
+    assert not sink.messages
+
+
+@pytest.mark.parametrize("flag", ["--always", "--force"])
+def test_a_sending_option_without_email_is_a_usage_error(db: str, flag: str) -> None:
+    """Printed, a digest is never sent: an option that says when to send it does nothing."""
+    assert_refused(report(db, {}, flag), 2, f"{flag} goes with --email ADDRESS")
+
+
 @pytest.mark.parametrize(
     "address",
     [
@@ -459,6 +495,9 @@ def test_header_injection_in_a_case_reference_goes_nowhere(
         "two@a.example, three@b.example",
         "Manager <m@n.example>",
         "nobody",
+        # A mail server need not take letters beyond ASCII; a domain has no empty label.
+        "é@example.org",
+        "a@example..org",
     ],
 )
 def test_bad_recipient_is_refused(db: str, address: str) -> None:

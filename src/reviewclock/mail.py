@@ -24,7 +24,7 @@ from typing import Protocol
 
 from reviewclock.digest import Digest
 from reviewclock.errors import MailError
-from reviewclock.mailsettings import MailSettings
+from reviewclock.mailsettings import ENV_NAMES, MailSettings
 from reviewclock.render.formats import digest_html
 from reviewclock.render.phrases import counts_line
 from reviewclock.render.text import digest_text
@@ -110,6 +110,11 @@ def fingerprint(msg: EmailMessage, recipients: Sequence[str]) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+def _setting(key: str) -> str:
+    """A mail setting as people set it: in the settings file or in the environment."""
+    return f"the mail {key} (in the [mail] table, or {ENV_NAMES[key]})"
+
+
 def send(msg: EmailMessage, recipients: Sequence[str], settings: MailSettings) -> None:
     """Hand the message to the mail server, or raise :class:`MailError` saying why not."""
     where = f"{settings.host}:{settings.port}"
@@ -126,17 +131,25 @@ def send(msg: EmailMessage, recipients: Sequence[str], settings: MailSettings) -
             if settings.tls == "starttls":
                 server.starttls(context=context)
             if settings.user:
+                server.ehlo_or_helo_if_needed()
+                if not server.has_extn("auth"):
+                    raise MailError(
+                        f"the mail server {where} offers no login, but a mail user is set;"
+                        f" remove {_setting('user')} and {_setting('password')}, or, if the"
+                        f" server offers its login only over TLS, set {_setting('tls')} to"
+                        " starttls"
+                    )
                 server.login(settings.user, settings.password or "")
             refused = server.send_message(msg, from_addr=settings.sender, to_addrs=list(recipients))
     except smtplib.SMTPAuthenticationError as e:
         raise MailError(
             f"the mail server {where} refused the login for {settings.user!r} "
-            f"({e.smtp_code}); check REVIEWCLOCK_SMTP_USER and REVIEWCLOCK_SMTP_PASSWORD"
+            f"({e.smtp_code}); check {_setting('user')} and {_setting('password')}"
         ) from None
     except smtplib.SMTPNotSupportedError as e:
         raise MailError(
             f"the mail server {where} does not support what was asked ({_first_line(e)}); "
-            "check REVIEWCLOCK_SMTP_TLS (none, starttls or ssl)"
+            f"check {_setting('tls')} (none, starttls or ssl)"
         ) from None
     except smtplib.SMTPRecipientsRefused as e:
         who = ", ".join(sorted(e.recipients))
@@ -148,7 +161,7 @@ def send(msg: EmailMessage, recipients: Sequence[str], settings: MailSettings) -
     except (ssl.SSLError, ssl.CertificateError) as e:
         raise MailError(
             f"TLS with the mail server {where} failed ({_first_line(e)}); check "
-            "REVIEWCLOCK_SMTP_TLS, and that the server's certificate is trusted"
+            f"{_setting('tls')}, and that the server's certificate is trusted"
         ) from None
     except smtplib.SMTPServerDisconnected as e:
         if isinstance(e.__context__, TimeoutError):
@@ -162,19 +175,18 @@ def send(msg: EmailMessage, recipients: Sequence[str], settings: MailSettings) -
     except ConnectionRefusedError:
         raise MailError(
             f"could not connect to the mail server {where}: connection refused; "
-            "check REVIEWCLOCK_SMTP_HOST and REVIEWCLOCK_SMTP_PORT"
+            f"check {_setting('host')} and {_setting('port')}"
         ) from None
     except socket.gaierror:
         raise MailError(
-            f"the mail server name {settings.host!r} could not be found; check "
-            "REVIEWCLOCK_SMTP_HOST"
+            f"the mail server name {settings.host!r} could not be found; check {_setting('host')}"
         ) from None
     except UnicodeError:
         # The text of this error quotes the offending character and its place: it could be
         # part of the password, so it is never shown.
         raise MailError(
             f"the login or message for the mail server {where} holds characters it cannot "
-            "send; check REVIEWCLOCK_SMTP_USER and REVIEWCLOCK_SMTP_PASSWORD"
+            f"send; check {_setting('user')} and {_setting('password')}"
         ) from None
     except (smtplib.SMTPException, OSError) as e:
         raise MailError(f"sending to the mail server {where} failed: {_first_line(e)}") from None

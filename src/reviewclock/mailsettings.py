@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from reviewclock.config import Settings
 
 MAIL_KEYS = ("host", "port", "user", "password", "tls", "from", "timeout")
+ENV_NAMES = {
+    "host": "REVIEWCLOCK_SMTP_HOST",
+    "port": "REVIEWCLOCK_SMTP_PORT",
+    "user": "REVIEWCLOCK_SMTP_USER",
+    "password": "REVIEWCLOCK_SMTP_PASSWORD",
+    "tls": "REVIEWCLOCK_SMTP_TLS",
+    "timeout": "REVIEWCLOCK_SMTP_TIMEOUT",
+    "from": "REVIEWCLOCK_MAIL_FROM",
+}
+"""The environment variable that overrides each key of the ``[mail]`` table."""
 TLS_MODES = ("none", "starttls", "ssl")
 
 
@@ -39,20 +49,11 @@ def mail_settings(settings: Settings, env: Mapping[str, str] | None = None) -> M
     its environment variable (``REVIEWCLOCK_SMTP_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``,
     ``_TLS``, ``_TIMEOUT`` and ``REVIEWCLOCK_MAIL_FROM``)."""
     env = os.environ if env is None else env
-    env_names = {
-        "host": "REVIEWCLOCK_SMTP_HOST",
-        "port": "REVIEWCLOCK_SMTP_PORT",
-        "user": "REVIEWCLOCK_SMTP_USER",
-        "password": "REVIEWCLOCK_SMTP_PASSWORD",
-        "tls": "REVIEWCLOCK_SMTP_TLS",
-        "timeout": "REVIEWCLOCK_SMTP_TIMEOUT",
-        "from": "REVIEWCLOCK_MAIL_FROM",
-    }
     raw: dict[str, tuple[object, str]] = {}
     file_where = f"config file {settings.path}" if settings.path else "config"
     for key, value in settings.mail.items():
         raw[key] = (value, f"{file_where}: key 'mail.{key}'")
-    for key, name in env_names.items():
+    for key, name in ENV_NAMES.items():
         if env.get(name):
             raw[key] = (env[name], f"environment variable {name}")
 
@@ -62,7 +63,8 @@ def mail_settings(settings: Settings, env: Mapping[str, str] | None = None) -> M
         value, where = raw[key]
         if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\0"):
             shown = "(hidden)" if key == "password" else repr(value)
-            raise ConfigError(f"{where} has the bad value {shown}; use a single line of text")
+            fix = "use none, starttls or ssl" if key == "tls" else "use a single line of text"
+            raise ConfigError(f"{where} has the bad value {shown}; {fix}")
         return value.strip() if key != "password" else value
 
     host = text("host")
@@ -83,7 +85,9 @@ def mail_settings(settings: Settings, env: Mapping[str, str] | None = None) -> M
         raise ConfigError(f"{raw['tls'][1]} has the bad value {tls!r}; use none, starttls or ssl")
     default_port = {"none": 25, "starttls": 587, "ssl": 465}[tls]
     port = _number(raw.get("port"), default_port, int, "a port number from 1 to 65535", 1, 65535)
-    timeout = _number(raw.get("timeout"), 30.0, float, "a number of seconds", 0.1, 600)
+    timeout = _number(
+        raw.get("timeout"), 30.0, float, "a number of seconds from 0.1 to 600", 0.1, 600
+    )
     user, password = text("user"), text("password")
     for key, value in (("user", user), ("password", password)):
         if value is not None and not value.isascii():
@@ -93,7 +97,10 @@ def mail_settings(settings: Settings, env: Mapping[str, str] | None = None) -> M
                 "cannot send; use an ASCII password (or user name)"
             )
     if password is not None and user is None:
-        raise ConfigError("a mail password is set but no user; set REVIEWCLOCK_SMTP_USER as well")
+        raise ConfigError(
+            "a mail password is set but no user; set user in the [mail] table (or"
+            " REVIEWCLOCK_SMTP_USER) as well"
+        )
     return MailSettings(host, int(port), tls, sender, user, password, float(timeout))
 
 
@@ -120,7 +127,11 @@ def _number(
     return number
 
 
-_ADDRESS = re.compile(r"[^@\s<>,;\\\"()\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
+"""An address in plain ASCII (dot-atoms, as RFC 5322 has them): a mail server need not take
+one with other letters (SMTPUTF8), and none of these characters can start a header."""
 
 
 def _is_address(text: str) -> bool:
@@ -133,7 +144,7 @@ def check_address(text: str) -> str:
     """Return ``text`` if it is a plain email address, else raise ValueError saying so."""
     if not _is_address(text):
         raise ValueError(
-            f"{text!r} is not an email address; give one plain address per --email, "
-            "such as manager@northshire.gov.uk"
+            f"{text!r} is not an email address reviewclock can send to; give one plain"
+            " address in ASCII letters per --email, such as manager@northshire.gov.uk"
         )
     return text

@@ -96,6 +96,8 @@ def due(
             "give exactly one of --working-days N or --months N (see 'reviewclock due --help')"
         )
     check_count(start, working_days=working_days, months=months)
+    if nation is not None and not nation.strip():  # a script's --nation "$NATION", unset
+        raise UsageProblem("--nation is blank; give one of ENG, WLS, SCT or NIR, or leave it out")
     cal = user_settings().calendar(nation)
     found = count_from(cal, start, working_days=working_days, months=months)
     from reviewclock.render.due import due_json, due_text
@@ -305,6 +307,9 @@ def report(
     """
     from reviewclock.digest import build_digest
 
+    if (always or force) and not email:
+        given = "--always" if always else "--force"
+        raise UsageProblem(f"{given} goes with --email ADDRESS: it says when to send the digest")
     settings = user_settings()
     today = as_of or london_today()
     if skip_non_working_days:

@@ -29,8 +29,9 @@ def due_text(found: DueDate, *, quiet: bool = False) -> str:
     lines = [found.due.isoformat()]
     if not quiet:
         direction = "after" if found.length >= 0 else "before"
+        unit = found.unit if abs(found.length) != 1 else found.unit.removesuffix("s")
         lines.append(
-            f"{describe(found.due)}: {abs(found.length)} {found.unit} {direction} "
+            f"{describe(found.due)}: {abs(found.length)} {unit} {direction} "
             f"{describe(found.start)} ({NATIONS[found.nation]} bank holidays)."
         )
         note = weekend_note(found.due)
