@@ -264,6 +264,24 @@ def test_bad_input_is_refused_and_changes_nothing(
     assert snapshot(populated) == before
 
 
+def test_the_advice_for_an_unknown_case_lists_the_cases_of_that_register(
+    populated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Followed as given, from another directory, the advice lists the register's cases,
+    not the default register's."""
+    import shlex
+
+    r = run("record", "BSCP-9", "notified", "--on", "2024-04-03", "--db", populated)
+    assert r.exit_code == 1
+    advice = shlex.split(r.stderr.split("list the cases with: ", 1)[1])
+    assert advice[:3] == ["reviewclock", "status", "--all"]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REVIEWCLOCK_DB", raising=False)
+    listed = run(*advice[1:])
+    assert listed.exit_code == 0, listed.stderr
+    assert "BSCP-1" in listed.stdout
+
+
 @pytest.mark.parametrize(
     "args",
     [

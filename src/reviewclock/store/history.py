@@ -13,7 +13,16 @@ from typing import Any
 from reviewclock.clock import EventRecord
 from reviewclock.errors import CaseNotFound
 from reviewclock.store.db import Db
-from reviewclock.store.reading import OUTCOME_SQL, day, named, outcomes, shown_day, stored_day, utc
+from reviewclock.store.reading import (
+    OUTCOME_SQL,
+    day,
+    listing_cases,
+    named,
+    outcomes,
+    shown_day,
+    stored_day,
+    utc,
+)
 from reviewclock.store.records import DeletionRow, LogRow
 
 
@@ -53,8 +62,7 @@ def history(db: Db, ref: str, where: str) -> list[HistoryEntry]:
     gone = deletions(db, ref)
     if not rows and not gone:
         raise CaseNotFound(
-            f"no case {ref!r} in the register {where}, and none was deleted; "
-            "'reviewclock status --all' lists the cases"
+            f"no case {ref!r} in the register {where}, and none was deleted; {listing_cases(where)}"
         )
     dates = {r[0]: r[2] for r in rows}
     details: dict[Any, str | None] = {}

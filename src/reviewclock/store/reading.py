@@ -12,6 +12,7 @@ and which cases are open in :mod:`~reviewclock.store.opencases`.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
@@ -65,6 +66,12 @@ def case_id(db: Db, ref: str, *, lock: bool = False) -> Any:
     if lock and db.dialect == POSTGRESQL:
         sql += " FOR UPDATE"
     return db.value(sql, {"ref": ref})
+
+
+def listing_cases(where: str) -> str:
+    """The command that lists the cases of the register ``where``, to run as it is: from
+    any directory, whatever the environment says."""
+    return f"list the cases with: reviewclock status --all --db {shlex.quote(where)}"
 
 
 def unreadable_message(ref: str, stored: str) -> str:
@@ -154,9 +161,7 @@ def load(db: Db, ref: str, where: str, rules: Rulebook, *, strict: bool = True) 
         iter(db.rows(f"SELECT {HEAD_COLUMNS} FROM cases WHERE ref = :ref", {"ref": ref})), None
     )
     if head is None:
-        raise CaseNotFound(
-            f"no case {ref!r} in the register {where}; 'reviewclock status --all' lists the cases"
-        )
+        raise CaseNotFound(f"no case {ref!r} in the register {where}; {listing_cases(where)}")
     columns, ordered = event_columns(True, rules)
     params = {**ordered, "id": head[0]}
     marks, _ = named("ord", rules.ordered_events)
