@@ -138,6 +138,65 @@ def test_doctor_flags_an_out_of_range_date(db: str) -> None:
     assert "Y-1: publication-planned holds the date '9999-12-31', outside the dates" in r.stdout
 
 
+@pytest.mark.parametrize("stored", ["2025-06-31", "garbage", "9999-12-31"])
+def test_doctor_s_amend_mends_one_of_two_plans(tmp_path: Path, stored: str) -> None:
+    """Of two plans, one's date overwritten by other means: the amend doctor gives names it
+    with --was, as it is stored, and mends it; --was with a text no record holds is still
+    refused as not a date."""
+    db = str(tmp_path / "register.db")
+    ok("add-sin", "P-1", "--aware", "2024-01-02", "--notified", "2024-01-04", "--db", db)
+    ok("record", "P-1", "rapid-review-sent", "--on", "2024-01-19", "--db", db)
+    ok("record", "P-1", "panel-response", "--on", "2024-02-02", "--db", db)
+    ok("record", "P-1", "lcspr-commissioned", "--on", "2024-02-05", "--db", db)
+    for day in ("2024-07-31", "2024-08-05"):
+        ok("record", "P-1", "publication-planned", "--on", day, "--db", db)
+    Path(db).chmod(0o600)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE events SET on_date = ? WHERE on_date = '2024-07-31'", (stored,))
+    r = run("doctor", "--db", db)
+    assert r.exit_code == 1
+    advice = r.stdout.split("correct it with '", 1)[1].split("'", 1)[0]
+    assert advice.startswith(f"reviewclock amend P-1 publication-planned --was {stored} --on DATE")
+    before = dump(db)
+    refused = run("amend", "P-1", "publication-planned", "--was", "2024-02-30", "--on",
+                  "2024-07-30", "--reason", "typed by hand", "--db", db)  # fmt: skip
+    assert_refused(refused, 2, "--was", "'2024-02-30'")
+    assert dump(db) == before
+    ok("amend", "P-1", "publication-planned", "--was", stored, "--on", "2024-07-30", "--reason",
+       "typed by hand", "--db", db)  # fmt: skip
+    assert run("doctor", "--db", db).exit_code == 0
+    plans = [
+        e["on"]
+        for e in json.loads(ok("show", "P-1", "--json", "--db", db))["events"]
+        if e["event"] == "publication-planned"
+    ]
+    assert plans == ["2024-07-30", "2024-08-05"]
+
+
+@pytest.mark.parametrize("update", [False, True])
+def test_an_import_of_a_case_the_register_cannot_read_says_so(tmp_path: Path, update: bool) -> None:
+    """The register holds the case with 30 February for a date: the file's copy is refused
+    with the case and the date named, not taken for a new case (which the register's unique
+    references then refuse, as if the register were broken)."""
+    db = str(tmp_path / "register.db")
+    ok("add-sin", "B-9", "--aware", "2024-01-02", "--notified", "2024-01-04", "--db", db)
+    sheet = tmp_path / "b9.csv"
+    sheet.write_text(ok("export", "--db", db))
+    Path(db).chmod(0o600)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE events SET on_date = '2024-02-30' WHERE name = 'notified'")
+    before = dump(db)
+    flags = ["--update"] if update else []
+    for dry in ([], ["--dry-run"]):
+        r = run("import", str(sheet), *flags, *dry, "--db", db)
+        assert r.exit_code == 1, r.stdout
+        assert "line 2 (B-9): is in the register, where it holds the date '2024-02-30'" in (
+            r.stderr + r.stdout
+        )
+        assert "restore it from a backup" not in r.stderr and "Would import 1" not in r.stdout
+    assert dump(db) == before
+
+
 def test_a_date_that_is_no_date_is_named_mended_and_kept_in_the_history(tmp_path: Path) -> None:
     """30 February, written over an awareness date by other means: history shows it as
     stored, doctor names the event and the amend that mends it, and once mended every
@@ -153,12 +212,13 @@ def test_a_date_that_is_no_date_is_named_mended_and_kept_in_the_history(tmp_path
     assert "2024-02-30" in shown.stdout
     r = run("doctor", "--db", db)
     assert r.exit_code == 1
-    advice = "'reviewclock amend B-3 aware --on DATE --reason TEXT'"
+    advice = "'reviewclock amend B-3 aware --was 2024-02-30 --on DATE --reason TEXT'"
     assert (
         f"B-3: aware holds the date '2024-02-30', which is not a real date; correct it with {advice}"
         in r.stdout
     )
-    ok("amend", "B-3", "aware", "--on", "2024-01-02", "--reason", "typed by hand", "--db", db)
+    ok("amend", "B-3", "aware", "--was", "2024-02-30", "--on", "2024-01-02", "--reason",
+       "typed by hand", "--db", db)  # fmt: skip
     assert run("doctor", "--db", db).exit_code == 0
     assert "2024-01-02" in ok("show", "B-3", "--db", db)
     shown = run("history", "B-3", "--db", db)

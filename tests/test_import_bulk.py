@@ -142,7 +142,7 @@ def one_by_one(path: Path, cases: Sequence[CaseRecord]) -> None:
 def imported(path: Path, incoming: Sequence[Incoming], *, update: bool = False) -> ImportCounts:
     with Register(str(path), create=True) as register:
         return register.import_cases(
-            lambda existing, store=None, deleted=(): plan_import(
+            lambda existing, store=None, deleted=(), unreadable=None: plan_import(
                 incoming,
                 existing,
                 update=update,
@@ -150,6 +150,7 @@ def imported(path: Path, incoming: Sequence[Incoming], *, update: bool = False) 
                 clock=CLOCK,
                 store=store,
                 deleted=deleted,
+                unreadable=unreadable,
             ),
             dry_run=False,
             now=NOW,

@@ -33,6 +33,18 @@ def in_range(day: dt.date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY
 
 
+def date_fault(stored: object) -> str:
+    """What is wrong with a stored date that is not one reviewclock can use (written by
+    something other than reviewclock): it is no date at all (``2024-02-30``), or one
+    outside the supported range."""
+    if not isinstance(stored, dt.date):
+        try:
+            dt.date.fromisoformat(stored)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return "which is not a real date"
+    return f"outside the dates reviewclock supports ({RANGE})"
+
+
 def check_in_range(day: dt.date, what: str = "the date") -> dt.date:
     """Return ``day``, or raise ValueError naming it and the supported range."""
     if not in_range(day):

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.checks import check_case
 from reviewclock.clock import Clock
-from reviewclock.dates import london_minute
+from reviewclock.dates import date_fault, london_minute
 from reviewclock.errors import EventRefused, ReviewclockError, UsageProblem, quoted
 from reviewclock.render import count
 from reviewclock.rules import OUTCOME_COLUMNS, Rulebook
@@ -88,9 +88,11 @@ def plan_import(
     clock: Clock,
     store: Callable[[NewCase], None] | None = None,
     deleted: Collection[DeletionRow] = (),
+    unreadable: Mapping[str, str] | None = None,
 ) -> ImportPlan:
     """What importing ``incoming`` into a register holding ``existing`` would add, ``now``
-    (in London: its date is today). Every problem is collected and raised together as
+    (in London: its date is today); ``unreadable``: the cases the register holds but cannot
+    read, with the date at fault (ref -> date). Every problem is collected and raised together as
     :class:`ImportProblems`. Each new case that passes its checks is handed to ``store`` at
     once, until a problem is found (the transaction it was stored in is then rolled back)."""
     today = now.date()
@@ -122,6 +124,13 @@ def plan_import(
             if item.timed:
                 check_recorded_by(now, item)
             have = existing.get(case.ref)
+            if unreadable and case.ref in unreadable:
+                stored = unreadable[case.ref]
+                raise EventRefused(
+                    f"is in the register, where it holds the date {stored!r},"
+                    f" {date_fault(stored)}; mend it first ('reviewclock doctor' says how),"
+                    " then import again"
+                )
             if have is None:
                 check_not_deleted(item, last_deleted.get(case.ref), deleted_in_file.get(case.ref))
                 check_authority(case.authority)

@@ -180,9 +180,16 @@ def import_(
 
     kept: list[str] = []
 
-    def planner(existing: Any, store: Any = None, deleted: Any = ()) -> Any:
+    def planner(existing: Any, store: Any = None, deleted: Any = (), unreadable: Any = None) -> Any:
         plan = plan_import(
-            incoming, existing, update=update, now=now, clock=clock, store=store, deleted=deleted
+            incoming,
+            existing,
+            update=update,
+            now=now,
+            clock=clock,
+            store=store,
+            deleted=deleted,
+            unreadable=unreadable,
         )
         kept[:] = plan.kept
         return plan

@@ -58,7 +58,12 @@ def record_pick(text: str) -> RecordPick:
     from reviewclock.store.picking import RecordPick  # for amend alone, not status's start
 
     day, *rest = text.split(None, 1) or [text]
-    on = parse_any_date(day)
+    try:
+        on: dt.date | str = parse_any_date(day)
+    except ValueError:
+        # Kept as typed: it names a record stored by other means with a date that is no
+        # date ('2024-02-30'), or else is refused as not a date when nothing matches it.
+        on = day
     if not rest:
         return RecordPick(on)
     # history's brackets are decoration: one left behind by a copy and paste is too.

@@ -59,6 +59,7 @@ def plan_and_store(
     user: str,
     now: dt.datetime,
     deleted: Collection[DeletionRow] = (),
+    unreadable: Mapping[str, str] | None = None,
 ) -> ImportPlan:
     """The plan of an import into an SQLite register, each new case stored as soon as it
     has passed its checks (but its events when it carries a log of corrections: the
@@ -73,7 +74,7 @@ def plan_and_store(
     held = int(db.value("SELECT count(*) FROM events"))
     writer = CaseWriter(db, first_id=first, user=user, now=now, set_aside=held)
     try:
-        plan = planner(existing, writer.add, deleted)
+        plan = planner(existing, writer.add, deleted, unreadable)
     except BaseException:
         writer.stop()
         raise

@@ -23,7 +23,9 @@ class RecordPick(NamedTuple):
     of proceedings, the stage of an agreed extension or a delay notice), and an agreed
     extension's new due date."""
 
-    on: dt.date
+    on: dt.date | str
+    """The date, or the text typed where it is not one: it matches a record stored by other
+    means with that text for its date."""
     kind: str | None = None
     until: dt.date | None = None
 
@@ -32,14 +34,15 @@ def matching(rows: Sequence[Sequence[Any]], was: RecordPick | None) -> list[Sequ
     """The rows ``was`` names (every row, without it). The date alone is how a record with
     no kind is written (a notice for every open stage), so among records of that date it
     names the one with no kind."""
-    from reviewclock.store.reading import stored_day  # the store's reading of a stored date
+    # The store's reading of a stored date (the text itself where it is not one).
+    from reviewclock.store.reading import shown_day, stored_day
 
     if was is None:
         return list(rows)
     found = [
         r
         for r in rows
-        if stored_day(r[1]) == was.on
+        if shown_day(r[1]) == was.on
         and (was.kind is None or r[2] == was.kind)
         and (was.until is None or stored_day(r[4]) == was.until)
     ]
@@ -61,6 +64,13 @@ def refuse_unmatched(
         # A milestone since taken out of the settings, with records: they are listed below.
     elif was is not None and was.kind is not None:
         _check_kind(rules, name, was, {r[2] for r in rows})
+    if was is not None and isinstance(was.on, str):  # no record is stored with that text
+        from reviewclock.dates import parse_any_date
+
+        try:
+            parse_any_date(was.on)
+        except ValueError as e:
+            raise UsageProblem(f"--was: {e}") from None
     what = name if was is None else f"{name} on {_text(was.on, was.kind, was.until)}"
     listed = f"; it has {name} on {', '.join(as_picked(r) for r in rows)}" if rows else ""
     raise EventRefused(
@@ -109,7 +119,7 @@ def _check_kind(rules: Rulebook, name: str, was: RecordPick, recorded: set[Any])
     if not choices:
         raise UsageProblem(
             f"{name} has no kind or stage; pick its record by date alone "
-            f"(--was {was.on.isoformat()})"
+            f"(--was {was.on if isinstance(was.on, str) else was.on.isoformat()})"
         )
     if was.kind not in choices:
         what = "a kind of proceedings" if rule.names_stage is None else f"a stage {name} names"

@@ -19,7 +19,7 @@ from operator import itemgetter
 from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
-from reviewclock.dates import RANGE, in_range
+from reviewclock.dates import date_fault, in_range
 from reviewclock.errors import CaseNotFound, RegisterError
 from reviewclock.rules import Rulebook, Stage
 from reviewclock.store.db import Db
@@ -89,16 +89,6 @@ def history_left_out_message(ref: str, stored: str) -> str:
         " corrected since; the case is exported with its current events, without that"
         " history ('reviewclock history' shows it)"
     )
-
-
-def date_fault(stored: Any) -> str:
-    """What is wrong with a stored date that :func:`stored_day` cannot read: it is no date
-    at all (``2024-02-30``), or one outside the supported range."""
-    try:
-        day(stored)
-    except (TypeError, ValueError):
-        return "which is not a real date"
-    return f"outside the dates reviewclock supports ({RANGE})"
 
 
 def shown_day(value: Any) -> dt.date | str | None:

@@ -14,6 +14,7 @@ import shlex
 from pathlib import Path
 
 from reviewclock.clock import CaseRecord, Clock
+from reviewclock.dates import date_fault
 from reviewclock.errors import ReviewclockError
 from reviewclock.migrations import HEAD
 from reviewclock.store import reading, schema
@@ -83,8 +84,9 @@ def case_problems(
         except ReviewclockError as e:
             found.append(f"{case.ref}: {in_register(e)}")
     found += [
-        f"{ref}: {name} holds the date {stored!r}, {reading.date_fault(stored)}; correct it"
-        f" with 'reviewclock amend {shlex.quote(ref)} {name} --on DATE --reason TEXT'"
+        f"{ref}: {name} holds the date {stored!r}, {date_fault(stored)}; correct it"
+        f" with 'reviewclock amend {shlex.quote(ref)} {name} --was {shlex.quote(stored)}"
+        " --on DATE --reason TEXT'"
         for ref, (stored, name) in bad.items()
     ]
     return found

@@ -45,6 +45,7 @@ class Planner(Protocol):
         existing: Mapping[str, CaseRecord],
         store: Callable[[NewCase], None] | None = None,
         deleted: Collection[DeletionRow] = (),
+        unreadable: Mapping[str, str] | None = None,
     ) -> ImportPlan: ...
 
 
@@ -198,24 +199,27 @@ def import_cases(
         db.run("LOCK TABLE cases IN EXCLUSIVE MODE")
     # A plan or extension an --update adds stands among those held by when it was recorded.
     times = reading.first_recorded(db, clock.rules)
+    # A case holding a date that cannot be read is not among them: the file must not add it
+    # again, nor events to it, until it is mended.
+    unreadable: dict[str, str] = {}
     existing = {
         c.ref: reading.with_first_recorded(c, times[cid]) if cid in times else c
-        for cid, c in reading.cases(db, audit=False, rules=clock.rules)
+        for cid, c in reading.cases(db, audit=False, rules=clock.rules, bad=unreadable)
     }
     # Deletions held already: a file that holds them too (an --update with the register's
     # own export) does not record them again.
     deleted = frozenset(history.deletions(db))
     if dry_run:
-        return planner(existing, deleted=deleted).counts
+        return planner(existing, deleted=deleted, unreadable=unreadable).counts
     user = who(db)
     now = utc(now)
     stored: Sequence[NewCase] = ()  # new cases whose events are written below (not SQLite's)
     if isinstance(db, Lite):
         from reviewclock.store.bulk import plan_and_store
 
-        plan = plan_and_store(db, planner, existing, user, now, deleted)
+        plan = plan_and_store(db, planner, existing, user, now, deleted, unreadable)
     else:
-        plan = planner(existing, deleted=deleted)
+        plan = planner(existing, deleted=deleted, unreadable=unreadable)
         created = db.stored(now)
         rows = [(c.case.ref, c.case.authority, c.case.harm, created, user) for c in plan.cases]
         db.insert_many("cases", [(CASE_COLUMNS, rows)] if rows else [])
