@@ -212,7 +212,7 @@ def test_a_date_that_is_no_date_is_named_mended_and_kept_in_the_history(tmp_path
     assert "2024-02-30" in shown.stdout
     r = run("doctor", "--db", db)
     assert r.exit_code == 1
-    advice = "'reviewclock amend B-3 aware --was 2024-02-30 --on DATE --reason TEXT'"
+    advice = f"'reviewclock amend B-3 aware --was 2024-02-30 --on DATE --reason TEXT --db {db}'"
     assert (
         f"B-3: aware holds the date '2024-02-30', which is not a real date; correct it with {advice}"
         in r.stdout
@@ -714,11 +714,12 @@ def test_a_config_others_can_change_is_warned_about(
     assert run("doctor", "--db", db).exit_code == 0
 
 
+@pytest.mark.parametrize("given", ["team.db", "sqlite:///team.db"])
 def test_a_relative_register_in_the_settings_is_read_from_their_directory(
-    _isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    _isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
 ) -> None:
     """The same register, whichever directory a command is run in."""
-    path = write_config(_isolated_home, 'register = "team.db"\n', 0o600)
+    path = write_config(_isolated_home, f'register = "{given}"\n', 0o600)
     for place in ("one", "two"):
         (tmp_path / place).mkdir()
     monkeypatch.chdir(tmp_path / "one")

@@ -282,6 +282,26 @@ def test_the_advice_for_an_unknown_case_lists_the_cases_of_that_register(
     assert "BSCP-1" in listed.stdout
 
 
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("given", ["b.db", "./b.db", "sqlite:///b.db", "o'dd dir.db"])
+def test_the_advice_for_an_unknown_case_holds_from_another_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """A register given by a relative path: the advice names it by its absolute path."""
+    import shlex
+
+    (tmp_path / "office").mkdir()
+    monkeypatch.chdir(tmp_path / "office")
+    assert run("add-sin", "Q-1", "--aware", "2024-01-02", "--db", given).exit_code == 0
+    r = run("show", "NOPE", "--db", given)
+    assert r.exit_code == 1
+    advice = shlex.split(r.stderr.split("list the cases with: ", 1)[1])
+    monkeypatch.chdir(tmp_path)
+    listed = run(*advice[1:])
+    assert listed.exit_code == 0, listed.stderr
+    assert "Q-1" in listed.stdout
+
+
 @pytest.mark.parametrize(
     "args",
     [

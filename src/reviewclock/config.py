@@ -249,16 +249,16 @@ def parse_settings(data: Mapping[str, Any], path: Path | None = None) -> Setting
         reg = data["register"]
         if not isinstance(reg, str) or not reg.strip():
             raise bad("register", reg, "use the path of the register file")
-        if "://" not in reg and path is not None:
-            # A relative path is read from the settings file's own directory, not from
-            # wherever a command happens to run: one file, whichever directory it is run in.
-            reg = str(path.absolute().parent / Path(reg).expanduser())
         from reviewclock.store.location import LocationError, locate
 
         try:
-            locate(reg)
+            file = locate(reg).path
         except LocationError as e:  # its message never repeats a password
             raise ConfigError(f"{where}: key 'register': {e}") from None
+        if file is not None and not file.is_absolute() and path is not None:
+            # A relative path (or sqlite:/// URL) is read from the settings file's own
+            # directory, not from wherever a command runs: one file, wherever it is run.
+            reg = str(path.absolute().parent / file)
         values["register"] = reg
 
     if "milestone" in data:

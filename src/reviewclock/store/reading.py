@@ -71,7 +71,16 @@ def case_id(db: Db, ref: str, *, lock: bool = False) -> Any:
 def listing_cases(where: str) -> str:
     """The command that lists the cases of the register ``where``, to run as it is: from
     any directory, whatever the environment says."""
-    return f"list the cases with: reviewclock status --all --db {shlex.quote(where)}"
+    return f"list the cases with: reviewclock status --all --db {db_option(where)}"
+
+
+def db_option(where: str) -> str:
+    """The register ``where`` as a ``--db`` value to paste into a shell in any directory: a
+    file by its absolute path, quoted where need be."""
+    from reviewclock.store.location import locate
+
+    path = locate(where).path  # a file, given as a path or an sqlite:/// URL
+    return shlex.quote(where if path is None else str(path.absolute()))
 
 
 def unreadable_message(ref: str, stored: str) -> str:

@@ -454,4 +454,4 @@ class Register:
         are no files to check). Both: schema revision and contradictions."""
         with self._read() as conn:
             found, cases, bad = upkeep.survey(conn, self.where, self.clock)
-        return found + upkeep.case_problems(cases, bad, today, self.clock)
+        return found + upkeep.case_problems(cases, bad, today, self.clock, self.location)

@@ -70,7 +70,11 @@ def _holder(db: Db, ref: str, stored: str) -> str:
 
 
 def case_problems(
-    cases: list[CaseRecord], bad: dict[str, tuple[str, str]], today: dt.date, clock: Clock
+    cases: list[CaseRecord],
+    bad: dict[str, tuple[str, str]],
+    today: dt.date,
+    clock: Clock,
+    where: str,
 ) -> list[str]:
     """Each case that contradicts itself as of ``today``, then each that holds a date
     outside the supported range, with how to correct it."""
@@ -86,7 +90,7 @@ def case_problems(
     found += [
         f"{ref}: {name} holds the date {stored!r}, {date_fault(stored)}; correct it"
         f" with 'reviewclock amend {shlex.quote(ref)} {name} --was {shlex.quote(stored)}"
-        " --on DATE --reason TEXT'"
+        f" --on DATE --reason TEXT --db {reading.db_option(where)}'"
         for ref, (stored, name) in bad.items()
     ]
     return found
