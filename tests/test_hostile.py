@@ -173,6 +173,34 @@ def test_doctor_s_amend_mends_one_of_two_plans(tmp_path: Path, stored: str) -> N
     assert plans == ["2024-07-30", "2024-08-05"]
 
 
+def test_an_extension_s_new_due_date_that_is_no_date_is_named_and_mended(tmp_path: Path) -> None:
+    """Notified Tue 9 Jan 2024, the rapid review is due Tue 30 Jan; the Panel agreed Wed 14
+    Feb, overwritten by other means with 30 February. The case is left out with one line,
+    not shown as due on 30 January; doctor gives the amend with --to, which mends it."""
+    db = str(tmp_path / "register.db")
+    ok("add-sin", "E-1", "--aware", "2024-01-08", "--notified", "2024-01-09", "--db", db)
+    ok("record", "E-1", "extension-agreed", "--stage", "rapid-review", "--on", "2024-01-25",
+       "--to", "2024-02-14", "--db", db)  # fmt: skip
+    Path(db).chmod(0o600)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE events SET agreed_to = '2024-02-30' WHERE agreed_to IS NOT NULL")
+    r = run("status", "--all", "--db", db, "--as-of", "2024-02-01")
+    assert r.exit_code == 0 and "E-1" not in r.stdout
+    assert r.stderr.count("\n") == 1 and "E-1 holds the date '2024-02-30'" in r.stderr
+    d = run("doctor", "--db", db)
+    assert d.exit_code == 1
+    assert (
+        "E-1: extension-agreed holds the date '2024-02-30', which is not a real date; correct it"
+        f" with 'reviewclock amend E-1 extension-agreed --to DATE --reason TEXT --db {db}'"
+    ) in d.stdout
+    ok("amend", "E-1", "extension-agreed", "--to", "2024-02-14", "--reason", "typed by hand",
+       "--db", db)  # fmt: skip
+    assert run("doctor", "--db", db).exit_code == 0
+    shown = json.loads(ok("show", "E-1", "--json", "--as-of", "2024-02-01", "--db", db))
+    review = next(s for s in shown["stages"] if s["stage"] == "rapid-review")
+    assert (review["due"], review["statutory_due"]) == ("2024-02-14", "2024-01-30")
+
+
 @pytest.mark.parametrize("update", [False, True])
 def test_an_import_of_a_case_the_register_cannot_read_says_so(tmp_path: Path, update: bool) -> None:
     """The register holds the case with 30 February for a date: the file's copy is refused

@@ -13,7 +13,7 @@ from typing import Any
 from reviewclock.casefile import CaseRecord, EventRecord, end_that_follows, start_it_closes
 from reviewclock.checks import check_case, check_outcomes
 from reviewclock.clock import Clock
-from reviewclock.dates import RANGE
+from reviewclock.dates import date_fault
 from reviewclock.errors import EventRefused, HeldRecordRefused, UsageProblem, in_register
 from reviewclock.extensionchecks import check_moved_in_order
 from reviewclock.store import picking, reading
@@ -70,12 +70,17 @@ def amend(
     old = reading.stored_day(old_on)
     if old is None and on is None:
         raise UsageProblem(
-            f"{name} for {ref} holds the date {str(old_on)!r}, outside the dates reviewclock "
-            f"supports ({RANGE}); correct it with --on DATE"
+            f"{name} for {ref} holds the date {str(old_on)!r}, {date_fault(old_on)}; correct it"
+            " with --on DATE"
         )
     known = old if old is not None else on
     assert known is not None
     until = None if agreed is None else reading.stored_day(agreed)
+    if agreed is not None and until is None and "until" not in outcomes:
+        raise UsageProblem(
+            f"{name} for {ref} holds the new due date {str(agreed)!r}, {date_fault(agreed)};"
+            " correct it with --to DATE"
+        )
     was_record = EventRecord(name, known, kind, note, until=until, **reading.outcomes(recorded))
     corrected = was_record._replace(on=on or known, **outcomes)
     if old is not None and corrected == was_record:
@@ -87,7 +92,8 @@ def amend(
         )
     changed = list(before.events)
     end = closed = None
-    if old is None:  # correcting a date outside the supported range
+    if old is None or (agreed is not None and until is None):
+        # Correcting a date that cannot be read: the record is not among the case's events.
         changed.append(corrected)
         corrected_now = {id(corrected)}
     else:

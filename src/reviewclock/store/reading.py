@@ -405,6 +405,12 @@ def _merge(
                 if when is None:
                     unreadable = unreadable or str(on)
                     continue
+                until = None
+                if agreed_to is not None:
+                    until = stored_day(agreed_to)
+                    if until is None:  # an agreed extension's new due date, unreadable
+                        unreadable = unreadable or str(agreed_to)
+                        continue
                 if national is not None:
                     national = bool(national)
                 stamp = None
@@ -429,7 +435,7 @@ def _merge(
                             view,
                             national,
                             None if plan_id is None else order.get(plan_id),
-                            None if agreed_to is None else stored_day(agreed_to),
+                            until,
                         ),
                     )
                 )

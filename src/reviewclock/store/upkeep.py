@@ -37,7 +37,7 @@ def backup(db: Db, where: Location, dest: Path) -> int:
 
 def survey(
     db: Db, where: Location, clock: Clock
-) -> tuple[list[str], list[CaseRecord], dict[str, tuple[str, str]]]:
+) -> tuple[list[str], list[CaseRecord], dict[str, tuple[str, str, str]]]:
     """What one read of the register finds: the engine's problems and a stale schema (in
     words), every readable case, and the cases left unread (ref -> the date they hold,
     and the event that holds it)."""
@@ -55,23 +55,28 @@ def survey(
     cases = [case for _, case in reading.cases(db, audit=False, rules=clock.rules, bad=bad)]
     if version != HEAD:
         found.append(f"schema revision {version}, expected {HEAD}")
-    return found, cases, {ref: (stored, _holder(db, ref, stored)) for ref, stored in bad.items()}
+    return found, cases, {ref: (stored, *_holder(db, ref, stored)) for ref, stored in bad.items()}
 
 
-def _holder(db: Db, ref: str, stored: str) -> str:
-    """The event of ``ref`` (one that counts: not corrected since) dated ``stored``."""
-    name = db.value(
-        "SELECT e.name FROM events e JOIN cases c ON c.id = e.case_id"
-        f" WHERE c.ref = :ref AND e.on_date = :stored AND e.{reading.CURRENT}"
-        " ORDER BY e.id LIMIT 1",
-        {"ref": ref, "stored": stored},
-    )
-    return "EVENT" if name is None else str(name)
+def _holder(db: Db, ref: str, stored: str) -> tuple[str, str]:
+    """The event of ``ref`` (one that counts: not corrected since) that holds ``stored``,
+    and the option of ``amend`` that corrects it: ``--on`` for its date, ``--to`` for an
+    agreed extension's new due date."""
+    for column, option in (("on_date", "--on"), ("agreed_to", "--to")):
+        name = db.value(
+            "SELECT e.name FROM events e JOIN cases c ON c.id = e.case_id"
+            f" WHERE c.ref = :ref AND e.{column} = :stored AND e.{reading.CURRENT}"
+            " ORDER BY e.id LIMIT 1",
+            {"ref": ref, "stored": stored},
+        )
+        if name is not None:
+            return str(name), option
+    return "EVENT", "--on"
 
 
 def case_problems(
     cases: list[CaseRecord],
-    bad: dict[str, tuple[str, str]],
+    bad: dict[str, tuple[str, str, str]],
     today: dt.date,
     clock: Clock,
     where: str,
@@ -89,8 +94,9 @@ def case_problems(
             found.append(f"{case.ref}: {in_register(e)}")
     found += [
         f"{ref}: {name} holds the date {stored!r}, {date_fault(stored)}; correct it"
-        f" with 'reviewclock amend {shlex.quote(ref)} {name} --was {shlex.quote(stored)}"
-        f" --on DATE --reason TEXT --db {reading.db_option(where)}'"
-        for ref, (stored, name) in bad.items()
+        f" with 'reviewclock amend {shlex.quote(ref)} {name}"
+        + (f" --was {shlex.quote(stored)} --on DATE" if option == "--on" else " --to DATE")
+        + f" --reason TEXT --db {reading.db_option(where)}'"
+        for ref, (stored, name, option) in bad.items()
     ]
     return found
