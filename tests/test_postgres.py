@@ -194,6 +194,12 @@ def test_a_password_in_the_url_is_refused_and_not_shown(pg_database: str) -> Non
     r = run("status", env={"REVIEWCLOCK_DB": url})
     assert_refused(r, 1, "holds a password")
     assert "s3cret-Value" not in r.stderr
+    # Given as a connection parameter, in any case, it is a password in the URL all the same.
+    for given in ("?password=s3cret-Value", "?sslmode=disable&PASSWORD=s3cret-Value"):
+        for command in (("status",), ("doctor",), ("show", "NOPE"), ("backup", "x.dump")):
+            r = run(*command, "--db", pg_database + given)
+            assert_refused(r, 1, "holds a password", "=***")
+            assert "s3cret-Value" not in r.stderr + r.stdout
 
 
 def test_a_database_with_other_tables_is_refused_and_untouched(pg_database: str) -> None:

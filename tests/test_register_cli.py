@@ -282,6 +282,18 @@ def test_the_advice_for_an_unknown_case_lists_the_cases_of_that_register(
     assert "BSCP-1" in listed.stdout
 
 
+def test_a_long_login_is_kept_cut_short_not_refused(populated: str) -> None:
+    """The register keeps 100 characters of who made a record: a longer login (with, on
+    PostgreSQL, the database role after it) is cut, its end marked, and the record made."""
+    long = "alexandra.featherstonehaugh." * 6  # 168 characters
+    env = {"LOGNAME": long, "USER": long}
+    r = run("record", "BSCP-2", "notified", "--on", "2024-05-02", "--db", populated, env=env)
+    assert r.exit_code == 0, r.stderr
+    events = json.loads(run("show", "BSCP-2", "--json", "--db", populated).stdout)["events"]
+    (by,) = [e["recorded_by"] for e in events if e["event"] == "notified"]
+    assert len(by) == 100 and by == long[:99] + "…"
+
+
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("given", ["b.db", "./b.db", "sqlite:///b.db", "o'dd dir.db"])
 def test_the_advice_for_an_unknown_case_holds_from_another_directory(

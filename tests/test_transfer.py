@@ -840,6 +840,34 @@ def test_import_help_names_every_csv_column() -> None:
     assert listed == list(rulebook().recordable_events)
 
 
+def test_a_json_record_by_a_name_the_register_cannot_keep_is_refused(tmp_path: Path) -> None:
+    """Who made a record is kept to 100 characters: a file's longer name is refused with the
+    key, not cut (the file's own history) nor left to fail on PostgreSQL."""
+    long = "x" * 150
+    path = tmp_path / "long.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "ref": "L-1",
+                    "events": [
+                        {
+                            "event": "aware",
+                            "on": "2024-01-02",
+                            "recorded_by": long,
+                            "recorded_at": "2024-01-02T10:00:00+00:00",
+                        }
+                    ],
+                }
+            ]
+        )
+    )
+    db = str(tmp_path / "r.db")
+    r = run("import", str(path), "--db", db)
+    assert_refused(r, 1, "recorded_by 'xxxx", "is 150 characters", "at most 100")
+    assert not Path(db).exists()
+
+
 def test_export_help_says_what_it_gives_without_as_of(tmp_path: Path) -> None:
     """Without --as-of an export is not the register as of today: a JSON one also holds the
     deleted cases and the history, and the help says so."""

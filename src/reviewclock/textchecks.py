@@ -24,6 +24,26 @@ _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 NOTE_LIMIT = 2000
 """The most characters a note or a reason may hold."""
+USER_LIMIT = 100
+"""The most characters of who made a record that the register keeps (the width of its
+``recorded_by``, ``created_by`` and ``deleted_by`` columns)."""
+
+
+def short_user(who: str) -> str:
+    """``who`` as the register keeps it: a longer name (an officer's long login, and a
+    database role after it) is cut to :data:`USER_LIMIT` characters, its end marked, rather
+    than refuse the record it made."""
+    return who if len(who) <= USER_LIMIT else who[: USER_LIMIT - 1] + "…"
+
+
+def check_user(who: str, what: str) -> str:
+    """``who`` from a file, if the register can keep it whole (else ValueError)."""
+    if len(who) > USER_LIMIT:
+        raise ValueError(
+            f"{what} {who[:40]!r}... is {len(who)} characters; the register keeps at most"
+            f" {USER_LIMIT} for who made a record"
+        )
+    return who
 
 
 def check_ref(ref: str) -> None:

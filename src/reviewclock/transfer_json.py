@@ -24,6 +24,7 @@ from reviewclock.clock import CaseRecord, EventRecord
 from reviewclock.errors import quoted
 from reviewclock.rules import HARMS, OUTCOMES, Rulebook
 from reviewclock.store.records import DeletionRow, LogRow
+from reviewclock.textchecks import check_user
 from reviewclock.transfer import Incoming, Problem, date_value, outcome_value, unknown_name
 
 EVENT_KEYS = (
@@ -82,7 +83,7 @@ def read_json(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]
                     _given_text(item, "deleted"),
                     _given_text(item, "reason"),
                     _count(item, "events"),
-                    _given_text(item, "deleted_by"),
+                    check_user(_given_text(item, "deleted_by"), "deleted_by"),
                     _stamp("deleted_at", _given(item, "deleted_at")),
                 )
                 if deletion in deletions:
@@ -138,6 +139,12 @@ def _text(item: dict[str, Any], key: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise ValueError(f"{key} must be text or null, not {quoted(json.dumps(value))}")
+
+
+def _user(item: dict[str, Any], key: str) -> str | None:
+    """Who made a record, if the register can keep it whole."""
+    who = _text(item, key)
+    return None if who is None else check_user(who, key)
 
 
 def _list(item: dict[str, Any], key: str) -> list[Any]:
@@ -203,7 +210,7 @@ def _event(ev: Any, rules: Rulebook, what: str = "event") -> EventRecord:
         date_value(name, str(ev.get("on", ""))),
         _text(ev, "kind"),
         _text(ev, "note"),
-        _text(ev, "recorded_by"),
+        _user(ev, "recorded_by"),
         _stamp("recorded_at", at) if at else None,
         until=date_value(name, str(ev["to"])) if ev.get("to") else None,
         **outcomes,

@@ -89,8 +89,18 @@ def _postgresql(text: str) -> Location:
         port = parts.port or 5432
     except ValueError:
         raise LocationError(f"{text!r} is not a database URL; give {SUPPORTED}") from None
-    if parts.password is not None:
-        shown = text.replace(f":{parts.password}@", ":***@")
+    # A password in the query (?password=...) is a password in the URL all the same.
+    query = [pair.partition("=") for pair in parts.query.split("&")] if parts.query else []
+    secret = any(unquote(key).strip().lower() == "password" for key, _, _ in query)
+    if parts.password is not None or secret:
+        shown = text.split("?", 1)[0]
+        if parts.password is not None:
+            shown = shown.replace(f":{parts.password}@", ":***@")
+        if query:
+            shown += "?" + "&".join(
+                f"{key}={'***' if unquote(key).strip().lower() == 'password' else value}"
+                for key, _, value in query
+            )
         raise LocationError(
             f"the URL {shown} holds a password; remove it and put the password "
             "in ~/.pgpass (or PGPASSWORD), so that it never shows on a command line"

@@ -32,7 +32,7 @@ from reviewclock.store.db import Batch, Db, Lite, insert_sql
 from reviewclock.store.engine import current_user, is_duplicate
 from reviewclock.store.location import POSTGRESQL
 from reviewclock.store.records import DeletionRow, ImportCounts, ImportPlan, LogRow, NewCase
-from reviewclock.textchecks import check_authority, check_note, check_ref
+from reviewclock.textchecks import check_authority, check_note, check_ref, short_user
 
 
 class Planner(Protocol):
@@ -77,9 +77,9 @@ def who(db: Db) -> str:
     """The operating-system user, and on PostgreSQL the database role when it differs."""
     user = current_user()
     if db.dialect != POSTGRESQL:
-        return user
+        return short_user(user)
     role = db.value("SELECT current_user")
-    return user if role in (None, user) else f"{user} (database role {role})"
+    return short_user(user if role in (None, user) else f"{user} (database role {role})")
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
