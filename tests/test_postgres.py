@@ -186,6 +186,18 @@ def test_wrong_password_is_refused_and_never_echoed(
     assert_refused(r, 1, "refused the password")
 
 
+def test_connection_options_the_server_refuses_are_said_as_that(pg_database: str) -> None:
+    """Not 'cannot reach the server' when it answered: the server's own reason, and where to
+    look (the options after '?'). The test server offers no SSL."""
+    for given, reason in (
+        ("?sslmode=require", "does not support SSL"),
+        ("?bogus=1", 'invalid connection option "bogus"'),
+    ):
+        r = run("status", "--db", pg_database + given)
+        assert_refused(r, 1, "refused the connection as the URL", reason, "after '?'")
+        assert "cannot reach" not in r.stderr
+
+
 def test_a_password_in_the_url_is_refused_and_not_shown(pg_database: str) -> None:
     url = pg_database.replace("postgres@", "postgres:s3cret-Value@")
     r = run("status", "--db", url)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -200,15 +201,46 @@ def _postgresql_error(location: Location, timeout: float, orig: BaseException) -
             f"the register {where} stayed locked by another user for over "
             f"{timeout:g} s; nothing was changed. Try again in a moment"
         )
+    if state == "42501" and "must be owner" in lower:
+        # Bringing the schema up to date alters the tables: their owner's work alone.
+        return RegisterError(
+            f"the register {where} needs its schema brought up to date, which only the owner of"
+            f" its tables may do, not {role}; run any reviewclock command once as its owner"
+        )
     if state == "42501":
         return RegisterError(
             f"the database role {role} may not change the register {where}; "
             "ask its owner to GRANT it SELECT, INSERT, UPDATE, DELETE (see the README)"
         )
+    reason = _server_reason(text) or type(orig).__name__
+    if "permission denied for database" in lower:
+        return RegisterError(
+            f"the database role {role} may not connect to {location.database} on"
+            f" {location.server}; ask its owner to GRANT CONNECT ON DATABASE"
+            f" {location.database} TO {role}"
+        )
+    if "terminat" in lower or state.startswith("57P"):
+        return RegisterError(
+            f"the PostgreSQL server at {location.server} ended the connection ({reason});"
+            " nothing was changed; run the command again"
+        )
+    if "ssl" in lower or "invalid connection option" in lower or "invalid sslmode" in lower:
+        return RegisterError(
+            f"the PostgreSQL server at {location.server} refused the connection as the URL"
+            f" {where} asks for it ({reason}); check the options after '?' in the URL"
+        )
     if state.startswith("08") or not state:
         return RegisterError(
-            f"cannot reach the PostgreSQL server at {location.server} for {where}; "
+            f"cannot reach the PostgreSQL server at {location.server} for {where} ({reason}); "
             "check that it is running and that the host and port are right"
         )
-    first = text.strip().splitlines()[0] if text.strip() else type(orig).__name__
-    return RegisterError(f"the register {where} could not be used: {first}")
+    return RegisterError(f"the register {where} could not be used: {reason}")
+
+
+def _server_reason(text: str) -> str:
+    """The server's own words, on one line: the first line, without the address psycopg
+    puts before them (``connection to server at "host", port 5432 failed:``). Never a
+    password: none is given in a URL here."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    reason = re.sub(r"^.*?connection to server at .*? failed:\s*", "", first)
+    return reason.removeprefix("FATAL:").strip()[:200]
