@@ -201,6 +201,35 @@ def test_an_extension_s_new_due_date_that_is_no_date_is_named_and_mended(tmp_pat
     assert (review["due"], review["statutory_due"]) == ("2024-02-14", "2024-01-30")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status", "--all"),
+        ("show", "T-1"),
+        ("history", "T-1"),
+        ("export", "--format", "json"),
+        ("doctor",),
+    ],
+)
+def test_a_record_time_that_is_no_time_is_one_line_not_a_bug(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """When a plan was recorded, overwritten by other means with text that is no time: no
+    command can correct it, so each says what it found and that a backup is the mend."""
+    db = str(tmp_path / "register.db")
+    ok("add-sin", "T-1", "--aware", "2024-01-02", "--notified", "2024-01-04", "--db", db)
+    ok("record", "T-1", "rapid-review-sent", "--on", "2024-01-19", "--db", db)
+    ok("record", "T-1", "panel-response", "--on", "2024-02-02", "--db", db)
+    ok("record", "T-1", "lcspr-commissioned", "--on", "2024-02-05", "--db", db)
+    ok("record", "T-1", "publication-planned", "--on", "2024-07-31", "--db", db)
+    Path(db).chmod(0o600)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE events SET recorded_at = 'garbage' WHERE name = 'publication-planned'")
+    r = run(*args, "--db", db)
+    assert_refused(r, 1, "'garbage' where the time a record was made belongs", "from a backup")
+    assert "bug" not in r.stderr
+
+
 @pytest.mark.parametrize("update", [False, True])
 def test_an_import_of_a_case_the_register_cannot_read_says_so(tmp_path: Path, update: bool) -> None:
     """The register holds the case with 30 February for a date: the file's copy is refused

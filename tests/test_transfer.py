@@ -840,6 +840,17 @@ def test_import_help_names_every_csv_column() -> None:
     assert listed == list(rulebook().recordable_events)
 
 
+def test_json_read_as_csv_says_to_give_the_format(tmp_path: Path) -> None:
+    """'export --format json | import -' without --format json: said as that, not as an
+    unknown column '['."""
+    db = str(tmp_path / "r.db")
+    ok("add-sin", "J-1", "--aware", "2024-01-02", "--db", db)
+    path = tmp_path / "register.txt"  # a name that says nothing of the format
+    path.write_text(ok("export", "--format", "json", "--db", db))
+    r = run("import", str(path), "--db", str(tmp_path / "new.db"))
+    assert_refused(r, 1, "this is JSON, not CSV; import it with --format json")
+
+
 def test_a_json_record_by_a_name_the_register_cannot_keep_is_refused(tmp_path: Path) -> None:
     """Who made a record is kept to 100 characters: a file's longer name is refused with the
     key, not cut (the file's own history) nor left to fail on PostgreSQL."""

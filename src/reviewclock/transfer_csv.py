@@ -72,6 +72,8 @@ def read_csv(text: str, rules: Rulebook) -> tuple[list[Incoming], list[Problem]]
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return [], [Problem(1, "", "the file is empty; it needs a header row")]
+    if text.lstrip()[:1] in ("[", "{"):  # an export --format json, piped in as it is
+        return [], [Problem(1, "", "this is JSON, not CSV; import it with --format json")]
     problems: list[Problem] = []
     unknown = [h for h in header if h not in columns]
     if unknown:

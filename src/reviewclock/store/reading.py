@@ -56,7 +56,15 @@ def utc(value: Any) -> dt.datetime:
     """A timestamp column's value as an aware UTC datetime (SQLite stores naive UTC text)."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    try:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    except (TypeError, ValueError):
+        # No command can correct when a record was made: a copy from before is the mend.
+        raise RegisterError(
+            f"the register holds {str(value)!r} where the time a record was made belongs,"
+            " which is not a time (written by something other than reviewclock); restore the"
+            " register from a backup made before"
+        ) from None
 
 
 def case_id(db: Db, ref: str, *, lock: bool = False) -> Any:
