@@ -304,6 +304,33 @@ def test_backup_with_pg_dump(pg_database: str, tmp_path: Path) -> None:
     assert_refused(run("backup", str(dest), "--db", pg_database), 1, "already exists")
 
 
+def test_an_officer_with_the_readme_s_grants_records_and_backs_up(
+    pg_database: str, role: tuple[str, str], tmp_path: Path
+) -> None:
+    """The README's GRANT lines, as they are written, let an officer record and back up;
+    without SELECT on the sequences, pg_dump's refusal is the line that says why."""
+    import re
+
+    ok("add-sin", "R-1", "--aware", "2024-03-28", "--db", pg_database)
+    name, password = role
+    database = pg_database.rsplit("/", 1)[1]
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    grants = re.findall(r"psql bsu -c '(GRANT [^']+)'", readme)
+    assert len(grants) == 4
+    admin_sql(
+        pg_database,
+        *(g.replace(" alice", f" {name}").replace(" bsu ", f" {database} ") for g in grants),
+    )
+    url, env = with_role(pg_database, name), {"PGPASSWORD": password}
+    ok("record", "R-1", "notified", "--on", "2024-04-02", "--db", url, env=env)
+    dest = tmp_path / "officer.dump"
+    assert ok("backup", str(dest), "--db", url, env=env).startswith("Backed up 1 case")
+    admin_sql(pg_database, f"REVOKE SELECT ON ALL SEQUENCES IN SCHEMA public FROM {name}")
+    r = run("backup", str(tmp_path / "again.dump"), "--db", url, env=env)
+    assert_refused(r, 1, "pg_dump could not back up", "permission denied for sequence")
+    assert "Query was" not in r.stderr
+
+
 def test_backup_without_pg_dump_says_what_to_run(pg_database: str, tmp_path: Path) -> None:
     ok("add-sin", "R-1", "--aware", "2024-03-28", "--db", pg_database)
     dest = tmp_path / "register.dump"

@@ -51,8 +51,10 @@ def backup(conn: Connection, location: Location, dest: Path) -> int:
                 raise RegisterError(f"could not run pg_dump: {e.strerror}") from None
             if done.returncode != 0:
                 lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+                # Its error line says why; the lines after it (the query it ran) do not.
+                errors = [line for line in lines if line.startswith("pg_dump: error: ")]
                 why = (
-                    lines[-1].removeprefix("pg_dump: error: ")
+                    (errors or lines)[0].removeprefix("pg_dump: error: ")
                     if lines
                     else f"exit {done.returncode}"
                 )
