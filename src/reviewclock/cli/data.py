@@ -10,10 +10,11 @@ from typing import Annotated, Any
 import typer
 
 from reviewclock.cli.options import (
+    AS_OF_WORDS,
     DbOption,
+    as_of_option,
     examples,
     one_of,
-    parse_supported_date,
 )
 from reviewclock.cli.runtime import (
     emit_json_list,
@@ -265,14 +266,9 @@ def export(
     ] = "csv",
     as_of: Annotated[
         dt.date | None,
-        typer.Option(
-            "--as-of",
-            parser=parse_supported_date,
-            metavar="DATE",
-            show_default=False,
-            help="Export the register as it stood on DATE (YYYY-MM-DD): cases known by then, "
-            "events dated by then, and every plan [default: the register as it is now; "
-            "with --format json a whole copy, history and deleted cases too].",
+        as_of_option(
+            f"Export the register {AS_OF_WORDS} [default: the register as it is now; "
+            "with --format json a whole copy, history and deleted cases too]."
         ),
     ] = None,
     db: DbOption = None,

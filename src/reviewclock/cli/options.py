@@ -73,16 +73,21 @@ DbOption = Annotated[
         "the config file's 'register', or the user data directory].",
     ),
 ]
+AS_OF_WORDS = (
+    "as it stood on DATE (YYYY-MM-DD): cases known by then, events dated by then, and every plan"
+)
+"""What --as-of does, as every command's help says it."""
+
+
+def as_of_option(help_text: str) -> Any:
+    """The --as-of option with ``help_text``."""
+    return typer.Option(
+        "--as-of", parser=parse_supported_date, metavar="DATE", show_default=False, help=help_text
+    )
+
+
 AsOfOption = Annotated[
-    dt.date | None,
-    typer.Option(
-        "--as-of",
-        parser=parse_supported_date,
-        metavar="DATE",
-        show_default=False,
-        help="See the register as it stood on DATE (YYYY-MM-DD): cases known by then, "
-        "events dated by then, and every plan [default: today in London].",
-    ),
+    dt.date | None, as_of_option(f"See the register {AS_OF_WORDS} [default: today in London].")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see the README).")]
 NoteOption = Annotated[
