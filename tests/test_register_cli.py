@@ -282,6 +282,22 @@ def test_the_advice_for_an_unknown_case_lists_the_cases_of_that_register(
     assert "BSCP-1" in listed.stdout
 
 
+def test_a_reference_told_apart_only_by_capitals_is_warned_about(populated: str) -> None:
+    """bscp-1 beside BSCP-1 is a second case of its own: added, with one warning that says
+    so and how to take it out again."""
+    r = run("add-sin", "bscp-1", "--aware", "2024-05-01", "--db", populated)
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == (
+        "reviewclock: warning: the register also holds BSCP-1, told apart from bscp-1 only by"
+        " capitals: they are separate cases; if this is the same one, delete it with"
+        " 'reviewclock delete bscp-1 --reason TEXT'\n"
+    )
+    assert run("add-sin", "BSCP-77", "--aware", "2024-05-01", "--db", populated).stderr == ""
+    ok_delete = run("delete", "bscp-1", "--reason", "typed twice", "--yes", "--db", populated)
+    assert ok_delete.exit_code == 0, ok_delete.stderr
+    assert "BSCP-1" in run("show", "BSCP-1", "--db", populated).stdout
+
+
 def test_a_long_login_is_kept_cut_short_not_refused(populated: str) -> None:
     """The register keeps 100 characters of who made a record: a longer login (with, on
     PostgreSQL, the database role after it) is cut, its end marked, and the record made."""

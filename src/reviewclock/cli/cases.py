@@ -5,6 +5,7 @@ Correcting a case after the fact (amend, delete) and its audit trail (history) a
 """
 
 import datetime as dt
+import shlex
 from typing import Annotated
 
 import typer
@@ -37,12 +38,13 @@ from reviewclock.cli.runtime import (
     open_register,
     tell_what_a_notice_counts_for,
     user_settings,
+    warn,
     warn_extensions_made_moot,
     warn_name,
 )
 from reviewclock.cli.typerapp import app
 from reviewclock.errors import ReviewclockError, UsageProblem
-from reviewclock.render import alternatives
+from reviewclock.render import alternatives, listing
 from reviewclock.rules import HARMS
 
 
@@ -107,9 +109,16 @@ def add_sin(
             today=today,
             now=now,
         )
+        alike = register.refs_like(ref)
     print(f"Added {ref}.")
     if looks_like_a_name(ref):
         warn_name(ref)
+    if alike:
+        warn(
+            f"the register also holds {listing(alike)}, told apart from {ref} only by capitals:"
+            f" they are separate cases; if this is the same one, delete it with"
+            f" 'reviewclock delete {shlex.quote(ref)} --reason TEXT'"
+        )
     print_case(case, settings.clock().evaluate(case.events, today), events=False)
 
 

@@ -384,6 +384,19 @@ class Register:
                 between=between,
             )  # fmt: skip
 
+    def refs_like(self, ref: str) -> list[str]:
+        """The other references the register holds that differ from ``ref`` only in capitals
+        (references are ASCII): each is a case of its own."""
+        with self._read() as db:
+            return [
+                str(r)
+                for (r,) in db.rows(
+                    "SELECT ref FROM cases WHERE lower(ref) = lower(:ref) AND ref <> :ref"
+                    " ORDER BY ref",
+                    {"ref": ref},
+                )
+            ]
+
     def event_names(self) -> set[str]:
         """The name of every event recorded, whether or not the rulebook still declares it."""
         with self._read() as db:
