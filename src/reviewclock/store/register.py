@@ -164,40 +164,15 @@ class Register:
     @contextlib.contextmanager
     def _write(self) -> Iterator[Db]:
         """A short write transaction (SQLite: begun IMMEDIATE, so writers queue)."""
+        from reviewclock.store.transactions import core_write, lite_write
+
         with self._translated():
             if self.dialect == POSTGRESQL:
-                with self.engine.connect() as conn:
-                    conn = conn.execution_options(reviewclock_write=True)
-                    transaction = conn.begin()
-
-                    def pg_changed() -> bool:
-                        # PostgreSQL gives a transaction an id only once it writes.
-                        sql = "SELECT pg_current_xact_id_if_assigned()"
-                        return conn.exec_driver_sql(sql).scalar() is not None
-
-                    def pg_rollback() -> None:
-                        if transaction.is_active:
-                            transaction.rollback()
-
-                    with writing.committed(
-                        Core(conn), pg_changed, transaction.commit, pg_rollback
-                    ) as db:
-                        yield db
+                with self.engine.connect() as conn, core_write(conn) as db:
+                    yield db
                 return
             lite = self._sqlite()
-            changes = lite.total_changes  # SQLite counts the rows a connection changed
-            lite.execute("BEGIN IMMEDIATE")
-
-            def lite_rollback() -> None:
-                if self._lite is lite and lite.in_transaction:
-                    lite.execute("ROLLBACK")
-
-            with writing.committed(
-                Lite(lite),
-                lambda: lite.total_changes != changes,
-                lambda: lite.execute("COMMIT"),
-                lite_rollback,
-            ) as db:
+            with lite_write(lite, lambda: self._lite is lite) as db:
                 yield db
 
     def _read(self) -> contextlib.AbstractContextManager[Db]:

@@ -16,13 +16,11 @@ database role differs from that user, the role is kept with it
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from reviewclock import interruption
 from reviewclock.casefile import CaseRecord, EventRecord
 from reviewclock.checks import check_later_records, check_new_event
 from reviewclock.clock import Clock
@@ -340,29 +338,3 @@ def record_digest(
             "sent_by": who(db),
         },
     )
-
-
-@contextlib.contextmanager
-def committed(
-    db: Db,
-    changed: Callable[[], bool],
-    commit: Callable[[], object],
-    rollback: Callable[[], None],
-) -> Iterator[Db]:
-    """Run a write transaction's body on ``db``, then commit it. The commit and the note that
-    a change was saved happen with Ctrl-C held back, so an interrupt says truly whether
-    anything was written; on any failure (or interrupt) nothing is kept."""
-    try:
-        yield db
-        did = changed()
-        if did:
-            interruption.pause("before-commit")
-        with interruption.held():
-            commit()
-            if did:
-                interruption.mark_saved()
-    except BaseException:
-        rollback()
-        raise
-    if did:
-        interruption.pause("after-commit")
