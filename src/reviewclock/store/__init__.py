@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from reviewclock.store.advice import history_left_out_message, unreadable_message
     from reviewclock.store.engine import current_user, lock_timeout
     from reviewclock.store.history import HistoryEntry
-    from reviewclock.store.reading import history_left_out_message, unreadable_message
     from reviewclock.store.records import describe_record
     from reviewclock.store.register import Register
     from reviewclock.store.schema import known_revisions
@@ -44,8 +44,8 @@ _HOMES = {
     "lock_timeout": "reviewclock.store.engine",
     "known_revisions": "reviewclock.store.schema",
     "describe_record": "reviewclock.store.records",
-    "unreadable_message": "reviewclock.store.reading",
-    "history_left_out_message": "reviewclock.store.reading",
+    "unreadable_message": "reviewclock.store.advice",
+    "history_left_out_message": "reviewclock.store.advice",
 }
 
 

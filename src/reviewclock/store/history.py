@@ -12,11 +12,11 @@ from typing import Any
 
 from reviewclock.clock import EventRecord
 from reviewclock.errors import CaseNotFound
+from reviewclock.store.advice import listing_cases
 from reviewclock.store.db import Db
 from reviewclock.store.reading import (
     OUTCOME_SQL,
     day,
-    listing_cases,
     named,
     outcomes,
     shown_day,

@@ -12,16 +12,16 @@ and which cases are open in :mod:`~reviewclock.store.opencases`.
 from __future__ import annotations
 
 import datetime as dt
-import shlex
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 from reviewclock.clock import CaseRecord, EventRecord
-from reviewclock.dates import date_fault, in_range
+from reviewclock.dates import in_range
 from reviewclock.errors import CaseNotFound, RegisterError
 from reviewclock.rules import Rulebook, Stage
+from reviewclock.store.advice import listing_cases, unreadable_message
 from reviewclock.store.db import Db
 from reviewclock.store.location import POSTGRESQL
 
@@ -74,38 +74,6 @@ def case_id(db: Db, ref: str, *, lock: bool = False) -> Any:
     if lock and db.dialect == POSTGRESQL:
         sql += " FOR UPDATE"
     return db.value(sql, {"ref": ref})
-
-
-def listing_cases(where: str) -> str:
-    """The command that lists the cases of the register ``where``, to run as it is: from
-    any directory, whatever the environment says."""
-    return f"list the cases with: reviewclock status --all --db {db_option(where)}"
-
-
-def db_option(where: str) -> str:
-    """The register ``where`` as a ``--db`` value to paste into a shell in any directory: a
-    file by its absolute path, quoted where need be."""
-    from reviewclock.store.location import locate
-
-    path = locate(where).path  # a file, given as a path or an sqlite:/// URL
-    return shlex.quote(where if path is None else str(path.absolute()))
-
-
-def unreadable_message(ref: str, stored: str) -> str:
-    """Why a case cannot be read, and what to do."""
-    return (
-        f"case {ref} holds the date {stored!r}, {date_fault(stored)}; it is left out until "
-        "corrected: run 'reviewclock doctor'"
-    )
-
-
-def history_left_out_message(ref: str, stored: str) -> str:
-    """Why a JSON export carries a case without its history, and where to see it."""
-    return (
-        f"the history of {ref} holds the date {stored!r}, {date_fault(stored)}, in a record"
-        " corrected since; the case is exported with its current events, without that"
-        " history ('reviewclock history' shows it)"
-    )
 
 
 def shown_day(value: Any) -> dt.date | str | None:

@@ -18,6 +18,7 @@ from reviewclock.dates import date_fault
 from reviewclock.errors import ReviewclockError
 from reviewclock.migrations import HEAD
 from reviewclock.store import reading, schema
+from reviewclock.store.advice import db_option
 from reviewclock.store.db import Core, Db
 from reviewclock.store.location import Location
 
@@ -96,7 +97,7 @@ def case_problems(
         f"{ref}: {name} holds the date {stored!r}, {date_fault(stored)}; correct it"
         f" with 'reviewclock amend {shlex.quote(ref)} {name}"
         + (f" --was {shlex.quote(stored)} --on DATE" if option == "--on" else " --to DATE")
-        + f" --reason TEXT --db {reading.db_option(where)}'"
+        + f" --reason TEXT --db {db_option(where)}'"
         for ref, (stored, name, option) in bad.items()
     ]
     return found
