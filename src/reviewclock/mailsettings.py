@@ -99,7 +99,7 @@ def mail_settings(settings: Settings, env: Mapping[str, str] | None = None) -> M
     if password is not None and user is None:
         raise ConfigError(
             "a mail password is set but no user; set user in the [mail] table (or"
-            " REVIEWCLOCK_SMTP_USER) as well"
+            f" {ENV_NAMES['user']}) as well"
         )
     return MailSettings(host, int(port), tls, sender, user, password, float(timeout))
 

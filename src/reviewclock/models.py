@@ -14,6 +14,8 @@ import datetime as dt
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
+from reviewclock.textchecks import USER_LIMIT
+
 # Timestamps are timezone-aware (timestamptz on PostgreSQL), written in UTC.
 _STAMP = DateTime(timezone=True)
 
@@ -27,7 +29,7 @@ class Case(SQLModel, table=True):
     authority: str | None = Field(default=None, max_length=200)
     harm: str | None = Field(default=None, max_length=20)
     created_at: dt.datetime = Field(sa_type=_STAMP)
-    created_by: str = Field(max_length=100)
+    created_by: str = Field(max_length=USER_LIMIT)
 
 
 class Event(SQLModel, table=True):
@@ -48,7 +50,7 @@ class Event(SQLModel, table=True):
     delay-notified, the one stage the notice names (NULL: every duty stage open on
     its date); for extension-agreed, the stage extended. Other events leave it NULL."""
     note: str | None = Field(default=None)
-    recorded_by: str = Field(max_length=100)
+    recorded_by: str = Field(max_length=USER_LIMIT)
     recorded_at: dt.datetime = Field(sa_type=_STAMP)
     """When the row was written, in UTC."""
     amends: int | None = Field(default=None, foreign_key="events.id", index=True)
@@ -80,7 +82,7 @@ class SentDigest(SQLModel, table=True):
     recipients: str
     subject: str
     sent_at: dt.datetime = Field(sa_type=_STAMP)
-    sent_by: str = Field(max_length=100)
+    sent_by: str = Field(max_length=USER_LIMIT)
 
 
 class Deletion(SQLModel, table=True):
@@ -93,5 +95,5 @@ class Deletion(SQLModel, table=True):
     reason: str
     events: int
     """The case's events as corrected (a correction is not counted as an event)."""
-    deleted_by: str = Field(max_length=100)
+    deleted_by: str = Field(max_length=USER_LIMIT)
     deleted_at: dt.datetime = Field(sa_type=_STAMP)

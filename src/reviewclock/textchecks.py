@@ -2,9 +2,9 @@
 
 Checked before anything is written, each refused in one line that says how to give
 it (a usage error, exit 2): a reference that is not 1 to 64 letters, digits and
-``/ _ . : -`` starting with a letter or digit; a note or reason longer than :data:`NOTE_LIMIT` characters; an
-authority longer than :data:`AUTHORITY_LIMIT`; a NUL character in any of them
-(PostgreSQL cannot keep one). A reference that reads as a person's name is
+``/ _ . : -`` starting with a letter or digit; a note or reason longer than
+:data:`NOTE_LIMIT` characters; an authority longer than :data:`AUTHORITY_LIMIT`; a NUL
+character in any of them (PostgreSQL cannot keep one). A reference that reads as a person's name is
 recorded with a warning (:func:`looks_like_a_name`).
 """
 

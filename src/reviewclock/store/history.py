@@ -16,7 +16,6 @@ from reviewclock.store.advice import listing_cases
 from reviewclock.store.db import Db
 from reviewclock.store.reading import (
     OUTCOME_SQL,
-    day,
     named,
     outcomes,
     shown_day,
@@ -137,11 +136,11 @@ def logs(
     for ref, row_id, name, on, kind, note, by, at, amends, reason, agreed, *recorded in rows:
         log = out.setdefault(ref, [])
         position[row_id] = len(log)
-        try:
-            when, until = day(on), None if agreed is None else day(agreed)
-        except (TypeError, ValueError):
-            unread.setdefault(ref, str(on if isinstance(shown_day(on), str) else agreed))
+        when, until = shown_day(on), shown_day(agreed)
+        if isinstance(when, str) or isinstance(until, str):  # the stored text: no date
+            unread.setdefault(ref, str(when if isinstance(when, str) else until))
             continue
+        assert when is not None  # on_date is NOT NULL
         event = EventRecord(name, when, kind, note, by, utc(at), until=until, **outcomes(recorded))
         log.append(LogRow(event, None if amends is None else position[amends], reason))
     if bad is not None:

@@ -91,15 +91,17 @@ def _postgresql(text: str) -> Location:
         raise LocationError(f"{text!r} is not a database URL; give {SUPPORTED}") from None
     # A password in the query (?password=...) is a password in the URL all the same.
     query = [pair.partition("=") for pair in parts.query.split("&")] if parts.query else []
-    secret = any(unquote(key).strip().lower() == "password" for key, _, _ in query)
-    if parts.password is not None or secret:
+
+    def is_password(key: str) -> bool:
+        return unquote(key).strip().lower() == "password"
+
+    if parts.password is not None or any(is_password(key) for key, _, _ in query):
         shown = text.split("?", 1)[0]
         if parts.password is not None:
             shown = shown.replace(f":{parts.password}@", ":***@")
         if query:
             shown += "?" + "&".join(
-                f"{key}={'***' if unquote(key).strip().lower() == 'password' else value}"
-                for key, _, value in query
+                f"{key}={'***' if is_password(key) else value}" for key, _, value in query
             )
         raise LocationError(
             f"the URL {shown} holds a password; remove it and put the password "
