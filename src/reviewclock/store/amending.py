@@ -76,7 +76,8 @@ def amend(
     known = old if old is not None else on
     assert known is not None
     until = None if agreed is None else reading.stored_day(agreed)
-    if agreed is not None and until is None and "until" not in outcomes:
+    unread_until = agreed is not None and until is None  # a new due date that is no date
+    if unread_until and "until" not in outcomes:
         raise UsageProblem(
             f"{name} for {ref} holds the new due date {str(agreed)!r}, {date_fault(agreed)};"
             " correct it with --to DATE"
@@ -92,7 +93,7 @@ def amend(
         )
     changed = list(before.events)
     end = closed = None
-    if old is None or (agreed is not None and until is None):
+    if old is None or unread_until:
         # Correcting a date that cannot be read: the record is not among the case's events.
         changed.append(corrected)
         corrected_now = {id(corrected)}
